@@ -1,0 +1,568 @@
+//! The cleaning pipeline, and the only module that knows the order of its phases:
+//!
+//! 1. normalize every line (`normalize.rs`);
+//! 2. `strip` rules remove spans inside lines (repeated until nothing changes, so a second run
+//!    finds nothing);
+//! 3. lines are classified once against the truncate, block and drop-line matchers;
+//! 4. `truncate`: the first marker with enough words of text before it cuts the rest;
+//! 5. `drop-block`: start marker through end marker (an unterminated block drops nothing);
+//! 6. `drop-line`;
+//! 7. structural passes (`structure.rs`): author box, adjacent duplicates, tail teasers;
+//! 8. tidy: blank lines collapsed, one final newline.
+//!
+//! Phases are fixed by rule kind, never by file order, and within a phase the rules act as a
+//! set. Every removal is recorded as a [`Hit`] with its line number in the original input.
+
+use crate::matcher::{LineMatcher, fold_case};
+use crate::normalize::{join_lines, normalize_line, split_lines, split_lines_lf};
+use crate::rules::{Engine, RuleId, RuleSet};
+use crate::structure;
+
+/// A pipeline stage that removes lines without a rule of its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stage {
+    /// Text normalization (reported for lines whose text changed).
+    Normalize,
+    /// The author-box pass.
+    AuthorBox,
+    /// The adjacent-duplicates pass.
+    Duplicate,
+    /// The tail pass (trailing teasers and link lists).
+    Tail,
+    /// The content detector.
+    Detector,
+}
+
+impl Stage {
+    /// The stage's name, as `--explain` and reports print it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stage::Normalize => "normalize",
+            Stage::AuthorBox => "author-box",
+            Stage::Duplicate => "duplicates",
+            Stage::Tail => "tail",
+            Stage::Detector => "detector",
+        }
+    }
+}
+
+/// What caused a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum By {
+    /// A rule.
+    Rule(RuleId),
+    /// A stage of the pipeline.
+    Stage(Stage),
+}
+
+/// What happened to the line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// The line was dropped.
+    DroppedLine,
+    /// Part of the line was removed.
+    Stripped,
+    /// The line was cut off by a truncate marker (the marker line included).
+    Truncated,
+    /// The line was inside a dropped block.
+    DroppedBlock,
+    /// A block start marker had no end marker, so nothing was dropped.
+    UnterminatedBlock,
+    /// Normalization changed the line's text.
+    Changed,
+}
+
+impl Action {
+    /// A short verb for reports.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::DroppedLine => "dropped",
+            Action::Stripped => "stripped",
+            Action::Truncated => "truncated",
+            Action::DroppedBlock => "dropped block",
+            Action::UnterminatedBlock => "unterminated block, kept",
+            Action::Changed => "normalized",
+        }
+    }
+
+    /// Whether the whole line is gone from the output.
+    pub fn removes_line(self) -> bool {
+        matches!(
+            self,
+            Action::DroppedLine | Action::Truncated | Action::DroppedBlock
+        )
+    }
+}
+
+/// One thing the cleaner did to one line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Hit {
+    /// 1-based line number in the original input (see [`crate::lines`]).
+    pub line: usize,
+    /// The rule or stage responsible.
+    pub by: By,
+    /// What happened.
+    pub action: Action,
+    /// The detector's score for the line, when the detector decided.
+    pub score: Option<f32>,
+}
+
+/// The result of cleaning one document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cleaned {
+    /// The cleaned text: empty, or lines each ending in `\n`.
+    pub text: String,
+    /// Everything that was removed or changed, in line order.
+    pub hits: Vec<Hit>,
+}
+
+/// A line as the later phases see it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct View<'a> {
+    /// Normalized (and stripped) text.
+    pub text: &'a str,
+    /// Still in the output.
+    pub alive: bool,
+    /// 1-based line in the original input.
+    pub line: usize,
+}
+
+impl View<'_> {
+    pub(crate) fn is_blank(&self) -> bool {
+        self.text.trim().is_empty()
+    }
+}
+
+fn hit(line: usize, by: By, action: Action) -> Hit {
+    Hit {
+        line,
+        by,
+        action,
+        score: None,
+    }
+}
+
+/// Words of prose in a line: whitespace-separated tokens with a letter or digit.
+pub(crate) fn word_count(text: &str) -> usize {
+    text.split_whitespace()
+        .filter(|w| w.chars().any(char::is_alphanumeric))
+        .count()
+}
+
+/// The lowest-id rule of any engine whose phase matcher matches, and that engine's index.
+fn find_rule(
+    engines: &[&Engine],
+    phase: impl Fn(&Engine) -> &LineMatcher,
+    line: &str,
+    folded: &str,
+) -> Option<(usize, RuleId)> {
+    engines
+        .iter()
+        .enumerate()
+        .filter_map(|(i, e)| phase(e).find(line, folded).map(|r| (i, r)))
+        .min_by_key(|&(_, r)| r)
+}
+
+/// Options for one run of the pipeline (the library's `clean` uses all defaults; `rules test`
+/// turns the structural passes off).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Passes {
+    pub structural: bool,
+}
+
+pub(crate) fn clean(rules: &RuleSet, text: &str, source: Option<&str>) -> Cleaned {
+    clean_with(rules, text, source, Passes { structural: true })
+}
+
+pub(crate) fn clean_with(
+    rules: &RuleSet,
+    text: &str,
+    source: Option<&str>,
+    passes: Passes,
+) -> Cleaned {
+    let settings = rules.settings();
+    let opts = &settings.normalize;
+    let engines = rules.engines_for(source);
+    let mut hits = Vec::new();
+
+    // 1. Normalize every line into one buffer: no allocation per line.
+    let mut buf = String::with_capacity(text.len() + text.len() / 8);
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    let mut scratch = String::new();
+    let mut push_line =
+        |line: &str, n: usize, buf: &mut String, spans: &mut Vec<(usize, usize)>| {
+            if normalize_line(line, opts, &mut scratch) {
+                hits.push(hit(n, By::Stage(Stage::Normalize), Action::Changed));
+            }
+            let start = buf.len();
+            buf.push_str(&scratch);
+            spans.push((start, buf.len()));
+        };
+    if opts.line_endings {
+        for (i, line) in split_lines(text).enumerate() {
+            push_line(line, i + 1, &mut buf, &mut spans);
+        }
+    } else {
+        for (i, line) in split_lines_lf(text).enumerate() {
+            push_line(line, i + 1, &mut buf, &mut spans);
+        }
+    }
+
+    // 2. Strip rules, to a fixed point so that cleaning twice changes nothing. A line that
+    // stripping empties is dropped: a blank line left by it would split a paragraph.
+    let strips: Vec<&(regex::Regex, RuleId)> =
+        engines.iter().flat_map(|e| e.strip.iter()).collect();
+    let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
+    let mut folded = String::new();
+    if !strips.is_empty() {
+        let mut line = String::new();
+        for (i, span) in spans.iter_mut().enumerate() {
+            line.clear();
+            line.push_str(&buf[span.0..span.1]);
+            if !strips.iter().any(|(re, _)| re.is_match(&line)) {
+                continue;
+            }
+            // A line that a drop-line rule removes whole is left to that rule, so the report
+            // names the rule that describes the line.
+            fold_case(line.trim(), &mut folded);
+            if find_rule(&engines, |e| &e.drop, line.trim(), &folded).is_some() {
+                continue;
+            }
+            let mut last = None;
+            for _round in 0..8 {
+                let before = last;
+                for &&(ref re, id) in &strips {
+                    if re.is_match(&line) {
+                        let replaced = re.replace_all(&line, " ").into_owned();
+                        normalize_line(&replaced, opts, &mut line);
+                        hits.push(hit(i + 1, By::Rule(id), Action::Stripped));
+                        last = Some(id);
+                    }
+                }
+                if last == before {
+                    break;
+                }
+            }
+            if let Some(id) = last {
+                if line.trim().is_empty() {
+                    emptied_by.push((i, id));
+                }
+                let start = buf.len();
+                buf.push_str(&line);
+                *span = (start, buf.len());
+            }
+        }
+    }
+
+    let mut views: Vec<View> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, &(s, e))| View {
+            text: &buf[s..e],
+            alive: true,
+            line: i + 1,
+        })
+        .collect();
+    for (i, id) in emptied_by {
+        views[i].alive = false;
+        hits.push(hit(i + 1, By::Rule(id), Action::DroppedLine));
+    }
+
+    // 3. Classify each line once. The case-folded line is computed once and shared by every
+    // ignore-case matcher.
+    let needs_fold = engines.iter().any(|e| {
+        e.truncate.needs_folded() || e.block_start.needs_folded() || e.drop.needs_folded()
+    });
+    let any_truncate = engines.iter().any(|e| !e.truncate.is_empty());
+    let any_block = engines.iter().any(|e| !e.block_start.is_empty());
+    let mut drop_by: Vec<Option<RuleId>> = vec![None; views.len()];
+    let mut truncate_by: Vec<Option<RuleId>> = vec![None; views.len()];
+    let mut block_by: Vec<Option<(usize, RuleId)>> = vec![None; views.len()];
+    for (i, v) in views.iter().enumerate() {
+        if !v.alive || v.is_blank() {
+            continue;
+        }
+        let t = v.text.trim();
+        if needs_fold {
+            fold_case(t, &mut folded);
+        }
+        drop_by[i] = find_rule(&engines, |e| &e.drop, t, &folded).map(|(_, r)| r);
+        if any_truncate {
+            truncate_by[i] = find_rule(&engines, |e| &e.truncate, t, &folded).map(|(_, r)| r);
+        }
+        if any_block {
+            block_by[i] = find_rule(&engines, |e| &e.block_start, t, &folded);
+        }
+    }
+
+    // 4. Truncate at the first marker that has enough words of text before it.
+    if any_truncate {
+        let mut words = 0;
+        let mut cut: Option<(usize, RuleId)> = None;
+        for (i, v) in views.iter().enumerate() {
+            if !v.alive {
+                continue;
+            }
+            if let Some(r) = truncate_by[i] {
+                let guard = rules
+                    .rule(r)
+                    .min_words_before()
+                    .unwrap_or(settings.truncate.min_words_before);
+                if words >= guard {
+                    cut = Some((i, r));
+                    break;
+                }
+            }
+            if drop_by[i].is_none() {
+                words += word_count(v.text);
+            }
+        }
+        if let Some((at, r)) = cut {
+            for v in &mut views[at..] {
+                if v.alive && !v.is_blank() {
+                    hits.push(hit(v.line, By::Rule(r), Action::Truncated));
+                }
+                v.alive = false;
+            }
+        }
+    }
+
+    // 5. Blocks: start marker through the first later end marker of the same rule.
+    if any_block {
+        let mut i = 0;
+        while i < views.len() {
+            let Some((engine, r)) = block_by[i].filter(|_| views[i].alive) else {
+                i += 1;
+                continue;
+            };
+            let end_matcher = &engines[engine].block_end[&r];
+            let end = (i + 1..views.len()).find(|&j| {
+                let v = &views[j];
+                if !v.alive || v.is_blank() {
+                    return false;
+                }
+                let t = v.text.trim();
+                fold_case(t, &mut folded);
+                end_matcher.find(t, &folded).is_some()
+            });
+            match end {
+                Some(j) => {
+                    for v in &mut views[i..=j] {
+                        if v.alive && !v.is_blank() {
+                            hits.push(hit(v.line, By::Rule(r), Action::DroppedBlock));
+                        }
+                        v.alive = false;
+                    }
+                    i = j + 1;
+                }
+                None => {
+                    hits.push(hit(views[i].line, By::Rule(r), Action::UnterminatedBlock));
+                    i += 1;
+                }
+            }
+        }
+    }
+
+    // 6. Drop lines.
+    for (i, v) in views.iter_mut().enumerate() {
+        if let (true, Some(r)) = (v.alive, drop_by[i]) {
+            v.alive = false;
+            hits.push(hit(v.line, By::Rule(r), Action::DroppedLine));
+        }
+    }
+
+    // 7. Structural passes.
+    if passes.structural {
+        if settings.author_box.enabled {
+            structure::author_box(&mut views, &settings.author_box, &mut hits);
+        }
+        if settings.duplicates.enabled {
+            structure::duplicates(&mut views, &mut hits);
+        }
+        if settings.tail.enabled {
+            structure::tail(&mut views, &settings.tail, &mut hits);
+        }
+    }
+
+    // 8. Tidy.
+    let mut out = String::with_capacity(text.len());
+    join_lines(
+        views.iter().filter(|v| v.alive).map(|v| v.text),
+        opts,
+        &mut out,
+    );
+    hits.sort_by_key(|h| h.line);
+    Cleaned { text: out, hits }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(toml: &str) -> RuleSet {
+        RuleSet::from_toml("t.toml", toml).unwrap()
+    }
+
+    const RULES: &str = r#"
+[[rule]]
+id = "spot-img"
+description = "d"
+kind = "drop-line"
+match = { exact = "spot_img" }
+must-remove = ["spot_img"]
+
+[[rule]]
+id = "spot-img-glued"
+description = "d"
+kind = "strip"
+match = { regex = '(?:spot_img)+' }
+must-remove = ["spot_imgTitle"]
+
+[[rule]]
+id = "leave-a-reply"
+description = "d"
+kind = "truncate"
+match = { exact = "LEAVE A REPLY" }
+ignore-case = true
+min-words-before = 5
+must-remove = ["LEAVE A REPLY"]
+
+[[rule]]
+id = "share-block"
+description = "d"
+kind = "drop-block"
+match = { exact = "Share this:" }
+until = { prefix = "Like this:" }
+must-remove = ["Share this:\nX\nLike this:"]
+
+[[rule]]
+id = "trending"
+description = "d"
+kind = "drop-line"
+match = { exact = "Trending" }
+must-remove = ["Trending"]
+"#;
+
+    fn no_passes(rs: &RuleSet, text: &str) -> Cleaned {
+        clean_with(rs, text, None, Passes { structural: false })
+    }
+
+    #[test]
+    fn drops_strips_truncates_blocks() {
+        let rs = rules(RULES);
+        let input = "spot_imgThe Title\n\nspot_img\nOne two three four five six.\nShare this:\nTwitter\nLike this:\nLast line.\nLeave a reply\nComment form\n";
+        let out = no_passes(&rs, input);
+        assert_eq!(
+            out.text,
+            "The Title\n\nOne two three four five six.\nLast line.\n"
+        );
+        let lines: Vec<(usize, &str, Action)> = out
+            .hits
+            .iter()
+            .map(|h| (h.line, rs.label(h.by), h.action))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                (1, "spot-img-glued", Action::Stripped),
+                (3, "spot-img", Action::DroppedLine),
+                (5, "share-block", Action::DroppedBlock),
+                (6, "share-block", Action::DroppedBlock),
+                (7, "share-block", Action::DroppedBlock),
+                (9, "leave-a-reply", Action::Truncated),
+                (10, "leave-a-reply", Action::Truncated),
+            ]
+        );
+    }
+
+    #[test]
+    fn truncate_guard_keeps_a_stray_marker_near_the_top() {
+        let rs = rules(RULES);
+        let input = "Short.\nLEAVE A REPLY\nThe article goes on here with words.\n";
+        assert_eq!(no_passes(&rs, input).text, input);
+    }
+
+    #[test]
+    fn unterminated_block_drops_nothing() {
+        let rs = rules(RULES);
+        let input = "Share this:\nTwitter\nThe end.\n";
+        let out = no_passes(&rs, input);
+        assert_eq!(out.text, input);
+        assert_eq!(out.hits[0].action, Action::UnterminatedBlock);
+    }
+
+    #[test]
+    fn stripping_to_nothing_drops_the_line_and_rematches() {
+        let rs = rules(RULES);
+        let out = no_passes(&rs, "A.\nspot_imgspot_img\nspot_imgTrending\nB.\n");
+        assert_eq!(out.text, "A.\nB.\n");
+    }
+
+    #[test]
+    fn blank_lines_left_by_drops_collapse() {
+        let rs = rules(RULES);
+        let out = no_passes(&rs, "\n\nA.\n\nspot_img\n\nB.\n\n\n");
+        assert_eq!(out.text, "A.\n\nB.\n");
+    }
+
+    #[test]
+    fn only_chrome_gives_empty_text() {
+        let rs = rules(RULES);
+        assert_eq!(no_passes(&rs, "spot_img\n\nTrending\n").text, "");
+        assert_eq!(no_passes(&rs, "").text, "");
+    }
+
+    #[test]
+    fn line_numbers_are_original_even_with_crlf_and_cr() {
+        let rs = rules(RULES);
+        let out = no_passes(&rs, "A.\r\nB.\rspot_img\r\n");
+        assert_eq!(out.text, "A.\nB.\n");
+        assert_eq!(
+            out.hits
+                .iter()
+                .find(|h| h.action == Action::DroppedLine)
+                .unwrap()
+                .line,
+            3
+        );
+    }
+
+    #[test]
+    fn site_rules_apply_only_to_their_sources() {
+        let rs = rules(
+            r#"
+default-sources = ["example.com"]
+[[rule]]
+id = "promo"
+description = "d"
+kind = "drop-line"
+match = { prefix = "Download the app" }
+must-remove = ["Download the app now"]
+"#,
+        );
+        let input = "Download the app now\nText.\n";
+        assert_eq!(
+            rs.clean(input, Some("https://www.example.com/a")).text,
+            "Text.\n"
+        );
+        assert_eq!(
+            rs.clean(input, Some("https://badexample.com/a")).text,
+            input
+        );
+        assert_eq!(rs.clean(input, None).text, input);
+    }
+
+    #[test]
+    fn cleaning_twice_changes_nothing() {
+        let rs = rules(RULES);
+        let input =
+            "spot_imgTitle\nspot_img\nWords words words words words words.\nLEAVE A REPLY\nx\n";
+        let once = rs.clean(input, None).text;
+        assert_eq!(rs.clean(&once, None).text, once);
+    }
+
+    #[test]
+    fn word_count_ignores_punctuation_tokens() {
+        assert_eq!(word_count("A – b, c 12 — ."), 4);
+    }
+}

@@ -1,0 +1,313 @@
+//! Compiled line matchers: one combined matcher per phase, never one per rule.
+//!
+//! A [`LineMatcher`] answers "does any rule of this phase match this line, and which one?" with
+//! a hash lookup for `exact`, one anchored Aho-Corasick automaton for all `prefix` patterns, one
+//! unanchored automaton for all `contains` patterns and one `RegexSet` for all regexes. Each
+//! literal part comes twice, case-sensitive and case-folded; the folded line is computed once
+//! per line by the caller ([`fold_case`]) and shared by every ignore-case matcher.
+//!
+//! When several rules match, the one reported is decided by the patterns alone (exact before
+//! prefix before contains before regex; longest literal; lowest rule id for equal patterns), so
+//! results never depend on the order rule files were loaded in.
+
+use std::collections::HashMap;
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
+use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::rules::RuleId;
+
+/// Compiled regexes may use at most this much memory each (the regex crate's size limit):
+/// a hostile rule file cannot make us build a huge automaton.
+pub(crate) const REGEX_SIZE_LIMIT: usize = 2 << 20;
+/// The combined regex set of one phase may use at most this much.
+const REGEX_SET_SIZE_LIMIT: usize = 64 << 20;
+
+/// How a pattern matches a line.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Pattern {
+    /// The whole trimmed line equals the text.
+    Exact(String),
+    /// The trimmed line starts with the text.
+    Prefix(String),
+    /// The line contains the text.
+    Contains(String),
+    /// The regex matches somewhere in the line (write `^…$` to anchor).
+    Regex(String),
+}
+
+impl Pattern {
+    /// The pattern's text.
+    pub fn text(&self) -> &str {
+        match self {
+            Pattern::Exact(s) | Pattern::Prefix(s) | Pattern::Contains(s) | Pattern::Regex(s) => s,
+        }
+    }
+
+    /// `exact`, `prefix`, `contains` or `regex`.
+    pub fn mode(&self) -> &'static str {
+        match self {
+            Pattern::Exact(_) => "exact",
+            Pattern::Prefix(_) => "prefix",
+            Pattern::Contains(_) => "contains",
+            Pattern::Regex(_) => "regex",
+        }
+    }
+
+    /// The pattern as a regex source (literals escaped), with `(?i)` for ignore-case.
+    pub(crate) fn to_regex_source(&self, ignore_case: bool) -> String {
+        let body = match self {
+            Pattern::Exact(s) => format!("^{}$", regex::escape(s)),
+            Pattern::Prefix(s) => format!("^{}", regex::escape(s)),
+            Pattern::Contains(s) => regex::escape(s),
+            Pattern::Regex(s) => s.clone(),
+        };
+        if ignore_case {
+            format!("(?i:{body})")
+        } else {
+            body
+        }
+    }
+}
+
+/// Compile one regex with the size limit; the error text is the regex crate's own.
+pub(crate) fn compile_regex(source: &str) -> Result<Regex, String> {
+    RegexBuilder::new(source)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())
+}
+
+/// Case folding used for ignore-case matching, on patterns and lines alike: ASCII lowercase for
+/// ASCII text (the fast path), Unicode lowercase otherwise. Writes into `out` (cleared first).
+pub(crate) fn fold_case(text: &str, out: &mut String) {
+    out.clear();
+    if text.is_ascii() {
+        out.push_str(text);
+        out.make_ascii_lowercase();
+    } else {
+        out.extend(text.chars().flat_map(char::to_lowercase));
+    }
+}
+
+fn folded(text: &str) -> String {
+    let mut s = String::new();
+    fold_case(text, &mut s);
+    s
+}
+
+/// A set of literal patterns in one automaton, with the rules that own each pattern.
+#[derive(Debug, Clone)]
+struct LiteralSet {
+    automaton: AhoCorasick,
+    /// Lowest rule id per pattern (patterns are deduplicated).
+    owners: Vec<RuleId>,
+    anchored: bool,
+}
+
+impl LiteralSet {
+    fn build(patterns: Vec<(String, RuleId)>, anchored: bool) -> Option<LiteralSet> {
+        if patterns.is_empty() {
+            return None;
+        }
+        let mut dedup: HashMap<String, RuleId> = HashMap::new();
+        for (p, id) in patterns {
+            dedup
+                .entry(p)
+                .and_modify(|o| *o = (*o).min(id))
+                .or_insert(id);
+        }
+        let mut pairs: Vec<(String, RuleId)> = dedup.into_iter().collect();
+        pairs.sort();
+        let automaton = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .start_kind(if anchored {
+                StartKind::Anchored
+            } else {
+                StartKind::Unanchored
+            })
+            .build(pairs.iter().map(|(p, _)| p.as_str()))
+            .expect("literal automata of validated rules always build");
+        Some(LiteralSet {
+            automaton,
+            owners: pairs.into_iter().map(|(_, id)| id).collect(),
+            anchored,
+        })
+    }
+
+    fn find(&self, line: &str) -> Option<RuleId> {
+        let input = Input::new(line).anchored(if self.anchored {
+            Anchored::Yes
+        } else {
+            Anchored::No
+        });
+        self.automaton
+            .find(input)
+            .map(|m| self.owners[m.pattern().as_usize()])
+    }
+}
+
+/// One phase's rules, compiled.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LineMatcher {
+    exact: HashMap<String, RuleId>,
+    exact_folded: HashMap<String, RuleId>,
+    prefix: Option<LiteralSet>,
+    prefix_folded: Option<LiteralSet>,
+    contains: Option<LiteralSet>,
+    contains_folded: Option<LiteralSet>,
+    regex: Option<(RegexSet, Vec<RuleId>)>,
+}
+
+impl LineMatcher {
+    /// Compile the given patterns. Regexes are assumed valid (checked at load time); an error
+    /// here means the combined set is too large.
+    pub(crate) fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<LineMatcher, String> {
+        let mut m = LineMatcher::default();
+        let (mut prefix, mut prefix_f, mut contains, mut contains_f) =
+            (vec![], vec![], vec![], vec![]);
+        let mut regexes: Vec<(String, RuleId)> = vec![];
+        for &(pattern, ignore_case, id) in patterns {
+            match (pattern, ignore_case) {
+                (Pattern::Exact(s), false) => keep_lowest(&mut m.exact, s.clone(), id),
+                (Pattern::Exact(s), true) => keep_lowest(&mut m.exact_folded, folded(s), id),
+                (Pattern::Prefix(s), false) => prefix.push((s.clone(), id)),
+                (Pattern::Prefix(s), true) => prefix_f.push((folded(s), id)),
+                (Pattern::Contains(s), false) => contains.push((s.clone(), id)),
+                (Pattern::Contains(s), true) => contains_f.push((folded(s), id)),
+                (Pattern::Regex(_), _) => regexes.push((pattern.to_regex_source(ignore_case), id)),
+            }
+        }
+        m.prefix = LiteralSet::build(prefix, true);
+        m.prefix_folded = LiteralSet::build(prefix_f, true);
+        m.contains = LiteralSet::build(contains, false);
+        m.contains_folded = LiteralSet::build(contains_f, false);
+        if !regexes.is_empty() {
+            // Sorted by rule id, so the first set match is the lowest id.
+            regexes.sort_by_key(|(_, id)| *id);
+            let set = RegexSetBuilder::new(regexes.iter().map(|(s, _)| s))
+                .size_limit(REGEX_SET_SIZE_LIMIT)
+                .dfa_size_limit(REGEX_SET_SIZE_LIMIT)
+                .build()
+                .map_err(|e| e.to_string())?;
+            m.regex = Some((set, regexes.into_iter().map(|(_, id)| id).collect()));
+        }
+        Ok(m)
+    }
+
+    /// Whether any ignore-case literal needs the folded line.
+    pub(crate) fn needs_folded(&self) -> bool {
+        !self.exact_folded.is_empty()
+            || self.prefix_folded.is_some()
+            || self.contains_folded.is_some()
+    }
+
+    /// Whether the matcher has no patterns at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.exact.is_empty()
+            && !self.needs_folded()
+            && self.prefix.is_none()
+            && self.contains.is_none()
+            && self.regex.is_none()
+    }
+
+    /// The rule that matches `line` (trimmed, normalized), if any. `folded` is
+    /// `fold_case(line)`; it is only read when [`needs_folded`](Self::needs_folded).
+    pub(crate) fn find(&self, line: &str, folded: &str) -> Option<RuleId> {
+        if let Some(&id) = self.exact.get(line) {
+            return Some(id);
+        }
+        if let Some(&id) = self.exact_folded.get(folded) {
+            return Some(id);
+        }
+        let literal = [
+            (&self.prefix, line),
+            (&self.prefix_folded, folded),
+            (&self.contains, line),
+            (&self.contains_folded, folded),
+        ];
+        for (set, text) in literal {
+            if let Some(id) = set.as_ref().and_then(|s| s.find(text)) {
+                return Some(id);
+            }
+        }
+        if let Some((set, ids)) = &self.regex {
+            if set.is_match(line) {
+                return set.matches(line).iter().next().map(|i| ids[i]);
+            }
+        }
+        None
+    }
+}
+
+fn keep_lowest(map: &mut HashMap<String, RuleId>, key: String, id: RuleId) {
+    map.entry(key)
+        .and_modify(|o| *o = (*o).min(id))
+        .or_insert(id);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(n: u32) -> RuleId {
+        RuleId(n)
+    }
+
+    fn find(m: &LineMatcher, line: &str) -> Option<RuleId> {
+        let mut f = String::new();
+        fold_case(line, &mut f);
+        m.find(line, &f)
+    }
+
+    #[test]
+    fn each_mode_matches_what_it_says() {
+        let pats = [
+            (Pattern::Exact("Subscribe".into()), false, id(0)),
+            (Pattern::Prefix("Read Also:".into()), true, id(1)),
+            (
+                Pattern::Contains("(opens in new window)".into()),
+                false,
+                id(2),
+            ),
+            (Pattern::Regex(r"^\d+ Comments?$".into()), false, id(3)),
+        ];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
+        let m = LineMatcher::build(&refs).unwrap();
+        assert_eq!(find(&m, "Subscribe"), Some(id(0)));
+        assert_eq!(find(&m, "Subscribe now"), None);
+        assert_eq!(find(&m, "READ ALSO: x"), Some(id(1)));
+        assert_eq!(find(&m, "We read also: x"), None);
+        assert_eq!(find(&m, "Share on X (opens in new window)"), Some(id(2)));
+        assert_eq!(find(&m, "12 Comments"), Some(id(3)));
+        assert_eq!(find(&m, "12 Comments were made"), None);
+    }
+
+    #[test]
+    fn unicode_case_folding() {
+        let pats = [(Pattern::Prefix("Читайте также:".into()), true, id(0))];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
+        let m = LineMatcher::build(&refs).unwrap();
+        assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
+    }
+
+    #[test]
+    fn lowest_id_wins_for_equal_patterns_whatever_the_order() {
+        let a = Pattern::Exact("Trending".into());
+        let m1 = LineMatcher::build(&[(&a, false, id(5)), (&a, false, id(2))]).unwrap();
+        let m2 = LineMatcher::build(&[(&a, false, id(2)), (&a, false, id(5))]).unwrap();
+        assert_eq!(find(&m1, "Trending"), Some(id(2)));
+        assert_eq!(find(&m2, "Trending"), Some(id(2)));
+    }
+
+    #[test]
+    fn longest_prefix_wins() {
+        let a = Pattern::Prefix("Read".into());
+        let b = Pattern::Prefix("Read Also:".into());
+        let m = LineMatcher::build(&[(&a, false, id(1)), (&b, false, id(0))]).unwrap();
+        assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
+        let m = LineMatcher::build(&[(&b, false, id(0)), (&a, false, id(1))]).unwrap();
+        assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
+    }
+}

@@ -1,0 +1,916 @@
+//! Text normalization: the steps that make scraped text comparable before any rule sees it.
+//!
+//! Rules always see normalized lines, so rule authors never think about `\r`, NBSP or
+//! `&amp;`. Every step can be switched off in the settings file. Normalization is idempotent:
+//! normalizing normalized text changes nothing.
+//!
+//! All steps of a line run in one pass that already reaches that fixpoint, with no re-running
+//! until nothing changes; `normalize_line_slow` explains why, and property tests check it.
+
+use serde::{Deserialize, Serialize};
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+/// Which normalization steps run. All are on by default.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct NormalizeOptions {
+    /// Unicode NFC.
+    pub nfc: bool,
+    /// CRLF and lone CR end lines (output uses LF). Off: only LF ends a line and CR is an
+    /// ordinary character.
+    pub line_endings: bool,
+    /// NBSP, tabs and the other Unicode space characters become an ASCII space.
+    pub unicode_spaces: bool,
+    /// Drop zero-width characters, the BOM, soft hyphens and other invisible format/control
+    /// characters.
+    pub zero_width: bool,
+    /// Decode leftover HTML entities (`&amp;`, `&nbsp;`, `&#8217;`, `&#x2014;`).
+    pub html_entities: bool,
+    /// Collapse runs of spaces and tabs into one space.
+    pub collapse_spaces: bool,
+    /// Trim whitespace at both ends of every line.
+    pub trim_lines: bool,
+    /// At most one blank line between paragraphs, none at the start or end.
+    pub blank_lines: bool,
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions {
+            nfc: true,
+            line_endings: true,
+            unicode_spaces: true,
+            zero_width: true,
+            html_entities: true,
+            collapse_spaces: true,
+            trim_lines: true,
+            blank_lines: true,
+        }
+    }
+}
+
+/// Split into lines: `\n`, `\r\n` and a lone `\r` each end a line. A final line ending does not
+/// start another (empty) line. Never allocates.
+pub(crate) fn split_lines(text: &str) -> impl Iterator<Item = &str> {
+    Lines { rest: text }
+}
+
+/// Split on `\n` only (used when `line_endings` is off). A final `\n` does not start another
+/// (empty) line; `\r` stays in the line.
+pub(crate) fn split_lines_lf(text: &str) -> impl Iterator<Item = &str> {
+    // `split_terminator` has exactly the semantics we want ("" → no lines, "a\n" → "a") and
+    // searches with memchr internally.
+    text.split_terminator('\n')
+}
+
+/// Iterator behind [`split_lines`].
+struct Lines<'a> {
+    rest: &'a str,
+}
+
+impl<'a> Iterator for Lines<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        // An empty rest means either empty input or that the previous line ending was the last
+        // thing in the text: in both cases there is no further line.
+        if self.rest.is_empty() {
+            return None;
+        }
+        let bytes = self.rest.as_bytes();
+        let Some(i) = memchr::memchr2(b'\n', b'\r', bytes) else {
+            let line = self.rest;
+            self.rest = "";
+            return Some(line);
+        };
+        let ending = if bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n') {
+            2
+        } else {
+            1
+        };
+        let line = &self.rest[..i];
+        self.rest = &self.rest[i + ending..];
+        Some(line)
+    }
+}
+
+impl std::iter::FusedIterator for Lines<'_> {}
+
+/// Normalize one line (it contains no line break) into `out`, which is cleared first.
+/// Returns `true` when the text changed in more than leading/trailing whitespace (the caller
+/// reports such lines in `--explain`). Idempotent: normalizing `out` again gives `out`.
+/// Fast path: a line that is ASCII with no `&`, no tab, no double space and no outer
+/// whitespace is copied as is.
+pub(crate) fn normalize_line(line: &str, opts: &NormalizeOptions, out: &mut String) -> bool {
+    out.clear();
+    if is_plain_ascii(line) {
+        out.push_str(line);
+        return false;
+    }
+    normalize_line_slow(line, opts, out);
+    out.trim() != line.trim()
+}
+
+/// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
+/// outer spaces. One scan, as most lines of real text are like this.
+fn is_plain_ascii(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let mut prev_space = false;
+    for &b in bytes {
+        if !(b' '..=b'~').contains(&b) || b == b'&' {
+            return false;
+        }
+        let space = b == b' ';
+        if space && prev_space {
+            return false;
+        }
+        prev_space = space;
+    }
+    true
+}
+
+/// All steps, in one left-to-right pass followed by NFC and trimming.
+///
+/// Why one pass reaches the fixpoint (so `normalize_line` is idempotent without re-running the
+/// steps until nothing changes, which would be quadratic on `&amp;amp;amp;…`):
+/// - every character, from the input or from a decoded entity, goes through the same filter
+///   ([`push_char`]) before it lands in `out`, so decoded NBSPs become spaces, decoded
+///   zero-width characters vanish and decoded `;` can complete an entity;
+/// - `out` is used as a stack: an entity is decoded the moment its `;` is pushed, looking back
+///   at what is already in `out`, so entities formed by a decoded `&` (`&amp;lt;`), by a
+///   dropped invisible character (`&am\u{200B}p;`) or by a decoded `;` are all caught;
+/// - NFC creates nothing the other steps act on, except three singletons that map to ASCII
+///   (U+037E → `;`, …); the filter applies those itself, before the entity check;
+/// - trimming only removes characters at the ends, which no other step looks at.
+fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        // Copy runs of characters that no filter changes in one go. A space right after a
+        // character of the run is one of them: it cannot be a second space to collapse.
+        let mut run_end = i;
+        let mut after_space = true;
+        while let Some(&b) = bytes.get(run_end) {
+            if is_inert(b) {
+                after_space = false;
+            } else if b == b' ' && !after_space {
+                after_space = true;
+            } else {
+                break;
+            }
+            run_end += 1;
+        }
+        out.push_str(&line[i..run_end]);
+        i = run_end;
+        if let Some(c) = line[i..].chars().next() {
+            push_char(out, c, opts);
+            i += c.len_utf8();
+        }
+    }
+    if opts.nfc && !out.is_ascii() && is_nfc_quick(out.chars()) != IsNormalized::Yes {
+        let composed: String = out.nfc().collect();
+        // Copy back rather than replace, so the caller's reused buffer keeps its capacity.
+        out.clear();
+        out.push_str(&composed);
+    }
+    if opts.trim_lines {
+        // With `line_endings` off, CR is an ordinary character and is kept.
+        let trimmed = |c: char| c.is_whitespace() && (opts.line_endings || c != '\r');
+        let end = out.trim_end_matches(trimmed).len();
+        out.truncate(end);
+        let start = out.len() - out.trim_start_matches(trimmed).len();
+        out.drain(..start);
+    }
+}
+
+/// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
+fn is_inert(b: u8) -> bool {
+    (b'!'..=b'~').contains(&b) && b != b';'
+}
+
+/// Push one character through the per-character steps; a `;` may complete an entity at the end
+/// of `out`, whose decoded character then goes through the same steps.
+fn push_char(out: &mut String, mut c: char, opts: &NormalizeOptions) {
+    loop {
+        if opts.nfc {
+            c = nfc_ascii_singleton(c);
+        }
+        // Spaces before invisibles: VT and FF are controls, but dropping them would join words.
+        if opts.unicode_spaces && is_unicode_space(c) {
+            c = ' ';
+        }
+        if opts.zero_width && is_invisible(c, opts.line_endings) {
+            return;
+        }
+        if opts.collapse_spaces && (c == ' ' || c == '\t') {
+            // Tabs never reach `out` when collapsing, so the last char is the only one to check.
+            if out.ends_with(' ') {
+                return;
+            }
+            c = ' ';
+        }
+        out.push(c);
+        if c != ';' || !opts.html_entities {
+            return;
+        }
+        match decode_entity_at_end(out) {
+            Some((start, decoded)) => {
+                out.truncate(start);
+                c = decoded;
+            }
+            None => return,
+        }
+    }
+}
+
+/// The characters whose NFC form is ASCII (singleton decompositions). Applying them before the
+/// entity check means NFC can never complete an entity after the fact.
+fn nfc_ascii_singleton(c: char) -> char {
+    match c {
+        '\u{037E}' => ';', // GREEK QUESTION MARK
+        '\u{1FEF}' => '`', // GREEK VARIA
+        '\u{212A}' => 'K', // KELVIN SIGN
+        _ => c,
+    }
+}
+
+/// Characters that `unicode_spaces` turns into an ASCII space.
+fn is_unicode_space(c: char) -> bool {
+    matches!(
+        c,
+        '\t' | '\u{0B}' | '\u{0C}' | '\u{A0}' | '\u{1680}' | '\u{2000}'
+            ..='\u{200A}' | '\u{202F}' | '\u{205F}' | '\u{3000}'
+    )
+}
+
+/// Characters that `zero_width` drops: zero-width and bidi format characters, the BOM, the soft
+/// hyphen, and control characters other than tab (and CR when it is an ordinary character).
+fn is_invisible(c: char, line_endings: bool) -> bool {
+    match c {
+        '\t' => false,
+        '\r' => line_endings,
+        '\u{AD}'
+        | '\u{061C}'
+        | '\u{180E}'
+        | '\u{200B}'..='\u{200F}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{2069}'
+        | '\u{FEFF}' => true,
+        _ => c.is_control(),
+    }
+}
+
+/// Longest entity body we look back for (`#x0010FFFF` and the longest names fit easily).
+const MAX_ENTITY_BODY: usize = 32;
+
+/// If `out` ends with a decodable entity (`&name;`, `&#123;`, `&#x1F;`), its start and the
+/// character it stands for.
+fn decode_entity_at_end(out: &str) -> Option<(usize, char)> {
+    let bytes = out.as_bytes();
+    let semi = bytes.len().checked_sub(1)?;
+    let floor = semi.saturating_sub(MAX_ENTITY_BODY + 1);
+    let mut k = semi;
+    while k > floor {
+        k -= 1;
+        match bytes[k] {
+            b'&' => return entity_char(&out[k + 1..semi]).map(|c| (k, c)),
+            b if b.is_ascii_alphanumeric() || b == b'#' => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The character an entity body (between `&` and `;`) stands for.
+fn entity_char(body: &str) -> Option<char> {
+    let Some(num) = body.strip_prefix('#') else {
+        return named_entity(body);
+    };
+    let (digits, radix) = match num.strip_prefix(['x', 'X']) {
+        Some(hex) => (hex, 16),
+        None => (num, 10),
+    };
+    // `from_str_radix` would also accept a leading `+`.
+    if digits.is_empty() || !digits.chars().all(|c| c.is_digit(radix)) {
+        return None;
+    }
+    let n = u32::from_str_radix(digits, radix).ok()?;
+    match n {
+        // Tab is the only control a line may gain; NUL, line breaks and the rest stay as text.
+        0x09 => Some('\t'),
+        0x00..=0x1F | 0x7F => None,
+        // Browsers read these as Windows-1252, and scraped text has `&#146;` for `’`.
+        0x80..=0x9F => WINDOWS_1252_80_9F[(n - 0x80) as usize],
+        // `from_u32` rejects surrogates and values above U+10FFFF.
+        _ => char::from_u32(n),
+    }
+}
+
+/// Windows-1252 bytes 0x80..=0x9F; `None` where the code page leaves a byte undefined.
+const WINDOWS_1252_80_9F: [Option<char>; 32] = [
+    Some('\u{20AC}'),
+    None,
+    Some('\u{201A}'),
+    Some('\u{0192}'),
+    Some('\u{201E}'),
+    Some('\u{2026}'),
+    Some('\u{2020}'),
+    Some('\u{2021}'),
+    Some('\u{02C6}'),
+    Some('\u{2030}'),
+    Some('\u{0160}'),
+    Some('\u{2039}'),
+    Some('\u{0152}'),
+    None,
+    Some('\u{017D}'),
+    None,
+    None,
+    Some('\u{2018}'),
+    Some('\u{2019}'),
+    Some('\u{201C}'),
+    Some('\u{201D}'),
+    Some('\u{2022}'),
+    Some('\u{2013}'),
+    Some('\u{2014}'),
+    Some('\u{02DC}'),
+    Some('\u{2122}'),
+    Some('\u{0161}'),
+    Some('\u{203A}'),
+    Some('\u{0153}'),
+    None,
+    Some('\u{017E}'),
+    Some('\u{0178}'),
+];
+
+/// HTML entity names for U+00A0..=U+00FF, in code point order.
+const LATIN1_NAMES: [&str; 96] = [
+    "nbsp", "iexcl", "cent", "pound", "curren", "yen", "brvbar", "sect", "uml", "copy", "ordf",
+    "laquo", "not", "shy", "reg", "macr", "deg", "plusmn", "sup2", "sup3", "acute", "micro",
+    "para", "middot", "cedil", "sup1", "ordm", "raquo", "frac14", "frac12", "frac34", "iquest",
+    "Agrave", "Aacute", "Acirc", "Atilde", "Auml", "Aring", "AElig", "Ccedil", "Egrave", "Eacute",
+    "Ecirc", "Euml", "Igrave", "Iacute", "Icirc", "Iuml", "ETH", "Ntilde", "Ograve", "Oacute",
+    "Ocirc", "Otilde", "Ouml", "times", "Oslash", "Ugrave", "Uacute", "Ucirc", "Uuml", "Yacute",
+    "THORN", "szlig", "agrave", "aacute", "acirc", "atilde", "auml", "aring", "aelig", "ccedil",
+    "egrave", "eacute", "ecirc", "euml", "igrave", "iacute", "icirc", "iuml", "eth", "ntilde",
+    "ograve", "oacute", "ocirc", "otilde", "ouml", "divide", "oslash", "ugrave", "uacute", "ucirc",
+    "uuml", "yacute", "thorn", "yuml",
+];
+
+/// Named entities (case-sensitive, as in HTML). Covers Latin-1 and the punctuation, spaces and
+/// marks that show up in news text; `&Tab;` and `&NewLine;` are left out on purpose.
+fn named_entity(name: &str) -> Option<char> {
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "ndash" => '\u{2013}',
+        "mdash" => '\u{2014}',
+        "hellip" => '\u{2026}',
+        "lsquo" => '\u{2018}',
+        "rsquo" => '\u{2019}',
+        "sbquo" => '\u{201A}',
+        "ldquo" => '\u{201C}',
+        "rdquo" => '\u{201D}',
+        "bdquo" => '\u{201E}',
+        "lsaquo" => '\u{2039}',
+        "rsaquo" => '\u{203A}',
+        "bull" => '\u{2022}',
+        "dagger" => '\u{2020}',
+        "Dagger" => '\u{2021}',
+        "permil" => '\u{2030}',
+        "prime" => '\u{2032}',
+        "Prime" => '\u{2033}',
+        "minus" => '\u{2212}',
+        "trade" => '\u{2122}',
+        "euro" => '\u{20AC}',
+        "larr" => '\u{2190}',
+        "uarr" => '\u{2191}',
+        "rarr" => '\u{2192}',
+        "darr" => '\u{2193}',
+        "ensp" => '\u{2002}',
+        "emsp" => '\u{2003}',
+        "thinsp" => '\u{2009}',
+        "hairsp" => '\u{200A}',
+        "zwnj" => '\u{200C}',
+        "zwj" => '\u{200D}',
+        "lrm" => '\u{200E}',
+        "rlm" => '\u{200F}',
+        "OElig" => '\u{0152}',
+        "oelig" => '\u{0153}',
+        "Scaron" => '\u{0160}',
+        "scaron" => '\u{0161}',
+        "Yuml" => '\u{0178}',
+        "fnof" => '\u{0192}',
+        "circ" => '\u{02C6}',
+        "tilde" => '\u{02DC}',
+        _ => {
+            let i = LATIN1_NAMES.iter().position(|&n| n == name)?;
+            // i < 96, so the code point is in U+00A0..=U+00FF.
+            return char::from_u32(0xA0 + i as u32);
+        }
+    };
+    Some(c)
+}
+
+/// Join already-normalized lines into a document: with `blank_lines`, runs of blank lines
+/// become one and leading/trailing blank lines go; every line ends with `\n`; a document with
+/// no text (only blank lines) is the empty string. Appends to `out`.
+///
+/// A line is blank when it is empty or only whitespace; with `blank_lines` a run of them is
+/// emitted as one empty line. With `blank_lines` off every line is kept as it is, except that a
+/// document of only blank lines still gives the empty string (an output with no text is an
+/// empty file).
+pub(crate) fn join_lines<'a>(
+    lines: impl Iterator<Item = &'a str>,
+    opts: &NormalizeOptions,
+    out: &mut String,
+) {
+    let mut joiner = Joiner::new(opts, out);
+    for line in lines {
+        joiner.push(line, out);
+    }
+    joiner.finish(out);
+}
+
+/// The state of [`join_lines`], so that [`normalize`] can feed it one line at a time from a
+/// reused buffer.
+struct Joiner {
+    blank_lines: bool,
+    /// Length of `out` before the document, to take back a document with no text.
+    start: usize,
+    seen_text: bool,
+    pending_blank: bool,
+}
+
+impl Joiner {
+    fn new(opts: &NormalizeOptions, out: &str) -> Joiner {
+        Joiner {
+            blank_lines: opts.blank_lines,
+            start: out.len(),
+            seen_text: false,
+            pending_blank: false,
+        }
+    }
+
+    fn push(&mut self, line: &str, out: &mut String) {
+        let blank = line.trim().is_empty();
+        if self.blank_lines {
+            if blank {
+                // Only a blank line between two text lines is written, and only once.
+                self.pending_blank = self.seen_text;
+                return;
+            }
+            if self.pending_blank {
+                out.push('\n');
+                self.pending_blank = false;
+            }
+        }
+        self.seen_text |= !blank;
+        out.push_str(line);
+        out.push('\n');
+    }
+
+    fn finish(self, out: &mut String) {
+        if !self.seen_text {
+            out.truncate(self.start);
+        }
+    }
+}
+
+/// Normalize a whole document: split into lines, normalize each, join.
+///
+/// The result is idempotent, and is either empty or ends with `\n`. With `blank_lines` it
+/// neither starts nor ends with a blank line and never holds two blank lines in a row.
+pub fn normalize(text: &str, opts: &NormalizeOptions) -> String {
+    let mut out = String::with_capacity(text.len() + 1);
+    let mut buf = String::new();
+    let mut joiner = Joiner::new(opts, &out);
+    let mut each = |line: &str| {
+        normalize_line(line, opts, &mut buf);
+        joiner.push(&buf, &mut out);
+    };
+    if opts.line_endings {
+        split_lines(text).for_each(&mut each);
+    } else {
+        split_lines_lf(text).for_each(&mut each);
+    }
+    joiner.finish(&mut out);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn lines(text: &str) -> Vec<&str> {
+        split_lines(text).collect()
+    }
+
+    fn line(s: &str) -> String {
+        line_with(s, &NormalizeOptions::default())
+    }
+
+    fn line_with(s: &str, opts: &NormalizeOptions) -> String {
+        let mut out = String::new();
+        normalize_line(s, opts, &mut out);
+        out
+    }
+
+    fn all_off() -> NormalizeOptions {
+        NormalizeOptions {
+            nfc: false,
+            line_endings: false,
+            unicode_spaces: false,
+            zero_width: false,
+            html_entities: false,
+            collapse_spaces: false,
+            trim_lines: false,
+            blank_lines: false,
+        }
+    }
+
+    fn options_from(b: [bool; 8]) -> NormalizeOptions {
+        NormalizeOptions {
+            nfc: b[0],
+            line_endings: b[1],
+            unicode_spaces: b[2],
+            zero_width: b[3],
+            html_entities: b[4],
+            collapse_spaces: b[5],
+            trim_lines: b[6],
+            blank_lines: b[7],
+        }
+    }
+
+    #[test]
+    fn split_lines_endings() {
+        assert_eq!(lines(""), Vec::<&str>::new());
+        assert_eq!(lines("a"), ["a"]);
+        assert_eq!(lines("a\n"), ["a"]);
+        assert_eq!(lines("\n"), [""]);
+        assert_eq!(lines("a\n\nb"), ["a", "", "b"]);
+        assert_eq!(lines("a\r\nb\r\n"), ["a", "b"]);
+        assert_eq!(lines("a\rb\r"), ["a", "b"]);
+        assert_eq!(lines("a\r\r\nb"), ["a", "", "b"]);
+        assert_eq!(lines("a\n\rb"), ["a", "", "b"]);
+        assert_eq!(lines("\r\n\r\n"), ["", ""]);
+    }
+
+    #[test]
+    fn split_lines_lf_keeps_cr() {
+        let lf = |t| split_lines_lf(t).collect::<Vec<_>>();
+        assert_eq!(lf(""), Vec::<&str>::new());
+        assert_eq!(lf("a\n"), ["a"]);
+        assert_eq!(lf("a\r\nb\rc"), ["a\r", "b\rc"]);
+        assert_eq!(lf("a\n\nb\n"), ["a", "", "b"]);
+    }
+
+    #[test]
+    fn named_entities() {
+        assert_eq!(line("Tom &amp; Jerry"), "Tom & Jerry");
+        assert_eq!(
+            line("&lt;p&gt; &quot;hi&quot; &apos;x&apos;"),
+            "<p> \"hi\" 'x'"
+        );
+        assert_eq!(line("a&nbsp;b"), "a b");
+        assert_eq!(
+            line("&ldquo;Yes&rdquo; &ndash; &mdash;&hellip;"),
+            "“Yes” – —…"
+        );
+        assert_eq!(
+            line("caf&eacute; &Uuml;ber &szlig; &yuml;"),
+            "café Über ß ÿ"
+        );
+        assert_eq!(
+            line("&copy; &reg; &trade; &euro;5 &pound; &deg;"),
+            "© ® ™ €5 £ °"
+        );
+        assert_eq!(
+            line("&laquo;x&raquo; &bull; &middot; &times; &divide;"),
+            "«x» • · × ÷"
+        );
+    }
+
+    #[test]
+    fn numeric_entities() {
+        assert_eq!(line("it&#8217;s"), "it’s");
+        assert_eq!(line("a&#x2014;b &#X2014;"), "a—b —");
+        assert_eq!(line("&#65;&#x42;&#0067;"), "ABC");
+        // Windows-1252 reading of C1 references, as browsers do.
+        assert_eq!(line("it&#146;s &#150;"), "it’s –");
+    }
+
+    #[test]
+    fn invalid_entities_stay_text() {
+        for s in [
+            "&#0;",
+            "&#1;",
+            "&#10;",
+            "&#13;",
+            "&#x7F;",
+            "&#129;",
+            "&#xD800;",
+            "&#x110000;",
+            "&#99999999999999999999;",
+            "&#;",
+            "&#x;",
+            "&#+65;",
+            "&#1a;",
+            "&bogus;",
+            "&AMP;",
+        ] {
+            assert_eq!(line(s), s);
+        }
+        // The `;` is required.
+        assert_eq!(line("AT&T &amp and &lt"), "AT&T &amp and &lt");
+        assert_eq!(
+            line("&#9;x"),
+            "x",
+            "tab decodes, then is a space and is trimmed"
+        );
+    }
+
+    #[test]
+    fn entities_interact_with_other_steps() {
+        assert_eq!(line("&amp;amp;"), "&");
+        assert_eq!(line("&amp;lt;b&amp;gt;"), "<b>");
+        assert_eq!(line("&#38;#38;"), "&");
+        assert_eq!(line("&am\u{200B}p;"), "&");
+        assert_eq!(line("&am&#8203;p;"), "&");
+        assert_eq!(line("&amp&#59;"), "&");
+        assert_eq!(
+            line("&amp\u{37E}"),
+            "&",
+            "GREEK QUESTION MARK is ; under NFC"
+        );
+        assert_eq!(line("a &nbsp; b"), "a b");
+        assert_eq!(line("e&#x301;"), "é");
+        assert_eq!(line("soft&shy;ware"), "software");
+    }
+
+    #[test]
+    fn zero_width_and_controls() {
+        assert_eq!(line("\u{FEFF}Hello"), "Hello");
+        assert_eq!(
+            line("zero\u{200B}width\u{200C}\u{200D}\u{2060}"),
+            "zerowidth"
+        );
+        assert_eq!(line("soft\u{AD}ware"), "software");
+        assert_eq!(
+            line("\u{200E}bidi\u{202A}\u{202E}\u{2066}\u{2069}\u{200F}"),
+            "bidi"
+        );
+        assert_eq!(line("a\u{1}b\u{7F}c\u{85}d\u{9F}"), "abcd");
+        assert_eq!(line("a\u{180E}b"), "ab");
+    }
+
+    #[test]
+    fn unicode_spaces_and_collapse() {
+        assert_eq!(line("a\u{A0}b\u{2009}c\u{202F}d\u{3000}e"), "a b c d e");
+        assert_eq!(line("a\tb \t c"), "a b c");
+        assert_eq!(
+            line("a\u{B}b\u{C}c"),
+            "a b c",
+            "VT and FF are spaces, not dropped"
+        );
+        assert_eq!(line("  lots   of    space  "), "lots of space");
+        assert_eq!(line("\u{A0}\u{A0}x\u{2003}"), "x");
+    }
+
+    #[test]
+    fn nfc() {
+        assert_eq!(line("e\u{301}"), "é");
+        // Dropping the zero-width space lets the accent compose.
+        assert_eq!(line("Ame\u{301}lie\u{200B}\u{301}"), "Amélié");
+        assert_eq!(line("\u{212B}"), "\u{C5}");
+        let opts = NormalizeOptions {
+            nfc: false,
+            ..NormalizeOptions::default()
+        };
+        assert_eq!(line_with("e\u{301}", &opts), "e\u{301}");
+    }
+
+    #[test]
+    fn options_off_keep_text() {
+        let d = NormalizeOptions::default;
+        let entities_off = NormalizeOptions {
+            html_entities: false,
+            ..d()
+        };
+        assert_eq!(
+            line_with("a &amp; b&nbsp;", &entities_off),
+            "a &amp; b&nbsp;"
+        );
+        let zw_off = NormalizeOptions {
+            zero_width: false,
+            ..d()
+        };
+        assert_eq!(line_with("a\u{200B}b\u{AD}", &zw_off), "a\u{200B}b\u{AD}");
+        let spaces_off = NormalizeOptions {
+            unicode_spaces: false,
+            ..d()
+        };
+        assert_eq!(line_with("a\u{A0}b\tc", &spaces_off), "a\u{A0}b c");
+        let collapse_off = NormalizeOptions {
+            collapse_spaces: false,
+            ..d()
+        };
+        assert_eq!(line_with(" a  b\t", &collapse_off), "a  b");
+        let trim_off = NormalizeOptions {
+            trim_lines: false,
+            ..d()
+        };
+        assert_eq!(line_with("  a  b ", &trim_off), " a b ");
+        let s = "  &amp;\u{A0}\u{200B}e\u{301}\t\tx ";
+        assert_eq!(line_with(s, &all_off()), s);
+    }
+
+    #[test]
+    fn cr_is_ordinary_without_line_endings() {
+        let opts = NormalizeOptions {
+            line_endings: false,
+            ..NormalizeOptions::default()
+        };
+        assert_eq!(line_with(" a\rb \r", &opts), "a\rb \r");
+        assert_eq!(
+            line("a\rb"),
+            "ab",
+            "with line_endings a stray CR is a control"
+        );
+        assert_eq!(normalize("a\r\nb\r\n", &opts), "a\r\nb\r\n");
+    }
+
+    #[test]
+    fn changed_flag() {
+        let mut out = String::new();
+        let d = NormalizeOptions::default();
+        assert!(!normalize_line("plain text", &d, &mut out));
+        assert!(!normalize_line("  outer only\t", &d, &mut out));
+        assert_eq!(out, "outer only");
+        assert!(normalize_line("a&amp;b", &d, &mut out));
+        assert!(normalize_line("a  b", &d, &mut out));
+        assert!(normalize_line("a\u{A0}b", &d, &mut out));
+        assert!(!normalize_line("", &d, &mut out));
+        assert_eq!(out, "");
+    }
+
+    #[test]
+    fn join_lines_blank_runs() {
+        let join = |ls: &[&str], blank_lines| {
+            let opts = NormalizeOptions {
+                blank_lines,
+                ..NormalizeOptions::default()
+            };
+            let mut out = String::from("prefix|");
+            join_lines(ls.iter().copied(), &opts, &mut out);
+            out
+        };
+        assert_eq!(
+            join(&["", " ", "a", "", "", "b", "", ""], true),
+            "prefix|a\n\nb\n"
+        );
+        assert_eq!(join(&["a", "b"], true), "prefix|a\nb\n");
+        assert_eq!(join(&["", "  ", ""], true), "prefix|");
+        assert_eq!(join(&[], true), "prefix|");
+        assert_eq!(
+            join(&["", "a", "", "", "b", " "], false),
+            "prefix|\na\n\n\nb\n \n"
+        );
+        assert_eq!(join(&["", " ", ""], false), "prefix|");
+    }
+
+    #[test]
+    fn normalize_documents() {
+        let n = |t| normalize(t, &NormalizeOptions::default());
+        assert_eq!(n(""), "");
+        assert_eq!(n("\n \n\t\r\n\u{A0}\n"), "");
+        assert_eq!(n("a\r\nb\r\n"), "a\nb\n");
+        assert_eq!(n("a\rb\r\rc"), "a\nb\n\nc\n");
+        assert_eq!(n("\u{FEFF}Title\n\n\n\nBody"), "Title\n\nBody\n");
+        assert_eq!(n("\n\nx\n\n"), "x\n");
+        assert_eq!(n("soft\u{AD}ware and&nbsp;more"), "software and more\n");
+        assert_eq!(
+            n("it&#8217;s &amp;amp; caf\u{A0}e\u{301}"),
+            "it’s & caf é\n"
+        );
+        assert_eq!(n("\tindented\t\ttext\t"), "indented text\n");
+        let all_off = all_off();
+        assert_eq!(normalize("a\r\n\n\nb", &all_off), "a\r\n\n\nb\n");
+        assert_eq!(normalize("\n\n", &all_off), "");
+    }
+
+    /// Strings rich in what the steps act on, so their interactions actually get exercised.
+    fn tricky_string() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("&"),
+            Just(";"),
+            Just("#"),
+            Just("x"),
+            Just("amp"),
+            Just("lt"),
+            Just("nbsp"),
+            Just("shy"),
+            Just("&amp;"),
+            Just("&am"),
+            Just("p;"),
+            Just("&#"),
+            Just("#38"),
+            Just("#x26"),
+            Just("#59"),
+            Just("#894"),
+            Just("#8203"),
+            Just("#160"),
+            Just("#9"),
+            Just("#769"),
+            Just("0"),
+            Just("3"),
+            Just("8"),
+            Just("e"),
+            Just("A"),
+            Just(" "),
+            Just("  "),
+            Just("\t"),
+            Just("\r"),
+            Just("\n"),
+            Just("\u{B}"),
+            Just("\u{A0}"),
+            Just("\u{2000}"),
+            Just("\u{3000}"),
+            Just("\u{200B}"),
+            Just("\u{200D}"),
+            Just("\u{FEFF}"),
+            Just("\u{AD}"),
+            Just("\u{85}"),
+            Just("\u{2028}"),
+            Just("\u{301}"),
+            Just("\u{308}"),
+            Just("\u{327}"),
+            Just("\u{338}"),
+            Just("<"),
+            Just("\u{37E}"),
+            Just("\u{212A}"),
+            Just("\u{212B}"),
+            Just("\u{958}"),
+            Just("\u{1100}\u{1161}"),
+        ];
+        prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    fn any_text() -> impl Strategy<Value = String> {
+        prop_oneof![any::<String>(), tricky_string()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1000))]
+
+        #[test]
+        fn normalize_line_is_idempotent(s in any_text(), b in any::<[bool; 8]>()) {
+            let opts = options_from(b);
+            let once = line_with(&s, &opts);
+            let mut twice = String::new();
+            let changed = normalize_line(&once, &opts, &mut twice);
+            prop_assert_eq!(&twice, &once);
+            prop_assert!(!changed);
+        }
+
+        #[test]
+        fn fast_path_agrees_with_slow_path(s in any_text(), b in any::<[bool; 8]>()) {
+            let opts = options_from(b);
+            let mut slow = String::new();
+            normalize_line_slow(&s, &opts, &mut slow);
+            prop_assert_eq!(line_with(&s, &opts), slow);
+        }
+
+        #[test]
+        fn normalize_is_idempotent(s in any_text(), b in any::<[bool; 8]>()) {
+            let opts = options_from(b);
+            let once = normalize(&s, &opts);
+            prop_assert_eq!(normalize(&once, &opts), once.clone());
+            prop_assert!(once.is_empty() || once.ends_with('\n'));
+            if opts.blank_lines {
+                prop_assert!(!once.starts_with('\n'));
+                prop_assert!(!once.ends_with("\n\n"));
+                prop_assert!(!once.contains("\n\n\n"));
+            }
+        }
+
+        #[test]
+        fn split_lines_rejoins(s in any_text()) {
+            let joined: String = split_lines(&s).map(|l| format!("{l}\n")).collect();
+            let expected = s.replace("\r\n", "\n").replace('\r', "\n");
+            let expected = if expected.is_empty() || expected.ends_with('\n') {
+                expected
+            } else {
+                expected + "\n"
+            };
+            prop_assert_eq!(joined, expected);
+        }
+    }
+}
