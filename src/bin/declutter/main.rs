@@ -1,0 +1,53 @@
+//! The `declutter` command: wires the library to files, stdin and JSON Lines.
+//!
+//! `main` only turns the result of [`run`] into an exit code (ripgrep's shape): 0 ok, 1 a check
+//! failed (`rules test`), 2 an error. A closed stdout (`declutter clean x.txt | head`) is not an
+//! error: the run stops quietly with 0.
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod args;
+mod batch;
+mod clean;
+mod explain;
+mod inputs;
+mod jsonl;
+mod manifest;
+mod messages;
+mod rules_cmd;
+mod setup;
+mod stats;
+mod write;
+
+use args::{Cli, Command, RulesCommand};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("declutter: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Clean(args) => clean::run(*args),
+        Command::Rules(RulesCommand::Test(args)) => rules_cmd::test(args),
+        Command::Rules(RulesCommand::List(args)) => rules_cmd::list(args),
+        Command::Settings(args) => rules_cmd::settings(args),
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<io::Error>()
+            .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
