@@ -463,12 +463,12 @@ fn jsonl_keeps_fields_and_key_order() {
     assert_eq!(recs.len(), 2, "{out:?}");
     assert_eq!(keys(&recs[0]), ["z", "text", "a", "url"]);
     assert_eq!(recs[0]["z"], 1);
-    assert_eq!(recs[0]["text"], "Body line.\n");
+    assert_eq!(recs[0]["text"], "Body line.");
     assert_eq!(recs[0]["a"], serde_json::json!({"nested": [1, 2]}));
     assert_eq!(recs[0]["url"], "https://example.com/x");
     assert_eq!(keys(&recs[1]), ["id", "meta", "text"]);
     assert_eq!(recs[1]["meta"], Value::Null);
-    assert_eq!(recs[1]["text"], "Another body line.\n");
+    assert_eq!(recs[1]["text"], "Another body line.");
 }
 
 #[test]
@@ -482,7 +482,7 @@ fn jsonl_output_field() {
     let recs = parse_lines(&out.stdout);
     assert_eq!(keys(&recs[0]), ["text", "id", "clean"]);
     assert_eq!(recs[0]["text"], "Body.\nspot_img");
-    assert_eq!(recs[0]["clean"], "Body.\n");
+    assert_eq!(recs[0]["clean"], "Body.");
 }
 
 #[test]
@@ -494,7 +494,7 @@ fn jsonl_custom_text_field() {
         .stdin(input)
         .expect(0);
     let recs = parse_lines(&out.stdout);
-    assert_eq!(recs[0]["body"], "Body.\n");
+    assert_eq!(recs[0]["body"], "Body.");
     assert_eq!(recs[0]["text"], "spot_img");
 }
 
@@ -516,7 +516,7 @@ fn jsonl_order_is_kept_over_many_batches() {
     assert_eq!(recs.len(), 3000);
     for (i, r) in recs.iter().enumerate() {
         assert_eq!(r["n"], i, "record {i} out of order");
-        assert_eq!(r["text"], format!("Record number {i} has text.\n"));
+        assert_eq!(r["text"], format!("Record number {i} has text."));
     }
     assert!(!out.stderr.contains("declutter: warning"), "{out:?}");
     assert!(out.stderr.contains("3000 records"), "{out:?}");
@@ -530,7 +530,7 @@ fn jsonl_missing_or_non_string_text_passes_through_with_a_warning() {
     let out = d.clean(&["--jsonl"]).stdin(input).expect(0);
     let recs = parse_lines(&out.stdout);
     assert_eq!(recs.len(), 3, "{out:?}");
-    assert_eq!(recs[0]["text"], "A.\n");
+    assert_eq!(recs[0]["text"], "A.");
     assert_eq!(recs[1], serde_json::json!({"title": "no text", "x": [1]}));
     assert_eq!(keys(&recs[1]), ["title", "x"]);
     assert_eq!(recs[2]["text"], 42);
@@ -553,7 +553,7 @@ fn jsonl_malformed_line_is_reported_and_skipped() {
     assert!(out.stderr.contains("in.jsonl:3:"), "{out:?}");
     let recs = parse_lines(&out.stdout);
     let texts: Vec<&str> = recs.iter().map(|r| r["text"].as_str().unwrap()).collect();
-    assert_eq!(texts, ["One.\n", "Four.\n"]);
+    assert_eq!(texts, ["One.", "Four."]);
 }
 
 #[test]
@@ -584,7 +584,7 @@ fn jsonl_files_to_out_dir() {
     d.write("in/c.txt", "not jsonl");
     d.clean(&["--jsonl", "in", "-o", "out"]).expect(0);
     assert_eq!(d.files("out"), ["a.jsonl", "sub/b.jsonl"]);
-    eqnice!("{\"text\":\"A.\\n\"}\n", d.read("out/a.jsonl"));
+    eqnice!("{\"text\":\"A.\"}\n", d.read("out/a.jsonl"));
 }
 
 #[test]
@@ -600,7 +600,7 @@ fn jsonl_too_large_record_is_an_error() {
         out.stderr.contains("<stdin>:1:") && out.stderr.contains("max-doc-bytes"),
         "{out:?}"
     );
-    eqnice!("{\"text\":\"Small.\\n\"}\n", out.stdout);
+    eqnice!("{\"text\":\"Small.\"}\n", out.stdout);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -349,8 +349,13 @@ fn record(rules: &RuleSet, name: &str, item: &Item, ctx: &JsonlCtx<'_>) -> Done 
     let (hits, warning) = match cleaned {
         Ok(cleaned) => {
             let key = ctx.output_field.unwrap_or(field);
-            // An existing key keeps its place; a new one goes last.
-            map.insert(key.to_string(), Value::String(cleaned.text));
+            // An existing key keeps its place; a new one goes last. A text field holds a
+            // document, not a file: no final newline.
+            let mut text = cleaned.text;
+            if text.ends_with('\n') {
+                text.pop();
+            }
+            map.insert(key.to_string(), Value::String(text));
             (cleaned.hits, None)
         }
         Err(why) => (
