@@ -13,7 +13,7 @@
 //! Phases are fixed by rule kind, never by file order, and within a phase the rules act as a
 //! set. Every removal is recorded as a [`Hit`] with its line number in the original input.
 
-use crate::matcher::{LineMatcher, fold_case};
+use crate::matcher::{Folded, LineMatcher};
 use crate::normalize::{join_lines, normalize_line, split_lines, split_lines_lf};
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
@@ -154,13 +154,17 @@ fn find_rule(
     engines: &[&Engine],
     phase: impl Fn(&Engine) -> &LineMatcher,
     line: &str,
-    folded: &str,
+    folded: &mut Folded,
 ) -> Option<(usize, RuleId)> {
-    engines
-        .iter()
-        .enumerate()
-        .filter_map(|(i, e)| phase(e).find(line, folded).map(|r| (i, r)))
-        .min_by_key(|&(_, r)| r)
+    let mut best: Option<(usize, RuleId)> = None;
+    for (i, e) in engines.iter().enumerate() {
+        if let Some(r) = phase(e).find(line, folded) {
+            if best.is_none_or(|(_, b)| r < b) {
+                best = Some((i, r));
+            }
+        }
+    }
+    best
 }
 
 /// Options for one run of the pipeline (the library's `clean` uses all defaults; `rules test`
@@ -213,7 +217,7 @@ pub(crate) fn clean_with(
     let strips: Vec<&(regex::Regex, RuleId)> =
         engines.iter().flat_map(|e| e.strip.iter()).collect();
     let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
-    let mut folded = String::new();
+    let mut folded = Folded::default();
     if !strips.is_empty() {
         let mut line = String::new();
         for (i, span) in spans.iter_mut().enumerate() {
@@ -224,8 +228,8 @@ pub(crate) fn clean_with(
             }
             // A line that a drop-line rule removes whole is left to that rule, so the report
             // names the rule that describes the line.
-            fold_case(line.trim(), &mut folded);
-            if find_rule(&engines, |e| &e.drop, line.trim(), &folded).is_some() {
+            folded.reset();
+            if find_rule(&engines, |e| &e.drop, line.trim(), &mut folded).is_some() {
                 continue;
             }
             let mut last = None;
@@ -268,11 +272,8 @@ pub(crate) fn clean_with(
         hits.push(hit(i + 1, By::Rule(id), Action::DroppedLine));
     }
 
-    // 3. Classify each line once. The case-folded line is computed once and shared by every
-    // ignore-case matcher.
-    let needs_fold = engines.iter().any(|e| {
-        e.truncate.needs_folded() || e.block_start.needs_folded() || e.drop.needs_folded()
-    });
+    // 3. Classify each line once. The case-folded line is computed at most once and shared by
+    // every ignore-case matcher.
     let any_truncate = engines.iter().any(|e| !e.truncate.is_empty());
     let any_block = engines.iter().any(|e| !e.block_start.is_empty());
     let mut drop_by: Vec<Option<RuleId>> = vec![None; views.len()];
@@ -283,20 +284,24 @@ pub(crate) fn clean_with(
             continue;
         }
         let t = v.text.trim();
-        if needs_fold {
-            fold_case(t, &mut folded);
-        }
-        drop_by[i] = find_rule(&engines, |e| &e.drop, t, &folded).map(|(_, r)| r);
+        folded.reset();
+        drop_by[i] = find_rule(&engines, |e| &e.drop, t, &mut folded).map(|(_, r)| r);
         if any_truncate {
-            truncate_by[i] = find_rule(&engines, |e| &e.truncate, t, &folded).map(|(_, r)| r);
+            truncate_by[i] = find_rule(&engines, |e| &e.truncate, t, &mut folded).map(|(_, r)| r);
         }
         if any_block {
-            block_by[i] = find_rule(&engines, |e| &e.block_start, t, &folded);
+            block_by[i] = find_rule(&engines, |e| &e.block_start, t, &mut folded);
         }
     }
 
     // 4. Truncate at the first marker that has enough words of text before it.
     if any_truncate {
+        // Counting stops once every guard is passed: only "enough words" matters.
+        let enough = rules
+            .rules()
+            .iter()
+            .filter_map(|r| r.min_words_before())
+            .fold(settings.truncate.min_words_before, usize::max);
         let mut words = 0;
         let mut cut: Option<(usize, RuleId)> = None;
         for (i, v) in views.iter().enumerate() {
@@ -313,7 +318,7 @@ pub(crate) fn clean_with(
                     break;
                 }
             }
-            if drop_by[i].is_none() {
+            if drop_by[i].is_none() && words < enough {
                 words += word_count(v.text);
             }
         }
@@ -341,9 +346,8 @@ pub(crate) fn clean_with(
                 if !v.alive || v.is_blank() {
                     return false;
                 }
-                let t = v.text.trim();
-                fold_case(t, &mut folded);
-                end_matcher.find(t, &folded).is_some()
+                folded.reset();
+                end_matcher.find(v.text.trim(), &mut folded).is_some()
             });
             match end {
                 Some(j) => {

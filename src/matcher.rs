@@ -87,7 +87,13 @@ pub(crate) fn fold_case(text: &str, out: &mut String) {
         out.push_str(text);
         out.make_ascii_lowercase();
     } else {
-        out.extend(text.chars().flat_map(char::to_lowercase));
+        for c in text.chars() {
+            if c.is_ascii() {
+                out.push(c.to_ascii_lowercase());
+            } else {
+                out.extend(c.to_lowercase());
+            }
+        }
     }
 }
 
@@ -95,6 +101,29 @@ fn folded(text: &str) -> String {
     let mut s = String::new();
     fold_case(text, &mut s);
     s
+}
+
+/// The case-folded copy of the current line, computed at most once per line and only when a
+/// matcher needs it. Call [`Folded::reset`] before matching a new line.
+#[derive(Debug, Default)]
+pub(crate) struct Folded {
+    folded: String,
+    done: bool,
+}
+
+impl Folded {
+    /// Forget the previous line (the buffer is reused).
+    pub(crate) fn reset(&mut self) {
+        self.done = false;
+    }
+
+    fn get(&mut self, line: &str) -> &str {
+        if !self.done {
+            fold_case(line, &mut self.folded);
+            self.done = true;
+        }
+        &self.folded
+    }
 }
 
 /// A set of literal patterns in one automaton, with the rules that own each pattern.
@@ -107,21 +136,23 @@ struct LiteralSet {
 }
 
 impl LiteralSet {
-    fn build(patterns: Vec<(String, RuleId)>, anchored: bool) -> Option<LiteralSet> {
+    fn build(
+        patterns: Vec<(String, RuleId)>,
+        anchored: bool,
+        ascii_case_insensitive: bool,
+    ) -> Option<LiteralSet> {
         if patterns.is_empty() {
             return None;
         }
         let mut dedup: HashMap<String, RuleId> = HashMap::new();
         for (p, id) in patterns {
-            dedup
-                .entry(p)
-                .and_modify(|o| *o = (*o).min(id))
-                .or_insert(id);
+            keep_lowest(&mut dedup, p, id);
         }
         let mut pairs: Vec<(String, RuleId)> = dedup.into_iter().collect();
         pairs.sort();
         let automaton = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
+            .ascii_case_insensitive(ascii_case_insensitive)
             .start_kind(if anchored {
                 StartKind::Anchored
             } else {
@@ -148,14 +179,36 @@ impl LiteralSet {
     }
 }
 
+/// Exact-line patterns, with the longest pattern's length so that long lines (most lines of an
+/// article) skip the lookup, and the case-folding work, entirely.
+#[derive(Debug, Clone, Default)]
+struct ExactSet {
+    lines: HashMap<String, RuleId>,
+    max_len: usize,
+}
+
+impl ExactSet {
+    fn insert(&mut self, key: String, id: RuleId) {
+        self.max_len = self.max_len.max(key.len());
+        keep_lowest(&mut self.lines, key, id);
+    }
+}
+
 /// One phase's rules, compiled.
+///
+/// Ignore-case literals take the ASCII fast path when the folded pattern is ASCII: the
+/// automaton compares ASCII letters without case on the line as it is, so no folded copy of the
+/// line is needed. Patterns with non-ASCII letters go to automata over the folded line, which
+/// is computed only for non-ASCII lines (an ASCII line folds to ASCII and cannot match them).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct LineMatcher {
-    exact: HashMap<String, RuleId>,
-    exact_folded: HashMap<String, RuleId>,
+    exact: ExactSet,
+    exact_folded: ExactSet,
     prefix: Option<LiteralSet>,
+    prefix_ascii_ci: Option<LiteralSet>,
     prefix_folded: Option<LiteralSet>,
     contains: Option<LiteralSet>,
+    contains_ascii_ci: Option<LiteralSet>,
     contains_folded: Option<LiteralSet>,
     regex: Option<(RegexSet, Vec<RuleId>)>,
 }
@@ -165,24 +218,45 @@ impl LineMatcher {
     /// here means the combined set is too large.
     pub(crate) fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<LineMatcher, String> {
         let mut m = LineMatcher::default();
-        let (mut prefix, mut prefix_f, mut contains, mut contains_f) =
-            (vec![], vec![], vec![], vec![]);
+        let mut lit: [Vec<(String, RuleId)>; 6] = Default::default();
         let mut regexes: Vec<(String, RuleId)> = vec![];
         for &(pattern, ignore_case, id) in patterns {
-            match (pattern, ignore_case) {
-                (Pattern::Exact(s), false) => keep_lowest(&mut m.exact, s.clone(), id),
-                (Pattern::Exact(s), true) => keep_lowest(&mut m.exact_folded, folded(s), id),
-                (Pattern::Prefix(s), false) => prefix.push((s.clone(), id)),
-                (Pattern::Prefix(s), true) => prefix_f.push((folded(s), id)),
-                (Pattern::Contains(s), false) => contains.push((s.clone(), id)),
-                (Pattern::Contains(s), true) => contains_f.push((folded(s), id)),
-                (Pattern::Regex(_), _) => regexes.push((pattern.to_regex_source(ignore_case), id)),
+            let text = pattern.text();
+            let (f, ascii) = if ignore_case {
+                let f = folded(text);
+                let ascii = f.is_ascii();
+                (f, ascii)
+            } else {
+                (String::new(), false)
+            };
+            let group = |base: usize| {
+                if !ignore_case {
+                    base
+                } else if ascii {
+                    base + 1
+                } else {
+                    base + 2
+                }
+            };
+            match pattern {
+                Pattern::Exact(s) if !ignore_case => m.exact.insert(s.clone(), id),
+                Pattern::Exact(_) => m.exact_folded.insert(f, id),
+                Pattern::Prefix(s) => {
+                    lit[group(0)].push((if ignore_case { f } else { s.clone() }, id))
+                }
+                Pattern::Contains(s) => {
+                    lit[group(3)].push((if ignore_case { f } else { s.clone() }, id))
+                }
+                Pattern::Regex(_) => regexes.push((pattern.to_regex_source(ignore_case), id)),
             }
         }
-        m.prefix = LiteralSet::build(prefix, true);
-        m.prefix_folded = LiteralSet::build(prefix_f, true);
-        m.contains = LiteralSet::build(contains, false);
-        m.contains_folded = LiteralSet::build(contains_f, false);
+        let [p, p_ci, p_f, c, c_ci, c_f] = lit;
+        m.prefix = LiteralSet::build(p, true, false);
+        m.prefix_ascii_ci = LiteralSet::build(p_ci, true, true);
+        m.prefix_folded = LiteralSet::build(p_f, true, false);
+        m.contains = LiteralSet::build(c, false, false);
+        m.contains_ascii_ci = LiteralSet::build(c_ci, false, true);
+        m.contains_folded = LiteralSet::build(c_f, false, false);
         if !regexes.is_empty() {
             // Sorted by rule id, so the first set match is the lowest id.
             regexes.sort_by_key(|(_, id)| *id);
@@ -196,39 +270,54 @@ impl LineMatcher {
         Ok(m)
     }
 
-    /// Whether any ignore-case literal needs the folded line.
-    pub(crate) fn needs_folded(&self) -> bool {
-        !self.exact_folded.is_empty()
-            || self.prefix_folded.is_some()
-            || self.contains_folded.is_some()
-    }
-
     /// Whether the matcher has no patterns at all.
     pub(crate) fn is_empty(&self) -> bool {
-        self.exact.is_empty()
-            && !self.needs_folded()
-            && self.prefix.is_none()
-            && self.contains.is_none()
+        self.exact.lines.is_empty()
+            && self.exact_folded.lines.is_empty()
+            && [
+                &self.prefix,
+                &self.prefix_ascii_ci,
+                &self.prefix_folded,
+                &self.contains,
+                &self.contains_ascii_ci,
+                &self.contains_folded,
+            ]
+            .iter()
+            .all(|s| s.is_none())
             && self.regex.is_none()
     }
 
-    /// The rule that matches `line` (trimmed, normalized), if any. `folded` is
-    /// `fold_case(line)`; it is only read when [`needs_folded`](Self::needs_folded).
-    pub(crate) fn find(&self, line: &str, folded: &str) -> Option<RuleId> {
-        if let Some(&id) = self.exact.get(line) {
-            return Some(id);
+    /// The rule that matches `line` (trimmed, normalized), if any. `folded` must have been
+    /// [`reset`](Folded::reset) since it was last used with another line.
+    pub(crate) fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
+        if line.len() <= self.exact.max_len {
+            if let Some(&id) = self.exact.lines.get(line) {
+                return Some(id);
+            }
         }
-        if let Some(&id) = self.exact_folded.get(folded) {
-            return Some(id);
+        // Unicode lowercase at most doubles a line's bytes; longer lines cannot match.
+        if line.len() <= 2 * self.exact_folded.max_len {
+            if let Some(&id) = self.exact_folded.lines.get(folded.get(line)) {
+                return Some(id);
+            }
         }
-        let literal = [
-            (&self.prefix, line),
-            (&self.prefix_folded, folded),
-            (&self.contains, line),
-            (&self.contains_folded, folded),
-        ];
-        for (set, text) in literal {
-            if let Some(id) = set.as_ref().and_then(|s| s.find(text)) {
+        for set in [&self.prefix, &self.prefix_ascii_ci] {
+            if let Some(id) = set.as_ref().and_then(|s| s.find(line)) {
+                return Some(id);
+            }
+        }
+        if let (Some(set), false) = (&self.prefix_folded, line.is_ascii()) {
+            if let Some(id) = set.find(folded.get(line)) {
+                return Some(id);
+            }
+        }
+        for set in [&self.contains, &self.contains_ascii_ci] {
+            if let Some(id) = set.as_ref().and_then(|s| s.find(line)) {
+                return Some(id);
+            }
+        }
+        if let (Some(set), false) = (&self.contains_folded, line.is_ascii()) {
+            if let Some(id) = set.find(folded.get(line)) {
                 return Some(id);
             }
         }
@@ -256,9 +345,7 @@ mod tests {
     }
 
     fn find(m: &LineMatcher, line: &str) -> Option<RuleId> {
-        let mut f = String::new();
-        fold_case(line, &mut f);
-        m.find(line, &f)
+        m.find(line, &mut Folded::default())
     }
 
     #[test]
@@ -290,6 +377,28 @@ mod tests {
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
         let m = LineMatcher::build(&refs).unwrap();
         assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
+    }
+
+    #[test]
+    fn ascii_fast_path_and_folded_path_agree() {
+        let pats = [
+            (Pattern::Exact("Share post:".into()), true, id(0)),
+            (Pattern::Contains("all rights reserved".into()), true, id(1)),
+            (Pattern::Exact("ВСЕ НОВОСТИ".into()), true, id(2)),
+            (
+                Pattern::Contains("Tous droits réservés".into()),
+                true,
+                id(3),
+            ),
+        ];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
+        let m = LineMatcher::build(&refs).unwrap();
+        assert_eq!(find(&m, "SHARE POST:"), Some(id(0)));
+        assert_eq!(find(&m, "© 2024 Foo. All Rights Reserved."), Some(id(1)));
+        assert_eq!(find(&m, "© 2024 Foo — “All Rights Reserved”"), Some(id(1)));
+        assert_eq!(find(&m, "Все новости"), Some(id(2)));
+        assert_eq!(find(&m, "© Le Monde. TOUS DROITS RÉSERVÉS"), Some(id(3)));
+        assert_eq!(find(&m, "Share post: now"), None);
     }
 
     #[test]

@@ -99,7 +99,6 @@ pub(crate) fn duplicates(views: &mut [View], hits: &mut Vec<Hit>) {
 /// not take too much of the document.
 pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
     let idx = content_lines(views);
-    let total: usize = idx.iter().map(|&i| word_count(views[i].text)).sum();
     let mut run_words = 0;
     let mut start = idx.len();
     for (k, &i) in idx.iter().enumerate().rev() {
@@ -114,8 +113,12 @@ pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
         start = k;
     }
     let run = idx.len() - start;
-    // Never empty a document: the run must leave at least one line, and stay under max-share.
-    if run >= s.min_run && start > 0 && (run_words as f64) <= s.max_share * total as f64 {
+    if run < s.min_run || start == 0 {
+        // Too short a run, or the whole document: never empty a document.
+        return;
+    }
+    let total: usize = idx.iter().map(|&i| word_count(views[i].text)).sum();
+    if (run_words as f64) <= s.max_share * total as f64 {
         for &i in &idx[start..] {
             drop(&mut views[i], Stage::Tail, hits);
         }
