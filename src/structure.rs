@@ -95,8 +95,18 @@ pub(crate) fn duplicates(views: &mut [View], hits: &mut Vec<Hit>) {
     }
 }
 
+/// Whether the line introduces a list ("… should have the following supplies ready:"): a
+/// clause of several words ending in a colon. A short label such as `Related:` is not one.
+fn introduces_list(text: &str) -> bool {
+    text.trim_end().ends_with(':') && word_count(text) >= LIST_LEAD_IN_WORDS
+}
+
+/// Words a colon-terminated line needs to count as a list's lead-in sentence.
+const LIST_LEAD_IN_WORDS: usize = 5;
+
 /// Drop the trailing run of short non-sentence lines and teasers, if it is long enough and does
-/// not take too much of the document.
+/// not take too much of the document. A run that follows a line introducing a list is the
+/// article's own list and stays.
 pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
     let idx = content_lines(views);
     let mut run_words = 0;
@@ -104,7 +114,7 @@ pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
     for (k, &i) in idx.iter().enumerate().rev() {
         let t = views[i].text.trim();
         let words = word_count(t);
-        let short = (words <= s.max_words && !ends_like_sentence(t))
+        let short = (words <= s.max_words && !ends_like_sentence(t) && !introduces_list(t))
             || (is_teaser(t) && words <= s.max_teaser_words);
         if !short {
             break;
@@ -113,8 +123,8 @@ pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
         start = k;
     }
     let run = idx.len() - start;
-    if run < s.min_run || start == 0 {
-        // Too short a run, or the whole document: never empty a document.
+    if run < s.min_run || start == 0 || introduces_list(views[idx[start - 1]].text) {
+        // Too short a run, the whole document, or a list with its lead-in.
         return;
     }
     let total: usize = idx.iter().map(|&i| word_count(views[i].text)).sum();
@@ -192,6 +202,22 @@ mod tests {
         let mut v = views(&text);
         tail(&mut v, &TailSettings::default(), &mut vec![]);
         assert_eq!(kept(&v), text);
+    }
+
+    #[test]
+    fn tail_keeps_a_list_with_its_lead_in() {
+        let text = format!("{BODY}Every household should have these supplies ready:\nBottled water\nCanned food\nA flashlight\n");
+        let mut v = views(&text);
+        tail(&mut v, &TailSettings::default(), &mut vec![]);
+        assert_eq!(kept(&v), text);
+    }
+
+    #[test]
+    fn tail_still_drops_a_labelled_link_list() {
+        let text = format!("{BODY}Related:\nCouncil approves budget\nStorm warning issued\n");
+        let mut v = views(&text);
+        tail(&mut v, &TailSettings::default(), &mut vec![]);
+        assert_eq!(kept(&v), BODY);
     }
 
     #[test]
