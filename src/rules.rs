@@ -349,15 +349,7 @@ impl RuleSet {
         for (sources, members) in groups {
             match Engine::build(&rules, &members, sources) {
                 Ok(e) => engines.push(e),
-                Err(e) => {
-                    return Err(LoadError::new(vec![
-                        Diagnostic::plain(
-                            "<rule set>",
-                            "the rules are too large to compile together",
-                        )
-                        .note(e),
-                    ]));
-                }
+                Err(e) => return Err(LoadError::new(compile_errors(&rules, &members, e))),
             }
         }
         let fingerprint = fingerprint(&rules, &settings);
@@ -446,6 +438,33 @@ impl RuleSet {
             .filter(|e| e.applies_to(host.as_deref()))
             .collect()
     }
+}
+
+/// Why a group of rules did not compile: the rules whose regex is too large on its own, or
+/// else the whole group being too large together.
+fn compile_errors(rules: &[Rule], members: &[RuleId], set_error: String) -> Vec<Diagnostic> {
+    let mut diags: Vec<Diagnostic> = members
+        .iter()
+        .map(|id| &rules[id.index()])
+        .flat_map(|r| [Some(&r.pattern), r.until.as_ref()].into_iter().flatten().map(move |p| (r, p)))
+        .filter(|(_, p)| matches!(p, Pattern::Regex(_)))
+        .filter_map(|(r, p)| {
+            let e = compile_regex(&p.to_regex_source(r.ignore_case)).err()?;
+            let mut d = Diagnostic::plain(&r.path, "regex too large to compile").rule(&r.id).note(e);
+            d.line = r.line;
+            d.column = 1;
+            d.snippet = format!("id = {:?}", r.id);
+            d.width = d.snippet.chars().count();
+            Some(d.help("bound repetitions of wide classes (`.`, `\\w`) less generously, or use literal matchers"))
+        })
+        .collect();
+    if diags.is_empty() {
+        diags.push(
+            Diagnostic::plain("<rule set>", "the rules are too large to compile together")
+                .note(set_error),
+        );
+    }
+    diags
 }
 
 fn fingerprint(rules: &[Rule], settings: &Settings) -> String {
@@ -623,9 +642,19 @@ fn check_pattern(
             );
             return false;
         }
-        if let Err(e) = compile_regex(&pattern.to_regex_source(ignore_case)) {
-            diags.push(at("invalid regex".into()).note(e));
-            return false;
+        // Parsing is enough to find syntax errors; the regex is compiled once, into its
+        // phase's set, when the rule set is built (the size limit is checked there).
+        match regex_syntax::parse(&pattern.to_regex_source(ignore_case)) {
+            Err(e) => {
+                diags.push(at("invalid regex".into()).note(e.to_string()));
+                return false;
+            }
+            Ok(hir) if hir.properties().look_set().contains_word_unicode() => diags.push(
+                at("Unicode word boundary `\\b`: matching falls back to a slow engine on non-ASCII lines".into())
+                    .help("write `(?-u:\\b)` (an ASCII word boundary) or anchor the pattern instead")
+                    .warning(),
+            ),
+            Ok(_) => {}
         }
     } else if pattern.text() != pattern.text().trim() {
         diags.push(
@@ -897,8 +926,30 @@ must-remove = ["x"]
         );
         let e = errors("r.toml", &text);
         assert!(
-            e.contains("invalid regex") && e.contains("size limit"),
+            e.contains("error[rule spot-img]: regex too large to compile\n --> r.toml:3:1"),
             "{e}"
+        );
+        assert!(e.contains("size limit"), "{e}");
+    }
+
+    #[test]
+    fn unicode_word_boundary_is_a_warning() {
+        let text = GOOD.replace("{ exact = \"spot_img\" }", "{ regex = '\\bspot_img\\b' }");
+        let rs = RuleSet::from_toml("r.toml", &text).unwrap();
+        let w = rs.warnings()[0].to_string();
+        assert!(
+            w.starts_with("warning[rule spot-img]: Unicode word boundary"),
+            "{w}"
+        );
+        let ascii = GOOD.replace(
+            "{ exact = \"spot_img\" }",
+            "{ regex = '(?-u:\\b)spot_img' }",
+        );
+        assert!(
+            RuleSet::from_toml("r.toml", &ascii)
+                .unwrap()
+                .warnings()
+                .is_empty()
         );
     }
 
