@@ -206,7 +206,9 @@ mod tests {
 
     #[test]
     fn tail_keeps_a_list_with_its_lead_in() {
-        let text = format!("{BODY}Every household should have these supplies ready:\nBottled water\nCanned food\nA flashlight\n");
+        let text = format!(
+            "{BODY}Every household should have these supplies ready:\nBottled water\nCanned food\nA flashlight\n"
+        );
         let mut v = views(&text);
         tail(&mut v, &TailSettings::default(), &mut vec![]);
         assert_eq!(kept(&v), text);

@@ -307,13 +307,20 @@ must-keep = ["He did not leave a reply."]
         assert!(r.to_string().contains("-Trending"), "{r}");
         let r = run(&rs, Some(dir.path()), true);
         assert_eq!(r.failed(), 0);
-        assert!(r.to_string().contains("BLESSED fixture generic-trending"), "{r}");
+        assert!(
+            r.to_string().contains("BLESSED fixture generic-trending"),
+            "{r}"
+        );
         assert_eq!(
             fs::read_to_string(case.join("expected.txt")).unwrap(),
             "Body text.\n"
         );
         assert_eq!(run(&rs, Some(dir.path()), false).failed(), 0);
         // Blessing again writes nothing: the case already matches.
-        assert!(!run(&rs, Some(dir.path()), true).to_string().contains("BLESSED"));
+        assert!(
+            !run(&rs, Some(dir.path()), true)
+                .to_string()
+                .contains("BLESSED")
+        );
     }
 }
