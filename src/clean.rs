@@ -17,6 +17,7 @@ use crate::matcher::{Folded, LineMatcher};
 use crate::normalize::{join_lines, normalize_line, split_lines, split_lines_lf};
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
+use crate::words::word_count;
 
 /// A pipeline stage that removes lines without a rule of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -140,13 +141,6 @@ fn hit(line: usize, by: By, action: Action) -> Hit {
         action,
         score: None,
     }
-}
-
-/// Words of prose in a line: whitespace-separated tokens with a letter or digit.
-pub(crate) fn word_count(text: &str) -> usize {
-    text.split_whitespace()
-        .filter(|w| w.chars().any(char::is_alphanumeric))
-        .count()
 }
 
 /// The lowest-id rule of any engine whose phase matcher matches, and that engine's index.
@@ -563,10 +557,5 @@ must-remove = ["Download the app now"]
             "spot_imgTitle\nspot_img\nWords words words words words words.\nLEAVE A REPLY\nx\n";
         let once = rs.clean(input, None).text;
         assert_eq!(rs.clean(&once, None).text, once);
-    }
-
-    #[test]
-    fn word_count_ignores_punctuation_tokens() {
-        assert_eq!(word_count("A – b, c 12 — ."), 4);
     }
 }

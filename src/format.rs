@@ -42,6 +42,8 @@ pub(crate) struct RawRule {
     pub ignore_case: bool,
     /// Truncate only: words of text that must stand before the marker (the guard).
     pub min_words_before: Option<Spanned<usize>>,
+    /// The rule applies only to lines of at most this many words (not for `strip`).
+    pub max_words: Option<Spanned<usize>>,
     /// Domains this rule is limited to (a domain also matches its subdomains). Absent: the
     /// file's `default-sources`; absent there too: every source.
     pub sources: Option<Vec<Spanned<String>>>,

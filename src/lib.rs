@@ -24,6 +24,7 @@ mod settings;
 mod source;
 mod structure;
 pub mod verify;
+mod words;
 
 pub use crate::{
     clean::{Action, By, Cleaned, Hit, Stage},

@@ -16,6 +16,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, 
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::rules::RuleId;
+use crate::words::at_most_words;
 
 /// Compiled regexes may use at most this much memory each (the regex crate's size limit):
 /// a hostile rule file cannot make us build a huge automaton.
@@ -194,14 +195,14 @@ impl ExactSet {
     }
 }
 
-/// One phase's rules, compiled.
+/// Patterns compiled together (one group of a [`LineMatcher`]).
 ///
 /// Ignore-case literals take the ASCII fast path when the folded pattern is ASCII: the
 /// automaton compares ASCII letters without case on the line as it is, so no folded copy of the
 /// line is needed. Patterns with non-ASCII letters go to automata over the folded line, which
 /// is computed only for non-ASCII lines (an ASCII line folds to ASCII and cannot match them).
 #[derive(Debug, Clone, Default)]
-pub(crate) struct LineMatcher {
+struct PatternSet {
     exact: ExactSet,
     exact_folded: ExactSet,
     prefix: Option<LiteralSet>,
@@ -210,14 +211,52 @@ pub(crate) struct LineMatcher {
     contains: Option<LiteralSet>,
     contains_ascii_ci: Option<LiteralSet>,
     contains_folded: Option<LiteralSet>,
-    regex: Option<(RegexSet, Vec<RuleId>)>,
+    /// Regexes anchored at the line start: the set's automaton gives up after a few bytes on
+    /// most lines.
+    regex_anchored: Option<(RegexSet, Vec<RuleId>)>,
+    /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
+    /// scan whole lines, and so that their own literal prefilter can skip lines.
+    regex_anywhere: Option<(RegexSet, Vec<RuleId>)>,
 }
 
-impl LineMatcher {
-    /// Compile the given patterns. Regexes are assumed valid (checked at load time); an error
-    /// here means the combined set is too large.
-    pub(crate) fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<LineMatcher, String> {
-        let mut m = LineMatcher::default();
+/// Whether a regex can only match at the start of the line (`^…`).
+fn is_start_anchored(source: &str) -> bool {
+    regex_syntax::parse(source)
+        .map(|hir| {
+            hir.properties()
+                .look_set_prefix()
+                .contains(regex_syntax::hir::Look::Start)
+        })
+        .unwrap_or(false)
+}
+
+fn build_set(
+    mut regexes: Vec<(String, RuleId)>,
+) -> Result<Option<(RegexSet, Vec<RuleId>)>, String> {
+    if regexes.is_empty() {
+        return Ok(None);
+    }
+    // Sorted by rule id, so the first set match is the lowest id.
+    regexes.sort_by_key(|(_, id)| *id);
+    let set = RegexSetBuilder::new(regexes.iter().map(|(s, _)| s))
+        .size_limit(REGEX_SET_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SET_SIZE_LIMIT)
+        .build()
+        .map_err(|e| e.to_string())?;
+    Ok(Some((set, regexes.into_iter().map(|(_, id)| id).collect())))
+}
+
+fn set_find(set: &Option<(RegexSet, Vec<RuleId>)>, line: &str) -> Option<RuleId> {
+    let (set, ids) = set.as_ref()?;
+    if !set.is_match(line) {
+        return None;
+    }
+    set.matches(line).iter().next().map(|i| ids[i])
+}
+
+impl PatternSet {
+    fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<PatternSet, String> {
+        let mut m = PatternSet::default();
         let mut lit: [Vec<(String, RuleId)>; 6] = Default::default();
         let mut regexes: Vec<(String, RuleId)> = vec![];
         for &(pattern, ignore_case, id) in patterns {
@@ -257,21 +296,15 @@ impl LineMatcher {
         m.contains = LiteralSet::build(c, false, false);
         m.contains_ascii_ci = LiteralSet::build(c_ci, false, true);
         m.contains_folded = LiteralSet::build(c_f, false, false);
-        if !regexes.is_empty() {
-            // Sorted by rule id, so the first set match is the lowest id.
-            regexes.sort_by_key(|(_, id)| *id);
-            let set = RegexSetBuilder::new(regexes.iter().map(|(s, _)| s))
-                .size_limit(REGEX_SET_SIZE_LIMIT)
-                .dfa_size_limit(REGEX_SET_SIZE_LIMIT)
-                .build()
-                .map_err(|e| e.to_string())?;
-            m.regex = Some((set, regexes.into_iter().map(|(_, id)| id).collect()));
-        }
+        let (anchored, anywhere) = regexes
+            .into_iter()
+            .partition(|(src, _)| is_start_anchored(src));
+        m.regex_anchored = build_set(anchored)?;
+        m.regex_anywhere = build_set(anywhere)?;
         Ok(m)
     }
 
-    /// Whether the matcher has no patterns at all.
-    pub(crate) fn is_empty(&self) -> bool {
+    fn is_empty(&self) -> bool {
         self.exact.lines.is_empty()
             && self.exact_folded.lines.is_empty()
             && [
@@ -284,12 +317,11 @@ impl LineMatcher {
             ]
             .iter()
             .all(|s| s.is_none())
-            && self.regex.is_none()
+            && self.regex_anchored.is_none()
+            && self.regex_anywhere.is_none()
     }
 
-    /// The rule that matches `line` (trimmed, normalized), if any. `folded` must have been
-    /// [`reset`](Folded::reset) since it was last used with another line.
-    pub(crate) fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
+    fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
         if line.len() <= self.exact.max_len {
             if let Some(&id) = self.exact.lines.get(line) {
                 return Some(id);
@@ -321,12 +353,68 @@ impl LineMatcher {
                 return Some(id);
             }
         }
-        if let Some((set, ids)) = &self.regex {
-            if set.is_match(line) {
-                return set.matches(line).iter().next().map(|i| ids[i]);
+        match (
+            set_find(&self.regex_anchored, line),
+            set_find(&self.regex_anywhere, line),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+}
+
+/// One pattern of a phase: what to match, whether case is ignored, the rule's `max-words`
+/// limit, and the rule.
+pub(crate) type Entry<'a> = (&'a Pattern, bool, Option<usize>, RuleId);
+
+/// One phase's rules, compiled: one [`PatternSet`] for rules without a `max-words` limit and one
+/// per distinct limit, so a limit is checked once per line, before its patterns run, and no
+/// match of a limited rule can hide another rule's match.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LineMatcher {
+    /// `(max words, patterns)`, unlimited first (as `usize::MAX`).
+    groups: Vec<(usize, PatternSet)>,
+}
+
+impl LineMatcher {
+    /// Compile the given patterns. Regexes are assumed valid (checked at load time); an error
+    /// here means a combined set is too large.
+    pub(crate) fn build(entries: &[Entry]) -> Result<LineMatcher, String> {
+        let mut limits: Vec<usize> = entries.iter().map(|e| e.2.unwrap_or(usize::MAX)).collect();
+        limits.sort_unstable_by(|a, b| b.cmp(a));
+        limits.dedup();
+        let mut groups = Vec::with_capacity(limits.len());
+        for limit in limits {
+            let members: Vec<(&Pattern, bool, RuleId)> = entries
+                .iter()
+                .filter(|e| e.2.unwrap_or(usize::MAX) == limit)
+                .map(|&(p, ic, _, id)| (p, ic, id))
+                .collect();
+            groups.push((limit, PatternSet::build(&members)?));
+        }
+        Ok(LineMatcher { groups })
+    }
+
+    /// Whether the matcher has no patterns at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.groups.iter().all(|(_, set)| set.is_empty())
+    }
+
+    /// The lowest-id rule that matches `line` (trimmed, normalized), if any. `folded` must have
+    /// been [`reset`](Folded::reset) since it was last used with another line.
+    pub(crate) fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
+        let mut best: Option<RuleId> = None;
+        for (limit, set) in &self.groups {
+            let mut within = None;
+            if *limit != usize::MAX && !*within.get_or_insert_with(|| at_most_words(line, *limit)) {
+                // Groups are sorted by falling limit: the rest are stricter still.
+                break;
+            }
+            if let Some(id) = set.find(line, folded) {
+                best = Some(best.map_or(id, |b| b.min(id)));
             }
         }
-        None
+        best
     }
 }
 
@@ -360,7 +448,7 @@ mod tests {
             ),
             (Pattern::Regex(r"^\d+ Comments?$".into()), false, id(3)),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = LineMatcher::build(&refs).unwrap();
         assert_eq!(find(&m, "Subscribe"), Some(id(0)));
         assert_eq!(find(&m, "Subscribe now"), None);
@@ -374,7 +462,7 @@ mod tests {
     #[test]
     fn unicode_case_folding() {
         let pats = [(Pattern::Prefix("Читайте также:".into()), true, id(0))];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = LineMatcher::build(&refs).unwrap();
         assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
     }
@@ -391,7 +479,7 @@ mod tests {
                 id(3),
             ),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, *i)).collect();
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = LineMatcher::build(&refs).unwrap();
         assert_eq!(find(&m, "SHARE POST:"), Some(id(0)));
         assert_eq!(find(&m, "© 2024 Foo. All Rights Reserved."), Some(id(1)));
@@ -402,10 +490,43 @@ mod tests {
     }
 
     #[test]
+    fn anchored_and_unanchored_regexes_both_match_lowest_id_first() {
+        let pats = [
+            (Pattern::Regex("^Photo:".into()), false, id(3)),
+            (
+                Pattern::Regex("All rights reserved\\.?$".into()),
+                true,
+                id(1),
+            ),
+        ];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
+        let m = LineMatcher::build(&refs).unwrap();
+        let set = &m.groups[0].1;
+        assert!(set.regex_anchored.is_some() && set.regex_anywhere.is_some());
+        assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
+        assert_eq!(find(&m, "© 2024 Foo. ALL RIGHTS RESERVED."), Some(id(1)));
+        assert_eq!(find(&m, "Photo: AP. All rights reserved"), Some(id(1)));
+        assert_eq!(find(&m, "All rights reserved to the crown, he said"), None);
+    }
+
+    #[test]
+    fn max_words_limits_a_rule_without_hiding_others() {
+        let short = Pattern::Contains("all rights reserved".into());
+        let any = Pattern::Contains("rights".into());
+        let m = LineMatcher::build(&[(&short, true, Some(6), id(0)), (&any, false, None, id(1))])
+            .unwrap();
+        assert_eq!(find(&m, "© 2024 Foo. All rights reserved."), Some(id(0)));
+        let long = "The union said that all rights reserved for members would be kept in the deal.";
+        assert_eq!(find(&m, long), Some(id(1)));
+        let m = LineMatcher::build(&[(&short, true, Some(6), id(0))]).unwrap();
+        assert_eq!(find(&m, long), None);
+    }
+
+    #[test]
     fn lowest_id_wins_for_equal_patterns_whatever_the_order() {
         let a = Pattern::Exact("Trending".into());
-        let m1 = LineMatcher::build(&[(&a, false, id(5)), (&a, false, id(2))]).unwrap();
-        let m2 = LineMatcher::build(&[(&a, false, id(2)), (&a, false, id(5))]).unwrap();
+        let m1 = LineMatcher::build(&[(&a, false, None, id(5)), (&a, false, None, id(2))]).unwrap();
+        let m2 = LineMatcher::build(&[(&a, false, None, id(2)), (&a, false, None, id(5))]).unwrap();
         assert_eq!(find(&m1, "Trending"), Some(id(2)));
         assert_eq!(find(&m2, "Trending"), Some(id(2)));
     }
@@ -414,9 +535,9 @@ mod tests {
     fn longest_prefix_wins() {
         let a = Pattern::Prefix("Read".into());
         let b = Pattern::Prefix("Read Also:".into());
-        let m = LineMatcher::build(&[(&a, false, id(1)), (&b, false, id(0))]).unwrap();
+        let m = LineMatcher::build(&[(&a, false, None, id(1)), (&b, false, None, id(0))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
-        let m = LineMatcher::build(&[(&b, false, id(0)), (&a, false, id(1))]).unwrap();
+        let m = LineMatcher::build(&[(&b, false, None, id(0)), (&a, false, None, id(1))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
     }
 }

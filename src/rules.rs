@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::clean::{By, Cleaned};
 use crate::diag::{Diagnostic, LoadError, Severity};
 use crate::format::{RawFile, RawKind, RawPattern, RawRule};
-use crate::matcher::{LineMatcher, Pattern, compile_regex};
+use crate::matcher::{Entry, LineMatcher, Pattern, compile_regex};
 use crate::settings::Settings;
 use crate::source::{domain_of, host_matches, is_valid_domain};
 
@@ -74,6 +74,7 @@ pub struct Rule {
     until: Option<Pattern>,
     ignore_case: bool,
     min_words_before: Option<usize>,
+    max_words: Option<usize>,
     sources: Vec<String>,
     must_remove: Vec<String>,
     must_keep: Vec<String>,
@@ -109,6 +110,10 @@ impl Rule {
     /// The truncate guard set on this rule, if any (else the settings' default applies).
     pub fn min_words_before(&self) -> Option<usize> {
         self.min_words_before
+    }
+    /// The rule applies only to lines of at most this many words.
+    pub fn max_words(&self) -> Option<usize> {
+        self.max_words
     }
     /// Domains the rule is limited to; empty means every source.
     pub fn sources(&self) -> &[String] {
@@ -148,18 +153,18 @@ pub(crate) struct Engine {
 
 impl Engine {
     fn build(rules: &[Rule], members: &[RuleId], sources: Vec<String>) -> Result<Engine, String> {
-        let mut phases: [Vec<(&Pattern, bool, RuleId)>; 3] = Default::default();
+        let mut phases: [Vec<Entry>; 3] = Default::default();
         let mut strip = Vec::new();
         let mut block_end = HashMap::new();
         for &id in members {
             let r = &rules[id.index()];
-            let entry = (&r.pattern, r.ignore_case, id);
+            let entry = (&r.pattern, r.ignore_case, r.max_words, id);
             match r.kind {
                 RuleKind::Truncate => phases[0].push(entry),
                 RuleKind::DropBlock => {
                     phases[1].push(entry);
                     let until = r.until.as_ref().expect("validated: block rules have until");
-                    block_end.insert(id, LineMatcher::build(&[(until, r.ignore_case, id)])?);
+                    block_end.insert(id, LineMatcher::build(&[(until, r.ignore_case, None, id)])?);
                 }
                 RuleKind::DropLine => phases[2].push(entry),
                 RuleKind::Strip => strip.push((
@@ -473,7 +478,7 @@ fn fingerprint(rules: &[Rule], settings: &Settings) -> String {
     for r in rules {
         let until = r.until.as_ref().map(|u| (u.mode(), u.text()));
         let line = format!(
-            "{:?}\0{}\0{}\0{}\0{:?}\0{}\0{:?}\0{:?}\n",
+            "{:?}\0{}\0{}\0{}\0{:?}\0{}\0{:?}\0{:?}\0{:?}\n",
             r.id,
             r.kind,
             r.pattern.mode(),
@@ -481,6 +486,7 @@ fn fingerprint(rules: &[Rule], settings: &Settings) -> String {
             until,
             r.ignore_case,
             r.min_words_before,
+            r.max_words,
             r.sources
         );
         h.update(line.as_bytes());
@@ -719,6 +725,13 @@ fn validate(
                 .help("stripping a whole line drops it: use kind = \"drop-line\""),
         );
     }
+    if let (Some(m), RuleKind::Strip) = (&r.max_words, kind) {
+        diags.push(
+            err(m.span(), "`max-words` does not go with kind = \"strip\"").help(
+                "it limits which lines a line rule applies to; a strip rule works inside lines",
+            ),
+        );
+    }
     if let Some(m) = &r.min_words_before {
         if kind != RuleKind::Truncate {
             diags.push(err(
@@ -761,6 +774,7 @@ fn validate(
         until: r.until.as_ref().map(|u| convert_pattern(u.get_ref())),
         ignore_case: r.ignore_case,
         min_words_before: r.min_words_before.map(|m| m.into_inner()),
+        max_words: r.max_words.map(|m| m.into_inner()),
         sources,
         must_remove: r.must_remove.into_iter().map(|s| s.into_inner()).collect(),
         must_keep: r.must_keep.into_iter().map(|s| s.into_inner()).collect(),

@@ -8,8 +8,9 @@
 //! Each pass only looks at lines still alive and is stable on its own output, so cleaning stays
 //! idempotent. Thresholds come from the settings file.
 
-use crate::clean::{Action, By, Hit, Stage, View, word_count};
+use crate::clean::{Action, By, Hit, Stage, View};
 use crate::settings::{AuthorBoxSettings, TailSettings};
+use crate::words::word_count;
 
 fn drop(v: &mut View, stage: Stage, hits: &mut Vec<Hit>) {
     v.alive = false;
@@ -63,8 +64,9 @@ pub(crate) fn author_box(views: &mut [View], s: &AuthorBoxSettings, hits: &mut V
         let (a, b, c) = (idx[k], idx[k + 1], idx[k + 2]);
         let name = views[a].text.trim();
         let bio = views[c].text.trim();
-        let is_box = looks_like_name(name, s.max_name_words)
-            && views[b].text.trim() == name
+        // Cheapest test first: nearly every line differs from the next one.
+        let is_box = views[b].text.trim() == name
+            && looks_like_name(name, s.max_name_words)
             && bio.len() > name.len()
             && bio.starts_with(name)
             && word_count(bio) <= s.max_bio_words;
