@@ -7,7 +7,8 @@
 //! 4. `truncate`: the first marker with enough words of text before it cuts the rest;
 //! 5. `drop-block`: start marker through end marker (an unterminated block drops nothing);
 //! 6. `drop-line`;
-//! 7. structural passes (`structure.rs`): author box, adjacent duplicates, tail teasers;
+//! 7. structural passes, to a joint fixed point: the content detector (`detector/`), author box,
+//!    adjacent duplicates, tail teasers (`structure.rs`);
 //! 8. tidy: blank lines collapsed, one final newline.
 //!
 //! Phases are fixed by rule kind, never by file order, and within a phase the rules act as a
@@ -369,16 +370,38 @@ pub(crate) fn clean_with(
         }
     }
 
-    // 7. Structural passes.
+    // 7. Structural passes, run together to a joint fixed point: the detector looks at its
+    // neighbours' output (a line another pass removed changes the windows and the region of
+    // the lines around it) and the passes look at the detector's, so a single sequence would
+    // leave lines that a second cleaning removes. Every pass only ever removes lines, so each
+    // round either removes at least one line or changes nothing and ends the loop: at most as
+    // many rounds as lines, capped at `MAX_ROUNDS` (dev pages need 2-4). At the fixed point no
+    // pass removes anything from the kept lines, and a second cleaning sees the same non-blank
+    // lines (blank lines count for none of the passes), so cleaning stays idempotent.
     if passes.structural {
-        if settings.author_box.enabled {
-            structure::author_box(&mut views, &settings.author_box, &mut hits);
-        }
-        if settings.duplicates.enabled {
-            structure::duplicates(&mut views, &mut hits);
-        }
-        if settings.tail.enabled {
-            structure::tail(&mut views, &settings.tail, &mut hits);
+        let detector = settings
+            .detector
+            .enabled
+            .then(|| &*crate::detector::BUILTIN);
+        for round in 0..crate::detector::MAX_ROUNDS {
+            let before = hits.len();
+            let mut changed = false;
+            if settings.author_box.enabled {
+                structure::author_box(&mut views, &settings.author_box, &mut hits);
+            }
+            if settings.duplicates.enabled {
+                structure::duplicates(&mut views, &mut hits);
+            }
+            if settings.tail.enabled {
+                structure::tail(&mut views, &settings.tail, &mut hits);
+            }
+            // The detector goes last: the author-box pass needs the name lines it would drop.
+            if let Some(d) = detector {
+                changed |= d.apply(&mut views, &settings.detector, &mut hits, round == 0);
+            }
+            if !changed && hits.len() == before {
+                break;
+            }
         }
     }
 

@@ -15,6 +15,7 @@
 
 mod clean;
 mod decode;
+mod detector;
 mod diag;
 mod format;
 mod matcher;

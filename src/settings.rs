@@ -26,6 +26,8 @@ pub struct Settings {
     pub duplicates: DuplicateSettings,
     /// The tail pass: trailing runs of short non-sentence lines (teasers, link lists).
     pub tail: TailSettings,
+    /// The content detector (model and phrase lists in `rules/detector/`).
+    pub detector: DetectorSettings,
 }
 
 /// Defaults for truncate rules.
@@ -71,6 +73,38 @@ pub struct TailSettings {
     pub min_run: usize,
     /// Never let the pass remove more than this share of the document's words.
     pub max_share: f64,
+}
+
+/// The content detector. Its model, chrome phrase list and stopword lists are data compiled in
+/// from `rules/detector/`; the switch, the decision threshold and the back-off are here.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct DetectorSettings {
+    /// Run the detector.
+    pub enabled: bool,
+    /// Documents with fewer tokens are left alone: too little context to find an article in.
+    pub min_tokens: usize,
+    /// Keep a line when the model's probability that it is content is at least this
+    /// (0 keeps every line, 1 none; lower favours recall).
+    pub threshold: f64,
+    /// The back-off applies to documents of at least this many tokens.
+    pub backoff_min_tokens: usize,
+    /// Back off when the kept lines would hold less than this share of the document's tokens.
+    pub backoff_min_share: f64,
+}
+
+impl Default for DetectorSettings {
+    fn default() -> Self {
+        DetectorSettings {
+            // Off by default until it keeps headlines and in-article headings (issue 3): on
+            // the fixtures it drops them. Turn it on with a settings file.
+            enabled: false,
+            min_tokens: 30,
+            threshold: 0.5,
+            backoff_min_tokens: 30,
+            backoff_min_share: 0.1,
+        }
+    }
 }
 
 impl Default for TruncateSettings {
@@ -144,6 +178,7 @@ mod tests {
     fn builtin_settings_parse() {
         let s = Settings::from_toml("settings.toml", BUILTIN_SETTINGS).unwrap();
         assert!(s.tail.enabled);
+        assert_eq!(s.detector, DetectorSettings::default());
     }
 
     #[test]

@@ -1,0 +1,479 @@
+//! Document features and the main-region pass (detector.py `doc_features`, `hand_score`,
+//! `regions`), computed in O(n) with prefix sums into buffers reused from document to document.
+//!
+//! Floating-point arithmetic follows the Python code operation by operation (same summation
+//! order, same divisions, `ln_1p` is the C library's `log1p` as in Python), so the features are
+//! bit-identical and the trees take the same branches.
+
+use super::text::{Basic, eq_lower};
+use super::{LANGS, RegionParams};
+
+/// The feature names, in the order this module computes them (detector.py `FEATURES`). A model
+/// may use any of them, in any order: the trees are remapped at load time.
+pub(crate) const FEATURES: [&str; 65] = [
+    "logtok",
+    "logchar",
+    "endp",
+    "endc",
+    "stop",
+    "alpha",
+    "digit",
+    "title",
+    "bullet",
+    "pipe",
+    "comma",
+    "url",
+    "chrome",
+    "tail",
+    "rep",
+    "pos",
+    "short",
+    "good",
+    "numeric",
+    "prev_logtok",
+    "next_logtok",
+    "prev_good",
+    "next_good",
+    "cum_good_before",
+    "cum_good_after",
+    "dist_good",
+    "hand",
+    "in_r1",
+    "in_r",
+    "r_dist",
+    "r_share",
+    "after_tail",
+    "tail_after_r",
+    "doc_logtok",
+    "doc_goodshare",
+    "blk_share",
+    "blk_top",
+    "blk_after_top",
+    "blk_before_top",
+    "blk_dist_top",
+    "tail_since_good",
+    "w1_logtok",
+    "w1_good",
+    "w1_short",
+    "w1_chrome",
+    "w1_stop",
+    "w1_endp",
+    "w3_logtok",
+    "w3_good",
+    "w3_short",
+    "w3_chrome",
+    "w3_stop",
+    "w3_endp",
+    "w10_logtok",
+    "w10_good",
+    "w10_short",
+    "w10_chrome",
+    "w10_stop",
+    "w10_endp",
+    "w30_logtok",
+    "w30_good",
+    "w30_short",
+    "w30_chrome",
+    "w30_stop",
+    "w30_endp",
+];
+
+const WINDOWS: [usize; 4] = [1, 3, 10, 30];
+const N_WIN_SRC: usize = 6;
+const BLOCK_GAP: usize = 4;
+const INF: usize = 1000;
+
+/// Buffers reused from document to document.
+#[derive(Debug, Default)]
+pub(super) struct Buffers {
+    pub hs: Vec<f64>,
+    cg: Vec<f64>,
+    dprev: Vec<usize>,
+    dnext: Vec<usize>,
+    in_r1: Vec<bool>,
+    in_r: Vec<bool>,
+    rdist: Vec<f64>,
+    after_tail: Vec<bool>,
+    tail_after_r: Vec<bool>,
+    blk: Vec<isize>,
+    blk_tok: Vec<u64>,
+    tsg: Vec<bool>,
+    pref: [Vec<f64>; N_WIN_SRC],
+    pairs: Vec<(u64, u32)>,
+    classes: Vec<(u32, u32)>,
+}
+
+fn b2f(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// The hand score of one line for the main-region pass.
+pub(super) fn hand_score(b: &Basic, r: &RegionParams) -> f64 {
+    let n = b.ntok as f64;
+    if b.chrome {
+        return -r.chrome_slope * n - r.chrome_const;
+    }
+    let bad = b.rep
+        || b.alpha < 0.5
+        || b.pipe
+        || b.url
+        || (n >= 4.0 && b.title >= 0.8)
+        || (n >= r.long_tokens && b.stop < 0.1);
+    if bad {
+        return -r.bad_slope * n - r.bad_const;
+    }
+    if n >= r.long_tokens && (b.endp || b.stop >= 0.25) {
+        return r.long_gain * n;
+    }
+    -r.short_pen
+}
+
+/// Maximum-sum contiguous span of `s[lo..hi]` (Kadane, ties keep the earliest):
+/// `(sum, start, end)`, `(0, lo, lo)` when every sum is ≤ 0.
+pub(super) fn max_span(s: &[f64], lo: usize, hi: usize) -> (f64, usize, usize) {
+    let (mut best, mut bs, mut be) = (0.0, lo, lo);
+    let (mut cur, mut cs) = (0.0, lo);
+    for (i, &x) in s.iter().enumerate().take(hi).skip(lo) {
+        if cur <= 0.0 {
+            cur = 0.0;
+            cs = i;
+        }
+        cur += x;
+        if cur > best {
+            (best, bs, be) = (cur, cs, i + 1);
+        }
+    }
+    (best, bs, be)
+}
+
+/// Region 1 (the best span) and region 2 (the better of the best spans before and after it, if
+/// it scores at least `second_ratio` of region 1). Returns the spans and how many there are.
+pub(super) fn regions(s: &[f64], second_ratio: f64) -> ([(usize, usize); 2], usize) {
+    let n = s.len();
+    let (best, st, en) = max_span(s, 0, n);
+    let mut spans = [(0, 0); 2];
+    if en <= st {
+        return (spans, 0);
+    }
+    spans[0] = (st, en);
+    let b1 = max_span(s, 0, st);
+    let b2 = max_span(s, en, n);
+    let cand = if b1.0 >= b2.0 { b1 } else { b2 };
+    if cand.0 >= second_ratio * best && cand.2 > cand.1 {
+        spans[1] = (cand.1, cand.2);
+        return (spans, 2);
+    }
+    (spans, 1)
+}
+
+fn prefix_sum(out: &mut Vec<f64>, values: impl Iterator<Item = f64>) {
+    out.clear();
+    out.push(0.0);
+    let mut acc = 0.0;
+    for x in values {
+        acc += x;
+        out.push(acc);
+    }
+}
+
+/// Fill the document-level fields of `basics` (language, `stop`, `rep`, `logtok`, `short`,
+/// `good`) and call `emit(i, features)` for every line in order.
+pub(super) fn doc_features(
+    lines: &[&str],
+    basics: &mut [Basic],
+    r: &RegionParams,
+    bufs: &mut Buffers,
+    mut emit: impl FnMut(usize, &[f64; 65]),
+) {
+    let n = basics.len();
+    if n == 0 {
+        return;
+    }
+    // Language: most stopword hits over the document; ties go to the earlier language.
+    let mut cnt = [0u64; LANGS.len()];
+    for b in basics.iter() {
+        for (c, &k) in cnt.iter_mut().zip(&b.stop_by_lang) {
+            *c += k as u64;
+        }
+    }
+    let mut lang = 0;
+    for (l, &c) in cnt.iter().enumerate() {
+        if c > cnt[lang] {
+            lang = l;
+        }
+    }
+    // Repeated lines (lowercased): sort by hash, confirm equal hashes by comparing the text.
+    bufs.pairs.clear();
+    bufs.pairs
+        .extend(basics.iter().enumerate().map(|(i, b)| (b.hash, i as u32)));
+    bufs.pairs.sort_unstable();
+    let mut g = 0;
+    while g < n {
+        let mut e = g + 1;
+        while e < n && bufs.pairs[e].0 == bufs.pairs[g].0 {
+            e += 1;
+        }
+        if e - g > 1 {
+            // (representative, count) per class of equal lines within the hash group.
+            bufs.classes.clear();
+            for k in g..e {
+                let i = bufs.pairs[k].1;
+                match bufs
+                    .classes
+                    .iter_mut()
+                    .find(|(rep, _)| eq_lower(lines[*rep as usize], lines[i as usize]))
+                {
+                    Some(c) => c.1 += 1,
+                    None => bufs.classes.push((i, 1)),
+                }
+            }
+            for k in g..e {
+                let i = bufs.pairs[k].1 as usize;
+                let count = bufs
+                    .classes
+                    .iter()
+                    .find(|(rep, _)| eq_lower(lines[*rep as usize], lines[i]))
+                    .map_or(1, |c| c.1);
+                basics[i].rep = count > 1;
+            }
+        }
+        g = e;
+    }
+    for b in basics.iter_mut() {
+        let nt = b.ntok;
+        b.stop = if nt > 0 {
+            b.stop_by_lang[lang] as f64 / nt as f64
+        } else {
+            0.0
+        };
+        b.logtok = (nt as f64).ln_1p();
+        b.short = nt < 5;
+        b.good = nt >= 10 && b.endp && !b.chrome;
+    }
+    let sum_tok: u64 = basics.iter().map(|b| b.ntok as u64).sum();
+    let total = if sum_tok == 0 { 1 } else { sum_tok };
+    let gsum = {
+        let mut acc = 0.0;
+        for b in basics.iter() {
+            acc += b.ntok as f64 * b2f(b.good);
+        }
+        acc
+    };
+    let gtot = if gsum == 0.0 { 1.0 } else { gsum };
+    prefix_sum(
+        &mut bufs.cg,
+        basics.iter().map(|b| b.ntok as f64 * b2f(b.good)),
+    );
+    // Distance to the nearest good line.
+    bufs.dprev.clear();
+    let mut last: isize = -(INF as isize);
+    for (i, b) in basics.iter().enumerate() {
+        if b.good {
+            last = i as isize;
+        }
+        bufs.dprev.push((i as isize - last) as usize);
+    }
+    bufs.dnext.clear();
+    bufs.dnext.resize(n, INF);
+    // No good line after: INF (the prototype used 2 * INF - i, negative past 2000 lines).
+    let mut nxt: Option<usize> = None;
+    for i in (0..n).rev() {
+        if basics[i].good {
+            nxt = Some(i);
+        }
+        bufs.dnext[i] = nxt.map_or(INF, |j| j - i);
+    }
+    // Main-region pass.
+    bufs.hs.clear();
+    bufs.hs.extend(basics.iter().map(|b| hand_score(b, r)));
+    let (spans, nspans) = regions(&bufs.hs, r.second_ratio);
+    let spans = &spans[..nspans];
+    bufs.in_r1.clear();
+    bufs.in_r1.resize(n, false);
+    bufs.in_r.clear();
+    bufs.in_r.resize(n, false);
+    bufs.rdist.clear();
+    bufs.rdist.resize(n, 0.0);
+    let mut rtok = 0u64;
+    if let Some(&(s1, e1)) = spans.first() {
+        bufs.in_r1[s1..e1].fill(true);
+        for &(s, e) in spans {
+            bufs.in_r[s..e].fill(true);
+        }
+        for i in 0..n {
+            let mut d: Option<isize> = None;
+            for &(s, e) in spans {
+                let dd = if s <= i && i < e {
+                    (i - s).min(e - 1 - i) as isize + 1
+                } else if i < s {
+                    -((s - i) as isize)
+                } else {
+                    -((i - e + 1) as isize)
+                };
+                d = Some(d.map_or(dd, |d| d.max(dd)));
+            }
+            let d = d.unwrap_or(0) as f64;
+            bufs.rdist[i] = d.abs().ln_1p().copysign(d);
+        }
+        rtok = (0..n)
+            .filter(|&i| bufs.in_r[i])
+            .map(|i| basics[i].ntok as u64)
+            .sum();
+    }
+    let (r1s, r1e) = spans.first().copied().unwrap_or((0, 0));
+    bufs.after_tail.clear();
+    bufs.tail_after_r.clear();
+    let mut seen = false;
+    for (i, b) in basics.iter().enumerate() {
+        bufs.after_tail.push(seen);
+        if b.tail && i >= r1s {
+            seen = true;
+        }
+    }
+    seen = false;
+    for (i, b) in basics.iter().enumerate() {
+        let mut v = false;
+        if i >= r1e {
+            v = seen;
+            if b.tail {
+                seen = true;
+            }
+        }
+        bufs.tail_after_r.push(v);
+    }
+    // Blocks of good lines at most BLOCK_GAP lines apart.
+    bufs.blk.clear();
+    bufs.blk.resize(n, -1);
+    bufs.blk_tok.clear();
+    let mut last_good: Option<usize> = None;
+    for (i, b) in basics.iter().enumerate() {
+        if b.good {
+            match last_good {
+                Some(lg) if i - lg <= BLOCK_GAP => {
+                    let cur = bufs.blk_tok.len() as isize - 1;
+                    bufs.blk[lg + 1..=i].fill(cur);
+                    *bufs.blk_tok.last_mut().expect("a block is open") += b.ntok as u64;
+                }
+                _ => {
+                    bufs.blk_tok.push(b.ntok as u64);
+                    bufs.blk[i] = bufs.blk_tok.len() as isize - 1;
+                }
+            }
+            last_good = Some(i);
+        }
+    }
+    let mut top: isize = -1;
+    for (k, &t) in bufs.blk_tok.iter().enumerate() {
+        if top < 0 || t > bufs.blk_tok[top as usize] {
+            top = k as isize;
+        }
+    }
+    let (top_s, top_e): (isize, isize) = if top >= 0 {
+        (
+            bufs.blk.iter().position(|&x| x == top).unwrap_or(0) as isize,
+            bufs.blk.iter().rposition(|&x| x == top).unwrap_or(0) as isize,
+        )
+    } else {
+        (0, -1)
+    };
+    let btmax = bufs.blk_tok.iter().copied().max().unwrap_or(1);
+    // A tail line seen since the last good line.
+    bufs.tsg.clear();
+    seen = false;
+    for b in basics.iter() {
+        if b.good {
+            seen = false;
+        }
+        bufs.tsg.push(seen);
+        if b.tail {
+            seen = true;
+        }
+    }
+    // Window sources.
+    prefix_sum(&mut bufs.pref[0], basics.iter().map(|b| b.logtok));
+    prefix_sum(&mut bufs.pref[1], basics.iter().map(|b| b2f(b.good)));
+    prefix_sum(&mut bufs.pref[2], basics.iter().map(|b| b2f(b.short)));
+    prefix_sum(&mut bufs.pref[3], basics.iter().map(|b| b2f(b.chrome)));
+    prefix_sum(&mut bufs.pref[4], basics.iter().map(|b| b.stop));
+    prefix_sum(&mut bufs.pref[5], basics.iter().map(|b| b2f(b.endp)));
+    let doc_logtok = (total as f64).ln_1p();
+    let doc_goodshare = gtot / total as f64;
+    let r_share = rtok as f64 / total as f64;
+    let cg = &bufs.cg;
+    let mut x = [0.0f64; 65];
+    for (i, b) in basics.iter().enumerate() {
+        let ii = i as isize;
+        x[0] = b.logtok;
+        x[1] = (b.nchar as f64).ln_1p();
+        x[2] = b2f(b.endp);
+        x[3] = b2f(b.endc);
+        x[4] = b.stop;
+        x[5] = b.alpha;
+        x[6] = b.digit;
+        x[7] = b.title;
+        x[8] = b2f(b.bullet);
+        x[9] = b2f(b.pipe);
+        x[10] = b.comma;
+        x[11] = b2f(b.url);
+        x[12] = b2f(b.chrome);
+        x[13] = b2f(b.tail);
+        x[14] = b2f(b.rep);
+        x[15] = if n > 1 {
+            i as f64 / (n - 1) as f64
+        } else {
+            0.0
+        };
+        x[16] = b2f(b.short);
+        x[17] = b2f(b.good);
+        x[18] = b2f(b.alpha == 0.0);
+        x[19] = if i > 0 { basics[i - 1].logtok } else { 0.0 };
+        x[20] = if i + 1 < n { basics[i + 1].logtok } else { 0.0 };
+        x[21] = if i > 0 { b2f(basics[i - 1].good) } else { 0.0 };
+        x[22] = if i + 1 < n {
+            b2f(basics[i + 1].good)
+        } else {
+            0.0
+        };
+        x[23] = cg[i] / gtot;
+        x[24] = (cg[n] - cg[i + 1]) / gtot;
+        x[25] = (bufs.dprev[i].min(bufs.dnext[i]).min(INF) as f64).ln_1p();
+        x[26] = bufs.hs[i].clamp(-50.0, 50.0);
+        x[27] = b2f(bufs.in_r1[i]);
+        x[28] = b2f(bufs.in_r[i]);
+        x[29] = bufs.rdist[i];
+        x[30] = r_share;
+        x[31] = b2f(bufs.after_tail[i]);
+        x[32] = b2f(bufs.tail_after_r[i]);
+        x[33] = doc_logtok;
+        x[34] = doc_goodshare;
+        let blk = bufs.blk[i];
+        x[35] = if blk >= 0 {
+            bufs.blk_tok[blk as usize] as f64 / btmax as f64
+        } else {
+            0.0
+        };
+        x[36] = b2f(top >= 0 && blk == top);
+        x[37] = b2f(top >= 0 && ii > top_e);
+        x[38] = b2f(top >= 0 && ii < top_s);
+        let dist_top = if ii < top_s {
+            top_s - ii
+        } else if ii > top_e {
+            ii - top_e
+        } else {
+            0
+        };
+        x[39] = (dist_top as f64).ln_1p();
+        x[40] = b2f(bufs.tsg[i]);
+        let mut f = 41;
+        for k in WINDOWS {
+            let lo = i.saturating_sub(k);
+            let hi = n.min(i + k + 1);
+            let len = (hi - lo) as f64;
+            for p in &bufs.pref {
+                x[f] = (p[hi] - p[lo]) / len;
+                f += 1;
+            }
+        }
+        emit(i, &x);
+    }
+}

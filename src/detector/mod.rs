@@ -1,0 +1,537 @@
+//! The content detector: a text-only keep/drop decision per line, learned from the dev pages.
+//!
+//! For every line still alive it computes text features (length, sentence punctuation, share
+//! of stopwords in the document's language, letters vs digits, capitalization, chrome-phrase
+//! hints, position, context windows) and a main-region pass (the maximum-sum span of a hand
+//! score); 100 depth-3 boosted trees turn them into a logit, and a line is kept when
+//! `logit >= ln(threshold / (1 - threshold))`. When the model would leave less than a set share
+//! of a long enough document, the back-off keeps the hand-score regions instead (minus chrome
+//! lines), or failing that every line that is not chrome.
+//!
+//! Everything the decision uses is data compiled in from `rules/detector/` (`model.toml`,
+//! `chrome.toml`, `stopwords/*.txt`); the switch, the threshold and the back-off are settings
+//! (`[detector]`). It is an exact port of `scripts/detector/detector.py` (see `compare.sh`
+//! there): same tokens, same features bit for bit, same decisions.
+
+mod features;
+mod pyclass;
+mod text;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Deserialize;
+
+use crate::clean::{Action, By, Hit, Stage, View};
+use crate::settings::DetectorSettings;
+
+pub(crate) use features::FEATURES;
+use text::{Basic, LineScratch, line_basic, py_strip};
+
+/// Stopword languages, in the order that breaks ties.
+pub(crate) const LANGS: [&str; 7] = ["en", "de", "fr", "es", "pt", "it", "ru"];
+
+const MODEL_TOML: &str = include_str!("../../rules/detector/model.toml");
+const CHROME_TOML: &str = include_str!("../../rules/detector/chrome.toml");
+const STOPWORDS: [&str; 7] = [
+    include_str!("../../rules/detector/stopwords/en.txt"),
+    include_str!("../../rules/detector/stopwords/de.txt"),
+    include_str!("../../rules/detector/stopwords/fr.txt"),
+    include_str!("../../rules/detector/stopwords/es.txt"),
+    include_str!("../../rules/detector/stopwords/pt.txt"),
+    include_str!("../../rules/detector/stopwords/it.txt"),
+    include_str!("../../rules/detector/stopwords/ru.txt"),
+];
+
+/// Most rounds of the structural fixed point (see `clean.rs`).
+pub(crate) const MAX_ROUNDS: usize = 32;
+
+/// A small multiplicative hasher for short string keys (stopwords, chrome phrases).
+#[derive(Default)]
+struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut h = self.0;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
+        }
+        self.0 = h;
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
+
+/// The stopword lists: word → bit mask of the languages that list it.
+#[derive(Debug)]
+pub(crate) struct Stopwords {
+    map: HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>,
+    /// Longest word in bytes (longer tokens are not looked up).
+    max_len: usize,
+}
+
+impl Stopwords {
+    fn parse(lists: &[&str; 7]) -> Stopwords {
+        let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
+        for (k, list) in lists.iter().enumerate() {
+            for w in list.split_whitespace() {
+                *map.entry(w.as_bytes().into()).or_insert(0) |= 1u8 << k;
+            }
+        }
+        let max_len = map.keys().map(|w| w.len()).max().unwrap_or(0);
+        Stopwords { map, max_len }
+    }
+
+    #[inline]
+    fn mask(&self, word: &[u8]) -> u8 {
+        self.map.get(word).copied().unwrap_or(0)
+    }
+}
+
+const EXACT: u8 = 1;
+const PREFIX: u8 = 2;
+const TAIL: u8 = 4;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChromeFile {
+    prefix_max_tokens: usize,
+    regex_max_tokens: usize,
+    #[serde(default = "default_tail_regex_max")]
+    tail_regex_max_tokens: usize,
+    exact: Vec<String>,
+    prefix: Vec<String>,
+    regex: Vec<String>,
+    tail: Vec<String>,
+    #[serde(default)]
+    tail_regex: Vec<String>,
+}
+
+fn default_tail_regex_max() -> usize {
+    8
+}
+
+/// The chrome phrase list (`chrome.toml`), matched on the normalized line.
+#[derive(Debug)]
+pub(crate) struct Chrome {
+    phrases: FastMap<u8>,
+    // One `Regex` each rather than a `RegexSet`: single regexes get literal prefilters and
+    // fast anchored searches (a set falls back to the PikeVM on non-ASCII lines).
+    regex: Vec<Regex>,
+    tail_regex: Vec<Regex>,
+    pmax: usize,
+    rmax: usize,
+    tmax: usize,
+    /// The largest of the token guards: longer lines can only match an exact phrase.
+    max_guard: usize,
+    /// Words of the longest exact phrase.
+    max_exact_words: usize,
+}
+
+impl Chrome {
+    fn parse(text: &str) -> Result<Chrome, String> {
+        let f: ChromeFile = toml::from_str(text).map_err(|e| format!("chrome.toml: {e}"))?;
+        let mut phrases = FastMap::default();
+        let mut norm = String::new();
+        let mut max_exact_words = 0;
+        for (list, bit) in [(&f.exact, EXACT), (&f.prefix, PREFIX), (&f.tail, TAIL)] {
+            for p in list {
+                text::norm_phrase_into(p, &mut norm);
+                if bit == EXACT {
+                    max_exact_words = max_exact_words.max(norm.split(' ').count());
+                }
+                *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
+            }
+        }
+        let set = |res: &[String]| -> Result<Vec<Regex>, String> {
+            res.iter()
+                .map(|r| Regex::new(r).map_err(|e| format!("chrome.toml: {e}")))
+                .collect()
+        };
+        Ok(Chrome {
+            phrases,
+            regex: set(&f.regex)?,
+            tail_regex: set(&f.tail_regex)?,
+            pmax: f.prefix_max_tokens,
+            rmax: f.regex_max_tokens,
+            tmax: f.tail_regex_max_tokens,
+            max_guard: f
+                .prefix_max_tokens
+                .max(f.regex_max_tokens)
+                .max(f.tail_regex_max_tokens),
+            max_exact_words,
+        })
+    }
+
+    /// `(chrome, tail)` for a normalized line with `ntok` tokens (detector.py `Chrome.match`).
+    fn matches(&self, n: &str, ntok: usize) -> (bool, bool) {
+        if n.is_empty() {
+            return (false, false);
+        }
+        let whole = self.phrases.get(n).copied().unwrap_or(0);
+        if whole & EXACT != 0 {
+            return (true, whole & TAIL != 0);
+        }
+        if ntok <= self.pmax {
+            // Matching prefixes are nested; the prototype takes the first in sorted order,
+            // which is the shortest.
+            for (pos, _) in n.match_indices(' ') {
+                let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                if b & PREFIX != 0 {
+                    return (true, b & TAIL != 0);
+                }
+            }
+            if whole & PREFIX != 0 {
+                return (true, whole & TAIL != 0);
+            }
+        }
+        if ntok <= self.tmax && self.tail_regex.iter().any(|r| r.is_match(n)) {
+            return (true, true);
+        }
+        if ntok <= self.rmax && self.regex.iter().any(|r| r.is_match(n)) {
+            return (true, false);
+        }
+        (false, false)
+    }
+}
+
+/// Parameters of the main-region hand score (`[region]` of `model.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RegionParams {
+    pub long_tokens: f64,
+    pub long_gain: f64,
+    pub short_pen: f64,
+    pub bad_slope: f64,
+    pub bad_const: f64,
+    pub chrome_slope: f64,
+    pub chrome_const: f64,
+    pub second_ratio: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelFile {
+    region: RegionParams,
+    model: ModelSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ModelSection {
+    kind: String,
+    depth: usize,
+    bias: f64,
+    features: Vec<String>,
+    trees: Vec<TreeFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TreeFile {
+    f: Vec<usize>,
+    t: Vec<f64>,
+    v: Vec<f64>,
+}
+
+/// Boosted trees, complete binary trees of one depth stored flat.
+#[derive(Debug)]
+pub(crate) struct Model {
+    bias: f64,
+    depth: usize,
+    /// Per tree `2^depth - 1` internal nodes (breadth first): feature (index into
+    /// [`FEATURES`]) and threshold; a node goes right when `x[feature] >= threshold`.
+    feat: Vec<u8>,
+    thr: Vec<f64>,
+    /// Per tree `2^depth` leaf values.
+    leaf: Vec<f64>,
+    trees: usize,
+    /// The same trees when the depth is 3 (the shipped model), for a loop without slicing.
+    trees3: Vec<Tree3>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tree3 {
+    f: [u8; 7],
+    t: [f64; 7],
+    v: [f64; 8],
+}
+
+impl Model {
+    fn from_section(m: ModelSection) -> Result<Model, String> {
+        if m.kind != "gbdt" {
+            return Err(format!("model.toml: unknown model kind {:?}", m.kind));
+        }
+        if !(1..=10).contains(&m.depth) {
+            return Err(format!("model.toml: depth {} out of 1..=10", m.depth));
+        }
+        // Map the model's feature order onto the features this code computes.
+        let map: Vec<u8> = m
+            .features
+            .iter()
+            .map(|name| {
+                FEATURES
+                    .iter()
+                    .position(|f| f == name)
+                    .map(|p| p as u8)
+                    .ok_or_else(|| format!("model.toml: unknown feature {name:?}"))
+            })
+            .collect::<Result<_, _>>()?;
+        let inner = (1 << m.depth) - 1;
+        let (mut feat, mut thr, mut leaf) = (vec![], vec![], vec![]);
+        for (k, t) in m.trees.iter().enumerate() {
+            if t.f.len() != inner || t.t.len() != inner || t.v.len() != inner + 1 {
+                return Err(format!(
+                    "model.toml: tree {k} is not complete of depth {}",
+                    m.depth
+                ));
+            }
+            for &f in &t.f {
+                feat.push(*map.get(f).ok_or_else(|| {
+                    format!("model.toml: tree {k} uses feature {f} of {}", map.len())
+                })?);
+            }
+            if t.v.iter().any(|v| !v.is_finite()) || t.t.iter().any(|t| t.is_nan()) {
+                return Err(format!("model.toml: tree {k} has a non-finite value"));
+            }
+            thr.extend(&t.t);
+            leaf.extend(&t.v);
+        }
+        if !m.bias.is_finite() {
+            return Err("model.toml: the bias is not finite".into());
+        }
+        let trees3 = if m.depth == 3 {
+            (0..m.trees.len())
+                .map(|k| Tree3 {
+                    f: feat[k * 7..k * 7 + 7].try_into().expect("7 nodes"),
+                    t: thr[k * 7..k * 7 + 7].try_into().expect("7 nodes"),
+                    v: leaf[k * 8..k * 8 + 8].try_into().expect("8 leaves"),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Model {
+            bias: m.bias,
+            depth: m.depth,
+            feat,
+            thr,
+            leaf,
+            trees: m.trees.len(),
+            trees3,
+        })
+    }
+
+    /// The logit of one feature vector: bias plus one leaf per tree, summed in tree order.
+    #[inline]
+    pub(crate) fn logit(&self, x: &[f64; 65]) -> f64 {
+        let mut s = self.bias;
+        if self.depth == 3 {
+            for t in &self.trees3 {
+                let mut node = 0;
+                for _ in 0..3 {
+                    node = 2 * node + 1 + (x[t.f[node] as usize] >= t.t[node]) as usize;
+                }
+                s += t.v[node - 7];
+            }
+            return s;
+        }
+        let inner = (1usize << self.depth) - 1;
+        for t in 0..self.trees {
+            let f = &self.feat[t * inner..(t + 1) * inner];
+            let th = &self.thr[t * inner..(t + 1) * inner];
+            let mut node = 0;
+            for _ in 0..self.depth {
+                node = 2 * node + 1 + (x[f[node] as usize] >= th[node]) as usize;
+            }
+            s += self.leaf[t * (inner + 1) + node - inner];
+        }
+        s
+    }
+}
+
+/// The detector's data, parsed once.
+#[derive(Debug)]
+pub(crate) struct Detector {
+    chrome: Chrome,
+    stop: Stopwords,
+    region: RegionParams,
+    model: Model,
+}
+
+/// The built-in detector (`rules/detector/`), parsed on first use. Its data is checked by the
+/// unit tests, so the panic cannot happen in a released build.
+pub(crate) static BUILTIN: LazyLock<Detector> = LazyLock::new(|| {
+    Detector::builtin().unwrap_or_else(|e| panic!("built-in detector data is broken: {e}"))
+});
+
+/// Buffers reused from document to document on one thread.
+#[derive(Debug, Default)]
+struct Scratch {
+    line: LineScratch,
+    /// Per-line basics of the current document by view index, computed in its first round
+    /// (they depend on the line's text only; later rounds only recompute the document part).
+    cache: Vec<Basic>,
+    basics: Vec<Basic>,
+    bufs: features::Buffers,
+    logit: Vec<f64>,
+    keep: Vec<bool>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+fn sigmoid(x: f64) -> f64 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+impl Detector {
+    /// Parse the compiled-in data.
+    pub(crate) fn builtin() -> Result<Detector, String> {
+        Detector::parse(MODEL_TOML, CHROME_TOML, &STOPWORDS)
+    }
+
+    fn parse(model: &str, chrome: &str, stopwords: &[&str; 7]) -> Result<Detector, String> {
+        let m: ModelFile = toml::from_str(model).map_err(|e| format!("model.toml: {e}"))?;
+        Ok(Detector {
+            chrome: Chrome::parse(chrome)?,
+            stop: Stopwords::parse(stopwords),
+            region: m.region,
+            model: Model::from_section(m.model)?,
+        })
+    }
+
+    /// Keep/drop for non-blank, stripped lines into `sc.keep`, logits into `sc.logit`
+    /// (detector.py `decide` without the blank-line handling). `sc.basics` holds the lines'
+    /// basics.
+    fn decide(&self, lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
+        let n = lines.len();
+        sc.logit.clear();
+        sc.logit.resize(n, 0.0);
+        let model = &self.model;
+        let logit = &mut sc.logit;
+        features::doc_features(lines, &mut sc.basics, &self.region, &mut sc.bufs, |i, x| {
+            logit[i] = model.logit(x);
+        });
+        let thr = (s.threshold / (1.0 - s.threshold)).ln();
+        sc.keep.clear();
+        sc.keep.extend(sc.logit.iter().map(|&l| l >= thr));
+        // Back-off: never leave a long enough document almost empty.
+        let total: u64 = sc.basics.iter().map(|b| b.ntok as u64).sum();
+        let kept = |keep: &[bool], basics: &[Basic]| -> u64 {
+            keep.iter()
+                .zip(basics)
+                .filter(|(k, _)| **k)
+                .map(|(_, b)| b.ntok as u64)
+                .sum()
+        };
+        let share = s.backoff_min_share * total as f64;
+        if total >= s.backoff_min_tokens as u64 && (kept(&sc.keep, &sc.basics) as f64) < share {
+            // `bufs.hs` still holds this document's hand scores.
+            let (spans, ns) = features::regions(&sc.bufs.hs, self.region.second_ratio);
+            sc.keep.fill(false);
+            for &(a, e) in &spans[..ns] {
+                for i in a..e {
+                    sc.keep[i] = !sc.basics[i].chrome;
+                }
+            }
+            if (kept(&sc.keep, &sc.basics) as f64) < share {
+                for (k, b) in sc.keep.iter_mut().zip(&sc.basics) {
+                    *k = !b.chrome;
+                }
+            }
+        }
+    }
+
+    /// Run on the alive lines of a document: drop the lines the detector rejects (one hit
+    /// each, with the model's probability as the score) and the blank lines that are no
+    /// longer between two kept lines. Returns whether any line was removed.
+    ///
+    /// `first_round` starts a new document; later rounds on the same document (same lines, some
+    /// of them no longer alive) reuse the per-line basics of the first.
+    pub(crate) fn apply(
+        &self,
+        views: &mut [View],
+        s: &DetectorSettings,
+        hits: &mut Vec<Hit>,
+        first_round: bool,
+    ) -> bool {
+        SCRATCH.with_borrow_mut(|sc| self.apply_with(views, s, hits, first_round, sc))
+    }
+
+    fn apply_with(
+        &self,
+        views: &mut [View],
+        s: &DetectorSettings,
+        hits: &mut Vec<Hit>,
+        first_round: bool,
+        sc: &mut Scratch,
+    ) -> bool {
+        let mut idx = Vec::new();
+        let mut lines = Vec::new();
+        for (i, v) in views.iter().enumerate() {
+            if v.alive {
+                let t = py_strip(v.text);
+                if !t.is_empty() {
+                    idx.push(i);
+                    lines.push(t);
+                }
+            }
+        }
+        if first_round || sc.cache.len() != views.len() {
+            sc.cache.clear();
+            sc.cache.resize(views.len(), Basic::default());
+            for (&i, l) in idx.iter().zip(&lines) {
+                sc.cache[i] = line_basic(l, &self.chrome, &self.stop, &mut sc.line);
+            }
+        }
+        sc.basics.clear();
+        sc.basics.extend(idx.iter().map(|&i| sc.cache[i]));
+        let total: u64 = sc.basics.iter().map(|b| b.ntok as u64).sum();
+        if total < s.min_tokens as u64 {
+            return false;
+        }
+        self.decide(&lines, s, sc);
+        let mut changed = false;
+        let (mut first, mut last) = (usize::MAX, 0);
+        for (j, &i) in idx.iter().enumerate() {
+            if sc.keep[j] {
+                first = first.min(i);
+                last = i;
+            } else {
+                views[i].alive = false;
+                hits.push(Hit {
+                    line: views[i].line,
+                    by: By::Stage(Stage::Detector),
+                    action: Action::DroppedLine,
+                    score: Some(sigmoid(sc.logit[j]) as f32),
+                });
+                changed = true;
+            }
+        }
+        // A blank line stays only between two kept lines.
+        for (i, v) in views.iter_mut().enumerate() {
+            if v.alive && !(first < i && i < last) && py_strip(v.text).is_empty() {
+                v.alive = false;
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+#[cfg(test)]
+mod tests;

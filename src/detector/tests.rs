@@ -1,0 +1,277 @@
+use super::features::{max_span, regions};
+use super::text::tokens;
+use super::*;
+
+#[test]
+fn builtin_data_parses_and_every_model_feature_is_known() {
+    let d = Detector::builtin().unwrap();
+    assert_eq!(d.model.trees, 100);
+    assert_eq!(d.model.depth, 3);
+    // Every feature name in the file maps onto a feature this code computes.
+    let m: ModelFile = toml::from_str(MODEL_TOML).unwrap();
+    for name in &m.model.features {
+        assert!(FEATURES.contains(&name.as_str()), "unknown feature {name}");
+    }
+    assert!(d.stop.map.contains_key(&b"the"[..]));
+    assert!(d.stop.max_len < 40);
+    assert!(d.chrome.phrases.len() > 300);
+    // The LazyLock builds too.
+    assert_eq!(BUILTIN.model.trees, 100);
+}
+
+#[test]
+fn an_unknown_feature_or_a_broken_tree_is_an_error() {
+    let bad = MODEL_TOML.replacen("\"logtok\"", "\"log_tok\"", 1);
+    let err = Detector::parse(&bad, CHROME_TOML, &STOPWORDS).unwrap_err();
+    assert!(err.contains("unknown feature \"log_tok\""), "{err}");
+    let bad = MODEL_TOML.replacen("f = [", "f = [0, ", 1);
+    let err = Detector::parse(&bad, CHROME_TOML, &STOPWORDS).unwrap_err();
+    assert!(err.contains("not complete"), "{err}");
+    let bad = CHROME_TOML.replacen("regex = [", "regex = [ '(', ", 1);
+    assert!(Detector::parse(MODEL_TOML, &bad, &STOPWORDS).is_err());
+}
+
+const REGION: &str = "[region]\nlong_tokens = 10\nlong_gain = 1.0\nshort_pen = 1.0\nbad_slope = 0.5\nbad_const = 6.0\nchrome_slope = 1.0\nchrome_const = 12.0\nsecond_ratio = 0.35\n";
+
+#[test]
+fn a_hand_made_tree_evaluates_like_the_prototype() {
+    // One depth-2 tree on features 0 (logtok) and 2 (endp): root splits on logtok >= 1.0,
+    // left child on endp >= 0.5, right child on endp >= 0.5.
+    let text = format!(
+        "{REGION}[model]\nkind = \"gbdt\"\ndepth = 2\nbias = 0.25\nfeatures = [\"endp\", \"logtok\"]\n\
+         [[model.trees]]\nf = [1, 0, 0]\nt = [1.0, 0.5, 0.5]\nv = [-1.0, -0.5, 0.5, 1.0]\n"
+    );
+    let d = Detector::parse(&text, CHROME_TOML, &STOPWORDS).unwrap();
+    let mut x = [0.0; 65];
+    assert_eq!(d.model.logit(&x), 0.25 - 1.0);
+    x[2] = 1.0; // endp
+    assert_eq!(d.model.logit(&x), 0.25 - 0.5);
+    x[0] = 1.0; // logtok, on the threshold: goes right
+    assert_eq!(d.model.logit(&x), 0.25 + 1.0);
+    x[2] = 0.0;
+    assert_eq!(d.model.logit(&x), 0.25 + 0.5);
+}
+
+#[test]
+fn region_pass_on_a_small_score_vector() {
+    let s = [-1.0, 5.0, -2.0, 4.0, -20.0, 3.0, 1.0, -1.0];
+    assert_eq!(max_span(&s, 0, s.len()), (7.0, 1, 4));
+    let (spans, n) = regions(&s, 0.35);
+    assert_eq!(&spans[..n], &[(1, 4), (5, 7)]);
+    // The second region must reach 35% of the first.
+    let (spans, n) = regions(&s, 0.6);
+    assert_eq!(&spans[..n], &[(1, 4)]);
+    // All non-positive: no region; ties keep the earliest span.
+    assert_eq!(regions(&[-1.0, 0.0, -3.0], 0.35).1, 0);
+    assert_eq!(max_span(&[2.0, -2.0, 2.0], 0, 3), (2.0, 0, 1));
+}
+
+#[test]
+fn tokens_follow_python_word_characters() {
+    assert_eq!(
+        tokens("Zelensky's talks, 2024!"),
+        ["Zelensky", "s", "talks", "2024"]
+    );
+    assert_eq!(tokens("snake_case x½"), ["snake_case", "x½"]);
+    assert_eq!(tokens("Москва — столица"), ["Москва", "столица"]);
+    assert_eq!(
+        tokens("Übergrößenträger café"),
+        ["Übergrößenträger", "café"]
+    );
+    // Combining marks are not `\w` for Python (they are for the regex crate).
+    assert_eq!(tokens("cafe\u{301} x"), ["cafe", "x"]);
+    assert_eq!(tokens("हिन्दी"), ["ह", "न", "द"]);
+    assert_eq!(tokens("東京 2020"), ["東京", "2020"]);
+}
+
+#[test]
+fn chrome_list_exact_prefix_and_regex() {
+    let d = Detector::builtin().unwrap();
+    let m = |line: &str| {
+        let mut n = String::new();
+        text::norm_phrase_into(line, &mut n);
+        d.chrome.matches(&n, tokens(line).len())
+    };
+    assert_eq!(m("Share on Facebook »"), (true, false));
+    assert_eq!(m("Related Articles"), (true, true));
+    assert_eq!(m("READ MORE:"), (true, false));
+    assert_eq!(m("12 Comments"), (true, true));
+    assert_eq!(m("© 2024 Example Media"), (false, false)); // `^©` never sees the `©`
+    assert_eq!(m("The minister said the share price fell."), (false, false));
+}
+
+fn settings() -> DetectorSettings {
+    DetectorSettings::default()
+}
+
+fn views(text: &str) -> Vec<View<'_>> {
+    text.lines()
+        .enumerate()
+        .map(|(i, t)| View {
+            text: t,
+            alive: true,
+            line: i + 1,
+        })
+        .collect()
+}
+
+fn kept(v: &[View]) -> String {
+    v.iter()
+        .filter(|v| v.alive)
+        .map(|v| format!("{}\n", v.text))
+        .collect()
+}
+
+const ARTICLE: &str = "Skip to content
+Home
+News
+Sport
+Ministers agree to extend the ceasefire talks by another week
+The talks in Jeddah will continue next week, officials from both delegations said on Monday evening.
+Both sides said they hoped for progress on prisoner exchanges and on security guarantees for shipping.
+\"We are closer than we have ever been,\" one of the negotiators told reporters outside the hotel.
+Analysts cautioned that previous rounds had collapsed over the same questions of sequencing.
+Share on Facebook
+Share on Twitter
+Related Articles
+Oil prices fall as talks resume
+Markets rally on ceasefire hopes
+Privacy Policy
+Contact Us
+";
+
+#[test]
+fn drops_navigation_and_keeps_the_story() {
+    let mut v = views(ARTICLE);
+    let mut hits = vec![];
+    assert!(BUILTIN.apply(&mut v, &settings(), &mut hits, true));
+    let out = kept(&v);
+    assert!(out.contains("The talks in Jeddah"), "{out}");
+    assert!(out.contains("Analysts cautioned"), "{out}");
+    assert!(!out.contains("Skip to content"), "{out}");
+    assert!(!out.contains("Privacy Policy"), "{out}");
+    let h = hits.iter().find(|h| h.line == 1).unwrap();
+    assert_eq!(h.by, By::Stage(Stage::Detector));
+    assert!(h.score.is_some_and(|p| (0.0..0.5).contains(&p)));
+}
+
+#[test]
+fn blank_lines_stay_only_between_kept_lines() {
+    let text = ARTICLE
+        .replace("\nThe talks", "\n\nThe talks")
+        .replace("\nShare on", "\n\nShare on");
+    let mut v = views(&text);
+    BUILTIN.apply(&mut v, &settings(), &mut vec![], true);
+    let out = kept(&v);
+    assert!(!out.starts_with('\n') && !out.ends_with("\n\n"), "{out:?}");
+}
+
+#[test]
+fn back_off_fires_on_a_document_it_would_empty() {
+    // A threshold no line reaches: the model keeps nothing, so the back-off keeps the
+    // main region minus chrome lines.
+    let s = DetectorSettings {
+        threshold: 0.999_999,
+        ..settings()
+    };
+    let mut v = views(ARTICLE);
+    BUILTIN.apply(&mut v, &s, &mut vec![], true);
+    let out = kept(&v);
+    assert!(out.contains("The talks in Jeddah"), "{out}");
+    assert!(!out.contains("Share on Facebook"), "{out}");
+    // Below the token minimum the model's decision stands, even if it empties the document.
+    let s = DetectorSettings {
+        backoff_min_tokens: 10_000,
+        ..s
+    };
+    let mut v = views(ARTICLE);
+    BUILTIN.apply(&mut v, &s, &mut vec![], true);
+    assert_eq!(kept(&v), "");
+    // A document with no region at all (every line chrome-like) keeps every non-chrome line.
+    let s = DetectorSettings {
+        threshold: 0.999_999,
+        backoff_min_tokens: 5,
+        min_tokens: 0,
+        ..settings()
+    };
+    let text = "Home\nNews Sport Video Weather Travel Culture Food\nAbout Us Contact Advertise Careers Press Jobs\n";
+    let mut v = views(text);
+    BUILTIN.apply(&mut v, &s, &mut vec![], true);
+    assert_eq!(
+        kept(&v),
+        "News Sport Video Weather Travel Culture Food\nAbout Us Contact Advertise Careers Press Jobs\n"
+    );
+}
+
+#[test]
+fn a_document_under_min_tokens_is_left_alone() {
+    let text = "\nRead more\nFirst line of y.\n\n";
+    let mut v = views(text);
+    assert!(!BUILTIN.apply(&mut v, &settings(), &mut vec![], true));
+    assert_eq!(kept(&v), text);
+    let s = DetectorSettings {
+        min_tokens: 0,
+        ..settings()
+    };
+    let mut v = views(text);
+    assert!(BUILTIN.apply(&mut v, &s, &mut vec![], true));
+}
+
+#[test]
+fn threshold_zero_keeps_everything() {
+    let s = DetectorSettings {
+        threshold: 0.0,
+        ..settings()
+    };
+    let mut v = views(ARTICLE);
+    assert!(!BUILTIN.apply(&mut v, &s, &mut vec![], true));
+    assert_eq!(kept(&v), ARTICLE);
+}
+
+#[test]
+fn cleaning_with_the_detector_is_idempotent_on_realistic_documents() {
+    let mut with_detector = crate::Settings::builtin();
+    with_detector.detector.enabled = true;
+    let rules = crate::RuleSet::builder()
+        .settings(with_detector)
+        .build()
+        .unwrap();
+    let mut docs: Vec<String> = vec![
+        ARTICLE.to_string(),
+        ARTICLE.replace('\n', "\n\n"),
+        format!("{ARTICLE}{ARTICLE}"),
+    ];
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for dir in ["examples/pages", "fixtures"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            let p = if p.is_dir() { p.join("input.txt") } else { p };
+            if let Ok(text) = std::fs::read_to_string(&p) {
+                docs.push(text);
+            }
+        }
+    }
+    assert!(docs.len() > 3);
+    for doc in &docs {
+        let once = rules.clean(doc, None).text;
+        assert_eq!(
+            rules.clean(&once, None).text,
+            once,
+            "not idempotent:\n{doc}"
+        );
+    }
+}
+
+#[test]
+fn a_long_document_without_prose_does_not_overflow() {
+    let text: String = (0..2500)
+        .map(|i| format!("Item number {i} of a list\n"))
+        .collect();
+    let mut v = views(&text);
+    BUILTIN.apply(&mut v, &settings(), &mut vec![], true);
+    // The back-off keeps every line that is not chrome.
+    assert_eq!(kept(&v), text);
+}
