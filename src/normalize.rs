@@ -148,6 +148,10 @@ fn is_plain_ascii(line: &str) -> bool {
 fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
     let bytes = line.as_bytes();
     let mut i = 0;
+    // Whether NFC could change anything: only characters from U+0300 on can (combining marks,
+    // Hangul, singletons), apart from the common punctuation below, and an entity (decoded at
+    // its `;`) can produce any character.
+    let mut may_need_nfc = false;
     while i < bytes.len() {
         // Copy runs of characters that no filter changes in one go. A space right after a
         // character of the run is one of them: it cannot be a second space to collapse.
@@ -166,11 +170,12 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         out.push_str(&line[i..run_end]);
         i = run_end;
         if let Some(c) = line[i..].chars().next() {
+            may_need_nfc |= c == ';' || (c >= '\u{300}' && !('\u{2010}'..='\u{205E}').contains(&c));
             push_char(out, c, opts);
             i += c.len_utf8();
         }
     }
-    if opts.nfc && !out.is_ascii() && is_nfc_quick(out.chars()) != IsNormalized::Yes {
+    if opts.nfc && may_need_nfc && is_nfc_quick(out.chars()) != IsNormalized::Yes {
         let composed: String = out.nfc().collect();
         // Copy back rather than replace, so the caller's reused buffer keeps its capacity.
         out.clear();

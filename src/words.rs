@@ -8,14 +8,17 @@ pub(crate) fn word_count(text: &str) -> usize {
     count_words(text, usize::MAX)
 }
 
-/// Whether `text` has at most `limit` words. A line of at most `limit` whitespace-separated
-/// ASCII tokens passes at once (a byte count the compiler vectorizes); otherwise counting stops
-/// at `limit + 1`.
+/// Whether `text` has at most `limit` words. A line with fewer than `limit` possible separators
+/// passes at once; otherwise counting stops at `limit + 1`.
 pub(crate) fn at_most_words(text: &str, limit: usize) -> bool {
-    if text.is_ascii() && text.bytes().filter(u8::is_ascii_whitespace).count() < limit {
-        return true;
-    }
-    count_words(text, limit.saturating_add(1)) <= limit
+    // Tokens are at most the separators plus one. Every non-ASCII whitespace character starts
+    // with one of the lead bytes C2, E1, E2, E3, so counting those too bounds the separators
+    // of any text, in one pass the compiler vectorizes.
+    let separators = text
+        .bytes()
+        .filter(|&b| b.is_ascii_whitespace() || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3))
+        .count();
+    separators < limit || count_words(text, limit.saturating_add(1)) <= limit
 }
 
 /// Words in `text`, counting no further than `stop_at`.
@@ -29,7 +32,8 @@ fn count_words(text: &str, stop_at: usize) -> usize {
             ((b as char).is_whitespace(), b.is_ascii_alphanumeric(), 1)
         } else {
             let c = text[i..].chars().next().expect("i is on a char boundary");
-            (c.is_whitespace(), c.is_alphanumeric(), c.len_utf8())
+            let (space, alnum) = classify(c);
+            (space, alnum, c.len_utf8())
         };
         if space {
             if in_word && has_alnum {
@@ -46,6 +50,26 @@ fn count_words(text: &str, stop_at: usize) -> usize {
         i += len;
     }
     words + usize::from(in_word && has_alnum)
+}
+
+/// `(is_whitespace, is_alphanumeric)` of a non-ASCII character, with table-free answers for
+/// the blocks news text is made of (the standard library's lookups are slow outside Latin-1).
+fn classify(c: char) -> (bool, bool) {
+    match c as u32 {
+        // Latin-1 letters and Latin Extended-A/B, but for × and ÷.
+        0xC0..=0x24F => (false, c != '×' && c != '÷'),
+        // Basic Cyrillic letters (U+0482..U+0489 are signs and combining marks).
+        0x400..=0x481 | 0x48A..=0x4FF => (false, true),
+        // General Punctuation: dashes, quotes, ellipsis, spaces; no letters or digits.
+        0x2000..=0x206F => (
+            matches!(
+                c as u32,
+                0x2000..=0x200A | 0x2028 | 0x2029 | 0x202F | 0x205F
+            ),
+            false,
+        ),
+        _ => (c.is_whitespace(), c.is_alphanumeric()),
+    }
 }
 
 #[cfg(test)]
@@ -68,6 +92,18 @@ mod tests {
         assert!(at_most_words("one – two | three", 3));
         assert!(!at_most_words("eins zwei drei vier fünf", 4));
         assert!(at_most_words("", 0));
+    }
+
+    #[test]
+    fn fast_classification_agrees_with_the_standard_library() {
+        for c in (0x80u32..0x3000).filter_map(char::from_u32) {
+            assert_eq!(
+                classify(c),
+                (c.is_whitespace(), c.is_alphanumeric()),
+                "{c:?} U+{:04X}",
+                c as u32
+            );
+        }
     }
 
     proptest! {
