@@ -18,6 +18,11 @@ use crate::matcher::{Entry, LineMatcher, Pattern, compile_regex};
 use crate::settings::Settings;
 use crate::source::{domain_of, host_matches, is_valid_domain};
 
+/// At most this many rules load: a rule file is data from anywhere, and memory must stay bounded.
+const MAX_RULES: usize = 100_000;
+/// A rule file may be at most this large.
+const MAX_RULE_FILE_BYTES: u64 = 16 << 20;
+
 /// The built-in packs: `(file name, text)` of every `rules/packs/*.toml`, compiled in.
 const BUILTIN_PACKS: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_packs.rs"));
 
@@ -268,10 +273,16 @@ impl RuleSetBuilder {
         files.extend(self.texts);
 
         let mut rules = Vec::new();
-        for (name, text) in &files {
-            parse_file(name, text, &mut rules, &mut diags);
+        for (i, (name, text)) in files.iter().enumerate() {
+            parse_file(i, name, text, &mut rules, &mut diags);
         }
-        check_duplicate_ids(&mut rules, &mut diags);
+        check_duplicate_ids(&rules, &files, &mut diags);
+        if rules.len() > MAX_RULES {
+            diags.push(
+                Diagnostic::plain("<rule set>", format!("{} rules: at most {MAX_RULES} can be loaded", rules.len()))
+                    .help("split the rules into fewer, broader patterns (a regex alternation or max-words)"),
+            );
+        }
         for id in &self.disabled {
             if !rules.iter().any(|(r, _)| r.id == *id) {
                 diags.push(
@@ -515,6 +526,15 @@ fn collect_files(path: &Path, out: &mut Vec<(String, String)>, diags: &mut Vec<D
         }
         return;
     }
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.len() > MAX_RULE_FILE_BYTES {
+            let mib = MAX_RULE_FILE_BYTES >> 20;
+            return diags.push(Diagnostic::plain(
+                &name,
+                format!("rule file larger than {mib} MiB"),
+            ));
+        }
+    }
     match std::fs::read(path) {
         Ok(bytes) => match String::from_utf8(bytes) {
             Ok(text) => out.push((name, text)),
@@ -552,9 +572,10 @@ fn walk_toml(dir: &Path, found: &mut Vec<PathBuf>, diags: &mut Vec<Diagnostic>, 
 
 /// Parse one file, validating each rule; good rules go to `out` with the span of their id.
 fn parse_file(
+    file: usize,
     name: &str,
     text: &str,
-    out: &mut Vec<(Rule, Diagnostic)>,
+    out: &mut Vec<(Rule, IdPlace)>,
     diags: &mut Vec<Diagnostic>,
 ) {
     let raw: RawFile = match toml::from_str(text) {
@@ -567,16 +588,25 @@ fn parse_file(
             file_sources.push(s.get_ref().clone());
         }
     }
+    // Rules come in file order, so one running count gives every rule's line: a file of a
+    // million rules loads in linear time.
+    let (mut line, mut pos) = (1, 0);
     for r in raw.rules {
-        let id_span = r.id.span();
-        if let Some(rule) = validate(name, text, r, &file_sources, diags) {
-            // Kept for the duplicate-id check, which runs once all files are read.
-            out.push((
-                rule,
-                Diagnostic::at(name, text, id_span, "duplicate rule id"),
-            ));
+        let span = r.id.span();
+        line += memchr::memchr_iter(b'\n', &text.as_bytes()[pos..span.start.max(pos)]).count();
+        pos = pos.max(span.start);
+        if let Some(mut rule) = validate(name, text, r, &file_sources, diags) {
+            rule.line = line;
+            out.push((rule, IdPlace { file, span }));
         }
     }
+}
+
+/// Where a rule's `id` stands: the file (an index into the loaded files) and the byte span, for
+/// the duplicate-id diagnostic, which is only built when it is needed.
+struct IdPlace {
+    file: usize,
+    span: std::ops::Range<usize>,
 }
 
 fn check_domain(
@@ -784,23 +814,34 @@ fn validate(
     Some(rule)
 }
 
-/// Report ids defined twice, pointing at the second place with a note on the first; record the
-/// line of each rule.
-fn check_duplicate_ids(rules: &mut [(Rule, Diagnostic)], diags: &mut Vec<Diagnostic>) {
-    let mut first: HashMap<String, String> = HashMap::new();
-    for (rule, at_id) in rules.iter_mut() {
-        rule.line = at_id.line;
-        let place = format!("{}:{}:{}", at_id.path, at_id.line, at_id.column);
-        if let Some(prev) = first.get(&rule.id) {
-            diags.push(
-                at_id
-                    .clone()
-                    .rule(&rule.id)
-                    .note(format!("first defined at {prev}"))
-                    .help("rule ids must be unique across all rule files"),
-            );
-        } else {
-            first.insert(rule.id.clone(), place);
+/// Report ids defined twice, pointing at the second place with a note on the first.
+fn check_duplicate_ids(
+    rules: &[(Rule, IdPlace)],
+    files: &[(String, String)],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let mut first: HashMap<&str, &IdPlace> = HashMap::new();
+    let at = |place: &IdPlace| {
+        let (name, text) = &files[place.file];
+        Diagnostic::at(name, text, place.span.clone(), "duplicate rule id")
+    };
+    for (rule, place) in rules {
+        match first.get(rule.id.as_str()) {
+            Some(prev) => {
+                let p = at(prev);
+                diags.push(
+                    at(place)
+                        .rule(&rule.id)
+                        .note(format!(
+                            "first defined at {}:{}:{}",
+                            p.path, p.line, p.column
+                        ))
+                        .help("rule ids must be unique across all rule files"),
+                );
+            }
+            None => {
+                first.insert(&rule.id, place);
+            }
         }
     }
 }

@@ -26,6 +26,8 @@ pub struct FileCtx<'a> {
     pub max_doc_bytes: u64,
     /// Skip an input whose output file exists (the outputs were made with the same rules).
     pub skip_existing: bool,
+    /// `-o DIR`, canonical: outputs are confined to it.
+    pub out_root: Option<&'a Path>,
     pub progress: ProgressBar,
 }
 
@@ -126,7 +128,7 @@ fn clean_file(rules: &RuleSet, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
     match &job.dest {
         Dest::Stdout => outcome.stdout = Some(cleaned),
         Dest::File(dest) => {
-            if let Err(e) = write_atomic(dest, cleaned.as_bytes()) {
+            if let Err(e) = write_atomic(dest, cleaned.as_bytes(), ctx.out_root) {
                 outcome
                     .events
                     .push(Event::Msg(Msg::error(format!("{e:#}"))));
@@ -160,7 +162,20 @@ fn clean_bytes(
             .events
             .push(Event::Msg(Msg::warning(format!("{name}: {warning}"))));
     }
-    let cleaned = rules.clean(&decoded.text, source);
+    // A bug in the library must cost one file, not the batch: a panic becomes an error for
+    // this file (the panic message is printed too) and the other files are still written.
+    let cleaned = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        rules.clean(&decoded.text, source)
+    })) {
+        Ok(cleaned) => cleaned,
+        Err(_) => {
+            outcome.events.push(Event::Msg(Msg::error(format!(
+                "{name}: internal error: cleaning panicked (a bug: please report it with this \
+                 file); no output written"
+            ))));
+            return None;
+        }
+    };
     if let Some(explainer) = explainer {
         let mut text = String::new();
         explainer.explain(&mut text, rules, name, &decoded.text, &cleaned.hits);

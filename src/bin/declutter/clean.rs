@@ -45,6 +45,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
         out_dir: args.out_dir.as_deref(),
         in_place: args.in_place,
         globs: &globs,
+        follow: args.follow,
     })?;
     for msg in &plan.messages {
         reporter.emit(msg);
@@ -65,6 +66,14 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
         _ => None,
     };
     let skip_existing = args.skip_existing && manifest.as_ref().is_some_and(|m| m.current);
+    // Outputs never leave -o DIR (it exists now: the manifest is in it).
+    let out_root = match (&args.out_dir, plan.stdin) {
+        (Some(dir), false) => Some(
+            std::fs::canonicalize(dir)
+                .with_context(|| format!("{}: cannot resolve", dir.display()))?,
+        ),
+        _ => None,
+    };
     let explainer = args.explain.then(|| Explainer {
         color: use_color(args.color),
     });
@@ -83,6 +92,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
             batch_bytes: args.jsonl_batch_bytes,
             batch_records: args.jsonl_batch_records,
             skip_existing,
+            out_root: out_root.as_deref(),
             progress: on_terminal,
         };
         if plan.stdin {
@@ -111,6 +121,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
             source: args.source.as_deref(),
             max_doc_bytes: args.max_doc_bytes,
             skip_existing,
+            out_root: out_root.as_deref(),
             progress,
         };
         if plan.stdin {
@@ -132,7 +143,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
             serde_json::to_string_pretty(&stats.report(&rules, reporter.warnings, reporter.errors))
                 .expect("a JSON value always serializes");
         json.push('\n');
-        if let Err(e) = write_atomic(path, json.as_bytes()) {
+        if let Err(e) = write_atomic(path, json.as_bytes(), None) {
             reporter.error(format!("{e:#}"));
         }
     }

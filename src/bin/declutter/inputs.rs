@@ -4,9 +4,11 @@
 //! overwritten without `--in-place`).
 //!
 //! Walking does not follow symbolic links to directories (they are skipped with a warning), so a
-//! link cycle cannot loop and a tree is cleaned once. Symbolic links to files are read. An output
-//! directory inside an input directory is not walked, so earlier outputs are never re-read as
-//! input.
+//! link cycle cannot loop and a tree is cleaned once; symbolic links to files are read when they
+//! point inside the directory given, and skipped with a warning when they point outside it.
+//! `--follow` follows both, with loop detection: a link to a directory that is the directory
+//! itself or one above it (same device and inode) is skipped with a warning. An output directory
+//! inside an input directory is not walked, so earlier outputs are never re-read as input.
 
 use std::collections::HashMap;
 use std::fs;
@@ -47,6 +49,8 @@ pub struct PlanOptions<'a> {
     pub out_dir: Option<&'a Path>,
     pub in_place: bool,
     pub globs: &'a [String],
+    /// `--follow`: follow symbolic links (to directories, and to files outside the tree).
+    pub follow: bool,
 }
 
 /// Names the tool itself keeps in an output directory; never taken as input.
@@ -85,8 +89,17 @@ pub fn plan(opts: &PlanOptions<'_>) -> Result<Plan> {
                 let walker = Walker {
                     globs: opts.globs,
                     skip_dir: skip_dir.as_deref(),
+                    follow: opts.follow,
+                    root: fs::canonicalize(path).ok(),
                 };
-                walker.walk(path, Path::new(""), &mut found, &mut messages);
+                let mut ancestors = vec![dir_id(&meta)];
+                walker.walk(
+                    path,
+                    Path::new(""),
+                    &mut ancestors,
+                    &mut found,
+                    &mut messages,
+                );
             }
             // A missing or unreadable file is still a job: reading it reports the error for that
             // file alone, in input order, and the other inputs are still written.
@@ -100,12 +113,21 @@ pub fn plan(opts: &PlanOptions<'_>) -> Result<Plan> {
         }
     }
 
+    // Hundreds of thousands of paths may be held: no spare capacity in each.
+    for (input, rel) in &mut found {
+        input.shrink_to_fit();
+        rel.shrink_to_fit();
+    }
     let jobs: Vec<Job> = match (opts.out_dir, opts.in_place) {
         (Some(dir), _) => found
             .into_iter()
-            .map(|(input, rel)| Job {
-                dest: Dest::File(dir.join(rel)),
-                input,
+            .map(|(input, rel)| {
+                let mut dest = dir.join(rel);
+                dest.shrink_to_fit();
+                Job {
+                    dest: Dest::File(dest),
+                    input,
+                }
             })
             .collect(),
         (None, true) => found
@@ -141,50 +163,75 @@ pub fn plan(opts: &PlanOptions<'_>) -> Result<Plan> {
 
 /// Before anything is written: no two inputs on one output path, and no input overwritten
 /// unless `--in-place` (and then only by its own output).
+///
+/// Memory stays small for hundreds of thousands of jobs: the maps hold 64-bit hashes of the
+/// paths' identities, and a hash match is confirmed by comparing the identities themselves.
 fn check_outputs(jobs: &[Job], in_place: bool) -> Result<()> {
     let mut problems = Vec::new();
+    let mut ids = Identities::default();
 
-    let mut by_dest: HashMap<PathBuf, Vec<usize>> = HashMap::new();
-    let mut order = Vec::new();
+    // Output identity hash → first job writing there; groups of jobs on one output.
+    let mut by_dest = HashIndex::with_capacity(jobs.len());
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    let mut dest_ids: Vec<u64> = Vec::with_capacity(jobs.len());
     for (i, job) in jobs.iter().enumerate() {
-        if let Dest::File(dest) = &job.dest {
-            let key = identity(dest);
-            let slot = by_dest.entry(key.clone()).or_default();
-            if slot.is_empty() {
-                order.push(key);
-            }
-            slot.push(i);
-        }
-    }
-    for key in &order {
-        let idx = &by_dest[key];
-        if idx.len() > 1 {
-            let Dest::File(dest) = &jobs[idx[0]].dest else {
+        let Dest::File(dest) = &job.dest else {
+            dest_ids.push(0);
+            continue;
+        };
+        let id = ids.of_output(dest);
+        let h = hash(&id);
+        dest_ids.push(h);
+        let same = by_dest.find(h, |j| {
+            let Dest::File(other) = &jobs[j].dest else {
                 unreachable!()
             };
-            let names: Vec<String> = idx
-                .iter()
-                .map(|&i| jobs[i].input.display().to_string())
-                .collect();
-            problems.push(format!(
-                "{}: {} inputs would be written here: {}",
-                dest.display(),
-                idx.len(),
-                names.join(", ")
-            ));
+            ids.of_output(other) == id
+        });
+        match same {
+            None => by_dest.insert(h, i),
+            Some(j) => match groups.iter_mut().find(|g| g[0] == j) {
+                Some(group) => group.push(i),
+                None => groups.push(vec![j, i]),
+            },
         }
     }
+    drop(by_dest);
+    for group in &groups {
+        let Dest::File(dest) = &jobs[group[0]].dest else {
+            unreachable!()
+        };
+        let names: Vec<String> = group
+            .iter()
+            .map(|&i| jobs[i].input.display().to_string())
+            .collect();
+        problems.push(format!(
+            "{}: {} inputs would be written here: {}",
+            dest.display(),
+            group.len(),
+            names.join(", ")
+        ));
+    }
 
-    let inputs: HashMap<PathBuf, usize> = jobs
-        .iter()
-        .enumerate()
-        .filter_map(|(i, job)| fs::canonicalize(&job.input).ok().map(|p| (p, i)))
-        .collect();
+    // Input identity hash → input jobs.
+    let mut inputs = HashIndex::with_capacity(jobs.len());
+    for (i, job) in jobs.iter().enumerate() {
+        if let Ok(p) = fs::canonicalize(&job.input) {
+            inputs.insert(hash(&p), i);
+        }
+    }
     for (i, job) in jobs.iter().enumerate() {
         let Dest::File(dest) = &job.dest else {
             continue;
         };
-        let Some(&owner) = inputs.get(&identity(dest)) else {
+        if !inputs.contains(dest_ids[i]) {
+            continue;
+        }
+        let id = ids.of_output(dest);
+        let owner = inputs.find(dest_ids[i], |o| {
+            fs::canonicalize(&jobs[o].input).is_ok_and(|p| p == id)
+        });
+        let Some(owner) = owner else {
             continue;
         };
         if owner == i {
@@ -222,37 +269,118 @@ fn check_outputs(jobs: &[Job], in_place: bool) -> Result<()> {
     )
 }
 
-/// A path's identity for comparing outputs with inputs and with each other: canonical when
-/// the file or its directory exists, otherwise the path made absolute.
-fn identity(path: &Path) -> PathBuf {
-    if let Ok(p) = fs::canonicalize(path) {
-        return p;
-    }
-    if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
-        let parent = if parent.as_os_str().is_empty() {
-            Path::new(".")
-        } else {
-            parent
-        };
-        if let Ok(p) = fs::canonicalize(parent) {
-            return p.join(name);
+/// Job indexes by a 64-bit hash: one `u32` per job, and a side list for the (rare) jobs whose
+/// hash is already taken.
+struct HashIndex {
+    first: HashMap<u64, u32>,
+    more: Vec<(u64, usize)>,
+}
+
+impl HashIndex {
+    fn with_capacity(n: usize) -> HashIndex {
+        HashIndex {
+            first: HashMap::with_capacity(n),
+            more: Vec::new(),
         }
     }
-    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+
+    fn insert(&mut self, h: u64, i: usize) {
+        match self.first.entry(h) {
+            std::collections::hash_map::Entry::Occupied(_) => self.more.push((h, i)),
+            std::collections::hash_map::Entry::Vacant(slot) => {
+                slot.insert(i as u32);
+            }
+        }
+    }
+
+    fn contains(&self, h: u64) -> bool {
+        self.first.contains_key(&h)
+    }
+
+    /// The first job with hash `h` for which `same` holds.
+    fn find(&self, h: u64, mut same: impl FnMut(usize) -> bool) -> Option<usize> {
+        let first = *self.first.get(&h)? as usize;
+        if same(first) {
+            return Some(first);
+        }
+        self.more
+            .iter()
+            .filter(|&&(m, _)| m == h)
+            .map(|&(_, i)| i)
+            .find(|&i| same(i))
+    }
+}
+
+fn hash(path: &Path) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    BuildHasherDefault::<DefaultHasher>::default().hash_one(path)
+}
+
+/// Output path identities, with the canonical form of each directory looked up once.
+#[derive(Default)]
+struct Identities {
+    dirs: HashMap<PathBuf, Option<PathBuf>>,
+}
+
+impl Identities {
+    /// A path's identity for comparing outputs with inputs and with each other: canonical
+    /// when it is a symbolic link, otherwise its directory made canonical (when it exists)
+    /// joined with its name, otherwise the path made absolute.
+    fn of_output(&mut self, path: &Path) -> PathBuf {
+        if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+            if let Ok(p) = fs::canonicalize(path) {
+                return p;
+            }
+        }
+        if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
+            let parent = if parent.as_os_str().is_empty() {
+                Path::new(".")
+            } else {
+                parent
+            };
+            let canonical = self
+                .dirs
+                .entry(parent.to_path_buf())
+                .or_insert_with(|| fs::canonicalize(parent).ok());
+            if let Some(dir) = canonical {
+                return dir.join(name);
+            }
+        }
+        std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+    }
 }
 
 struct Walker<'a> {
     globs: &'a [String],
     skip_dir: Option<&'a Path>,
+    /// `--follow`: walk into symbolic links to directories and read links to files anywhere.
+    follow: bool,
+    /// The directory argument being walked, canonical: without `--follow`, a link to a file
+    /// outside it is not read.
+    root: Option<PathBuf>,
+}
+
+/// A directory's identity, for loop detection with `--follow`.
+#[cfg(unix)]
+fn dir_id(meta: &fs::Metadata) -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    (meta.dev(), meta.ino())
+}
+
+#[cfg(not(unix))]
+fn dir_id(_meta: &fs::Metadata) -> (u64, u64) {
+    (0, 0)
 }
 
 impl Walker<'_> {
     /// Append `(input path, path relative to the root)` for every matching file under `dir`,
-    /// in sorted order.
+    /// in sorted order. `ancestors` are the identities of `dir` and the directories above it
+    /// (a link back to one of them is a loop).
     fn walk(
         &self,
         dir: &Path,
         rel: &Path,
+        ancestors: &mut Vec<(u64, u64)>,
         found: &mut Vec<(PathBuf, PathBuf)>,
         messages: &mut Vec<Msg>,
     ) {
@@ -290,24 +418,80 @@ impl Walker<'_> {
             };
             let name = name.to_string_lossy();
             if file_type.is_symlink() {
-                if fs::metadata(&path).is_ok_and(|m| m.is_dir()) {
-                    messages.push(Msg::warning(format!(
-                        "{}: skipped: symbolic links to directories are not followed",
-                        path.display()
-                    )));
-                } else if self.matches(&name) {
-                    found.push((path, rel));
+                match fs::metadata(&path) {
+                    Ok(meta) if meta.is_dir() => {
+                        if !self.follow {
+                            messages.push(Msg::warning(format!(
+                                "{}: skipped: symbolic links to directories are not followed \
+                                 (use --follow)",
+                                path.display()
+                            )));
+                        } else if ancestors.contains(&dir_id(&meta)) {
+                            messages.push(Msg::warning(format!(
+                                "{}: skipped: symbolic link loop (it points to a directory \
+                                 above it)",
+                                path.display()
+                            )));
+                        } else {
+                            self.walk_dir(&path, &meta, &rel, ancestors, found, messages);
+                        }
+                    }
+                    Ok(_) if !self.matches(&name) => {}
+                    Ok(_) if !self.follow && !self.inside_root(&path) => {
+                        messages.push(Msg::warning(format!(
+                            "{}: skipped: symbolic link to a file outside the input directory \
+                             (use --follow)",
+                            path.display()
+                        )));
+                    }
+                    // A dangling link or a link loop is still a job: reading it reports the
+                    // error for that file alone.
+                    _ => {
+                        if self.matches(&name) {
+                            found.push((path, rel));
+                        }
+                    }
                 }
             } else if file_type.is_dir() {
-                let is_out_dir = self
-                    .skip_dir
-                    .is_some_and(|skip| fs::canonicalize(&path).is_ok_and(|p| p == skip));
-                if !is_out_dir {
-                    self.walk(&path, &rel, found, messages);
+                match fs::metadata(&path) {
+                    Ok(meta) => self.walk_dir(&path, &meta, &rel, ancestors, found, messages),
+                    Err(e) => messages.push(Msg::error(format!(
+                        "{}: cannot read directory: {e}",
+                        path.display()
+                    ))),
                 }
             } else if file_type.is_file() && self.matches(&name) {
                 found.push((path, rel));
             }
+        }
+    }
+
+    fn walk_dir(
+        &self,
+        path: &Path,
+        meta: &fs::Metadata,
+        rel: &Path,
+        ancestors: &mut Vec<(u64, u64)>,
+        found: &mut Vec<(PathBuf, PathBuf)>,
+        messages: &mut Vec<Msg>,
+    ) {
+        // The output directory (reached directly or through a followed link) is never input.
+        let is_out_dir = self
+            .skip_dir
+            .is_some_and(|skip| fs::canonicalize(path).is_ok_and(|p| p == skip));
+        if is_out_dir {
+            return;
+        }
+        ancestors.push(dir_id(meta));
+        self.walk(path, rel, ancestors, found, messages);
+        ancestors.pop();
+    }
+
+    /// Whether a link resolves to a path inside the directory argument.
+    fn inside_root(&self, link: &Path) -> bool {
+        match (&self.root, fs::canonicalize(link)) {
+            (Some(root), Ok(target)) => target.starts_with(root),
+            _ => false,
         }
     }
 

@@ -13,12 +13,12 @@ use anyhow::Result;
 use declutter::{Hit, RuleSet};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
-use serde_json::{Map, Value};
 
 use crate::batch::stdout_error;
 use crate::explain::Explainer;
 use crate::inputs::{Dest, Job};
 use crate::messages::{Msg, Reporter};
+use crate::record::{Fields, Line, Record, clean_record, read_line};
 use crate::stats::Stats;
 use crate::write::AtomicFile;
 
@@ -36,6 +36,8 @@ pub struct JsonlCtx<'a> {
     pub batch_bytes: u64,
     pub batch_records: usize,
     pub skip_existing: bool,
+    /// `-o DIR`, canonical: outputs are confined to it.
+    pub out_root: Option<&'a std::path::Path>,
     /// Show a progress bar (bytes read) for input files.
     pub progress: bool,
 }
@@ -137,7 +139,7 @@ pub fn run_files(
                 }
             }
             Dest::File(dest) => {
-                let mut out = match AtomicFile::create(dest) {
+                let mut out = match AtomicFile::create(dest, ctx.out_root) {
                     Ok(out) => out,
                     Err(e) => {
                         reporter.error(format!("{e:#}"));
@@ -301,165 +303,60 @@ fn record(rules: &RuleSet, name: &str, item: &Item, ctx: &JsonlCtx<'_>) -> Done 
         }
         Item::Line { line_no, bytes } => (*line_no, bytes.as_slice()),
     };
-    let mut bytes = bytes.strip_suffix(b"\n").unwrap_or(bytes);
-    bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    if line_no == 1 {
-        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Done::Blank;
-    }
-    let mut map: Map<String, Value> = match serde_json::from_slice(bytes) {
-        Ok(map) => map,
-        Err(e) => {
-            let text = e.to_string();
-            let text = text
-                .rsplit_once(" at line ")
-                .map_or(text.as_str(), |(msg, _)| msg);
-            let text = text.replace("expected a map", "expected a JSON object");
-            return Done::Bad(Msg::error(format!(
-                "{name}:{line_no}: malformed JSON (column {}): {text}; line skipped",
-                e.column()
-            )));
-        }
+    let fields = Fields {
+        text: ctx.text_field,
+        output: ctx.output_field,
+        source: ctx.source_field,
+        default_source: ctx.source,
     };
     let mut explain = String::new();
-    let field = ctx.text_field;
-    let cleaned = match map.get(field) {
-        Some(Value::String(text)) => {
-            let source = match map.get(ctx.source_field) {
-                Some(Value::String(s)) => Some(s.as_str()),
-                _ => ctx.source,
-            };
-            let cleaned = rules.clean(text, source);
-            if let Some(explainer) = ctx.explainer {
-                explainer.explain(
-                    &mut explain,
-                    rules,
-                    &format!("{name}:{line_no}"),
-                    text,
-                    &cleaned.hits,
-                );
-            }
-            Ok(cleaned)
+    // Counted without the line ending and a BOM, as the record itself.
+    let mut body = bytes.strip_suffix(b"\n").unwrap_or(bytes);
+    body = body.strip_suffix(b"\r").unwrap_or(body);
+    if line_no == 1 {
+        body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
+    }
+    let bytes_in = body.len() as u64;
+    let on_clean = |text: &str, hits: &[Hit]| {
+        if let Some(explainer) = ctx.explainer {
+            explainer.explain(
+                &mut explain,
+                rules,
+                &format!("{name}:{line_no}"),
+                text,
+                hits,
+            );
         }
-        Some(other) => Err(format!("field `{field}` is {}, not a string", kind(other))),
-        None => Err(format!("no field `{field}`")),
     };
-    let (hits, warning) = match cleaned {
-        Ok(cleaned) => {
-            let key = ctx.output_field.unwrap_or(field);
-            // An existing key keeps its place; a new one goes last. A text field holds a
-            // document, not a file: no final newline.
-            let mut text = cleaned.text;
-            if text.ends_with('\n') {
-                text.pop();
-            }
-            map.insert(key.to_string(), Value::String(text));
-            (cleaned.hits, None)
-        }
-        Err(why) => (
-            Vec::new(),
-            Some(Msg::warning(format!(
-                "{name}:{line_no}: {why}; record passed through unchanged"
-            ))),
-        ),
+    // A bug in the library must cost one record, not the stream (see batch.rs).
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        clean_record(rules, bytes, line_no == 1, &fields, on_clean)
+    }));
+    let Ok(result) = result else {
+        return Done::Bad(Msg::error(format!(
+            "{name}:{line_no}: internal error: cleaning panicked (a bug: please report it with \
+             this record); record skipped"
+        )));
     };
-    let mut json = serde_json::to_vec(&map).expect("a JSON map always serializes");
-    json.push(b'\n');
-    Done::Record {
-        json,
-        hits,
-        explain,
-        warning,
-        bytes_in: bytes.len() as u64,
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// Result of reading one line.
-#[derive(Debug, PartialEq, Eq)]
-enum Line {
-    Eof,
-    /// A line (with its `\n`, if any) is in the buffer; its length in bytes.
-    Some(u64),
-    /// A line longer than the limit was read past and dropped; its length in bytes.
-    TooLong(u64),
-}
-
-/// Read one line into `buf` (cleared first), holding at most `max` bytes of it (plus the line
-/// ending): a longer line is consumed but not kept.
-fn read_line(input: &mut impl BufRead, buf: &mut Vec<u8>, max: u64) -> io::Result<Line> {
-    buf.clear();
-    let mut total: u64 = 0;
-    let mut too_long = false;
-    loop {
-        let available = match input.fill_buf() {
-            Ok(b) => b,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        };
-        if available.is_empty() {
-            return Ok(match (total, too_long) {
-                (0, _) => Line::Eof,
-                (_, true) => Line::TooLong(total),
-                (_, false) => Line::Some(total),
-            });
-        }
-        let (take, end) = match memchr::memchr(b'\n', available) {
-            Some(i) => (i + 1, true),
-            None => (available.len(), false),
-        };
-        total += take as u64;
-        if !too_long {
-            // Allow for the `\r\n` ending beyond the limit.
-            if total > max.saturating_add(2) {
-                too_long = true;
-                *buf = Vec::new();
-            } else {
-                buf.extend_from_slice(&available[..take]);
-            }
-        }
-        input.consume(take);
-        if end {
-            return Ok(if too_long {
-                Line::TooLong(total)
-            } else {
-                Line::Some(total)
-            });
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_lines_and_drops_long_ones() {
-        let data = b"ab\nabcdefgh\n\ncd";
-        let mut input = BufReader::with_capacity(3, &data[..]);
-        let mut buf = Vec::new();
-        assert_eq!(read_line(&mut input, &mut buf, 4).unwrap(), Line::Some(3));
-        assert_eq!(buf, b"ab\n");
-        assert_eq!(
-            read_line(&mut input, &mut buf, 4).unwrap(),
-            Line::TooLong(9)
-        );
-        assert_eq!(read_line(&mut input, &mut buf, 4).unwrap(), Line::Some(1));
-        assert_eq!(buf, b"\n");
-        assert_eq!(read_line(&mut input, &mut buf, 4).unwrap(), Line::Some(2));
-        assert_eq!(buf, b"cd");
-        assert_eq!(read_line(&mut input, &mut buf, 4).unwrap(), Line::Eof);
+    match result {
+        Record::Blank => Done::Blank,
+        Record::Malformed { column, message } => Done::Bad(Msg::error(format!(
+            "{name}:{line_no}: malformed JSON (column {column}): {message}; line skipped"
+        ))),
+        Record::Written {
+            json,
+            hits,
+            unchanged,
+        } => Done::Record {
+            json,
+            hits,
+            explain,
+            warning: unchanged.map(|why| {
+                Msg::warning(format!(
+                    "{name}:{line_no}: {why}; record passed through unchanged"
+                ))
+            }),
+            bytes_in,
+        },
     }
 }

@@ -17,6 +17,7 @@ mod inputs;
 mod jsonl;
 mod manifest;
 mod messages;
+mod record;
 mod rules_cmd;
 mod setup;
 mod stats;

@@ -64,7 +64,11 @@ impl Manifest {
     }
 
     fn write(&mut self) -> Result<()> {
-        write_atomic(&self.path, format!("{}\n", self.fingerprint).as_bytes())?;
+        write_atomic(
+            &self.path,
+            format!("{}\n", self.fingerprint).as_bytes(),
+            None,
+        )?;
         self.written = true;
         Ok(())
     }

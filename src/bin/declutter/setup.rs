@@ -30,6 +30,7 @@ pub fn settings(args: &RuleArgs) -> Result<Settings, LoadError> {
             StageSwitch::AuthorBox => s.author_box.enabled = false,
             StageSwitch::Duplicates => s.duplicates.enabled = false,
             StageSwitch::Tail => s.tail.enabled = false,
+            StageSwitch::Detector => s.detector.enabled = false,
         }
     }
     Ok(s)

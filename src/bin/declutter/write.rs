@@ -1,7 +1,13 @@
 //! Atomic output files: write a temporary file in the destination directory, then rename it
 //! over the destination, so an interrupted run never leaves a half-written output. (No fsync:
 //! this guards against the process dying, not against power loss, and keeps small-file batches
-//! fast.)
+//! fast.) A run killed with SIGKILL may leave a `.declutter-*.tmp` file behind, never a partial
+//! output; inputs named `.declutter-*` are never read.
+//!
+//! Outputs under `-o DIR` are confined to DIR: a directory on the way that is a symbolic link
+//! leading out of DIR is refused before anything is created there. An output that is a symbolic
+//! link is replaced, never written through. A `--report` path that is a device or a pipe
+//! (`/dev/stdout`) is written directly: renaming over it would replace the device node.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -18,14 +24,26 @@ pub struct AtomicFile {
 }
 
 impl AtomicFile {
-    /// Create the destination directory if needed and a temporary file next to `dest`.
-    pub fn create(dest: &Path) -> Result<AtomicFile> {
+    /// Create the destination directory if needed and a temporary file next to `dest`. With a
+    /// `root` (canonical), refuse a destination whose directory is not inside it.
+    pub fn create(dest: &Path, root: Option<&Path>) -> Result<AtomicFile> {
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
+        if let Some(root) = root {
+            // Before creating anything: the deepest directory that exists must be inside.
+            let existing = dir
+                .ancestors()
+                .find(|d| d.exists())
+                .unwrap_or(Path::new("."));
+            check_within(existing, root, dest)?;
+        }
         fs::create_dir_all(dir)
             .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+        if let Some(root) = root {
+            check_within(dir, root, dest)?;
+        }
         let mut builder = tempfile::Builder::new();
         builder
             .prefix(crate::inputs::OWN_FILE_PREFIX)
@@ -76,9 +94,37 @@ impl Write for AtomicFile {
     }
 }
 
-/// Write `data` to `dest` atomically.
-pub fn write_atomic(dest: &Path, data: &[u8]) -> Result<()> {
-    let mut file = AtomicFile::create(dest)?;
+/// Refuse `dest` unless `dir` (its directory, or an existing ancestor) resolves inside `root`.
+fn check_within(dir: &Path, root: &Path, dest: &Path) -> Result<()> {
+    let real = fs::canonicalize(dir)
+        .with_context(|| format!("{}: cannot resolve directory", dir.display()))?;
+    if !real.starts_with(root) {
+        anyhow::bail!(
+            "{}: refusing to write outside the output directory {} ({} leads to {})",
+            dest.display(),
+            root.display(),
+            dir.display(),
+            real.display()
+        );
+    }
+    Ok(())
+}
+
+/// Write `data` to `dest` atomically; with a `root` (canonical), only inside it. Without a root,
+/// an existing `dest` that is a device or a pipe is written directly.
+pub fn write_atomic(dest: &Path, data: &[u8], root: Option<&Path>) -> Result<()> {
+    if root.is_none() {
+        if let Ok(meta) = fs::metadata(dest) {
+            if !meta.is_file() && !meta.is_dir() {
+                return fs::OpenOptions::new()
+                    .write(true)
+                    .open(dest)
+                    .and_then(|mut f| f.write_all(data).and_then(|()| f.flush()))
+                    .with_context(|| format!("{}: cannot write", dest.display()));
+            }
+        }
+    }
+    let mut file = AtomicFile::create(dest, root)?;
     file.write_all(data)
         .with_context(|| format!("{}: cannot write", dest.display()))?;
     file.commit(dest)
