@@ -441,7 +441,14 @@ fn sigkill_leaves_outputs_complete_or_absent_and_skip_existing_finishes() {
         .spawn()
         .unwrap();
     let start = Instant::now();
-    let count = || fs::read_dir(d.join("out")).map_or(0, |r| r.count());
+    // Finished outputs only: temporary files and the rules record start with a dot.
+    let count = || {
+        fs::read_dir(d.join("out")).map_or(0, |r| {
+            r.flatten()
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .count()
+        })
+    };
     while count() < 50 && start.elapsed() < Duration::from_secs(60) {
         std::thread::sleep(Duration::from_millis(1));
     }
