@@ -23,9 +23,6 @@ command -v hyperfine >/dev/null && command -v rg >/dev/null ||
 cargo build --release --quiet
 BIN=$PWD/target/release/declutter
 mkdir -p "$WORK"
-# The content detector is off by default: this settings file turns it on for one row.
-DETECTOR=$WORK/detector-on.toml
-printf '[detector]\nenabled = true\n' >"$DETECTOR"
 if [ ! -d "$CORPUS" ]; then
   python3 "$SHARED/bench/make_corpus.py" --seed 1 --total-mb "$MB" --n-files "$FILES" \
     --out "$CORPUS" --truth "$CORPUS.truth" --jsonl "$CORPUS.jsonl" >/dev/null
@@ -41,7 +38,7 @@ hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/hyperfine.json" \
   -n "rg -v -F -i -f (64 literals)" "rg -v -F -i -f $PATTERNS --no-filename $CORPUS > $WORK/rg.out || true" \
   -n "declutter -j1" "$BIN clean $CORPUS -o $OUT -j1" \
   -n "declutter -j2" "$BIN clean $CORPUS -o $OUT -j2" \
-  -n "declutter -j1 + detector" "$BIN clean $CORPUS -o $OUT -j1 --settings $DETECTOR" \
+  -n "declutter -j1 --no-stage detector" "$BIN clean $CORPUS -o $OUT -j1 --no-stage detector" \
   -n "declutter --jsonl -j1" "$BIN clean --jsonl $CORPUS.jsonl > $WORK/out.jsonl -j1" \
   -n "declutter --jsonl -j2" "$BIN clean --jsonl $CORPUS.jsonl > $WORK/out.jsonl -j2" \
   >/dev/null

@@ -76,7 +76,8 @@ pub struct TailSettings {
 }
 
 /// The content detector. Its model, chrome phrase list and stopword lists are data compiled in
-/// from `rules/detector/`; the switch, the decision threshold and the back-off are here.
+/// from `rules/detector/`; the switch, the decision threshold, the back-off and the keep
+/// passes (headline, headings and lists inside the article, its last lines) are here.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
 pub struct DetectorSettings {
@@ -91,18 +92,33 @@ pub struct DetectorSettings {
     pub backoff_min_tokens: usize,
     /// Back off when the kept lines would hold less than this share of the document's tokens.
     pub backoff_min_share: f64,
+    /// Keep the headline: the nearest title-like line (4-30 tokens, not chrome, not ending
+    /// like a sentence) among this many lines before the first kept sentence (0: off).
+    pub headline_lookback: usize,
+    /// Keep a dropped run of at most this many lines between two kept lines when every line
+    /// of it is a heading or a list item (0: off).
+    pub fill_max: usize,
+    /// List items: lines of at most this many tokens, not chrome. After a kept line ending
+    /// with `:`, the run of list items that follows is kept (0: off).
+    pub list_max_tokens: usize,
+    /// After the last kept line, keep what still reads like the article: sentences (not
+    /// cut off with `...`), a list after a line ending with `:`, and short headings right
+    /// before either.
+    pub extend: bool,
 }
 
 impl Default for DetectorSettings {
     fn default() -> Self {
         DetectorSettings {
-            // Off by default until it keeps headlines and in-article headings (issue 3): on
-            // the fixtures it drops them. Turn it on with a settings file.
-            enabled: false,
+            enabled: true,
             min_tokens: 30,
             threshold: 0.5,
             backoff_min_tokens: 30,
             backoff_min_share: 0.1,
+            headline_lookback: 3,
+            fill_max: 2,
+            list_max_tokens: 12,
+            extend: true,
         }
     }
 }

@@ -40,6 +40,10 @@ def load_settings(path):
         decision=dict(threshold=det.get("threshold", 0.5), min_tokens=det.get("min-tokens", 0)),
         backoff=dict(min_doc_tokens=det.get("backoff-min-tokens", 30),
                      min_keep_share=det.get("backoff-min-share", 0.1)),
+        protect=dict(headline_lookback=det.get("headline-lookback", 0),
+                     fill_max=det.get("fill-max", 0),
+                     list_max_tokens=det.get("list-max-tokens", 0),
+                     extend=det.get("extend", False)),
     )
 
 # ---------------------------------------------------------------------------- data loading
@@ -69,25 +73,30 @@ class Chrome:
 
     def match(self, line, ntok):
         """returns (is_chrome, is_tail) for one line."""
+        return self.match_weak(line, ntok)[:2]
+
+    def match_weak(self, line, ntok):
+        """returns (is_chrome, is_tail, weak); weak: only a prefix phrase followed by more
+        words matched ("Related costs"), which a heading can look like (not a model feature)."""
         n = norm_phrase(line)
         if not n:
-            return (False, False)
+            return (False, False, False)
         if n in self.exact:
-            return (True, n in self.tail)
+            return (True, n in self.tail, False)
         first = n.split(" ", 1)[0]
         if ntok <= self.pmax:
             for p in self.pidx.get(first, ()):
                 if n == p or n.startswith(p + " "):
-                    return (True, p in self.tail)
+                    return (True, p in self.tail, n != p)
         if ntok <= self.tmax:
             for r in self.tail_regex:
                 if r.search(n):
-                    return (True, True)
+                    return (True, True, False)
         if ntok <= self.rmax:
             for r in self.regex:
                 if r.search(n):
-                    return (True, False)
-        return (False, False)
+                    return (True, False, False)
+        return (False, False, False)
 
 
 def load_stopwords(dirpath):
@@ -111,7 +120,6 @@ class Model:
         d = dict(d)
         for k, v in load_settings(settings_path).items():
             d.setdefault(k, v)
-        d.setdefault("post", dict(fill_max=0, fill_thr=0.2))
         data = d.get("data", {})
         base = os.path.dirname(os.path.abspath(weights_path))
         self.cfg = d
@@ -154,7 +162,7 @@ def line_basic(line, chrome, stop):
     words = [t for t in toks_orig if not t.isdigit()]
     title = sum(1 for t in words if t[0].isupper()) / len(words) if words else 0.0
     lower = [t.lower() for t in toks_orig]
-    is_chrome, is_tail = chrome.match(line, ntok)
+    is_chrome, is_tail, weak = chrome.match_weak(line, ntok)
     return dict(
         ntok=ntok, nchar=nchar, endp=endp, endc=endc,
         alpha=letters / nonspace if nonspace else 0.0,
@@ -164,7 +172,7 @@ def line_basic(line, chrome, stop):
         pipe=1.0 if (" | " in line or " · " in line or " • " in line) else 0.0,
         comma=line.count(",") / ntok if ntok else 0.0,
         url=1.0 if ("http" in line or "www." in line or "@" in line) else 0.0,
-        chrome=1.0 if is_chrome else 0.0, tail=1.0 if is_tail else 0.0,
+        chrome=1.0 if is_chrome else 0.0, tail=1.0 if is_tail else 0.0, weak=weak,
     )
 
 
@@ -505,6 +513,111 @@ def tree_predict(trees, bias, x):
     return s
 
 
+# ---------------------------------------------------------------------------- keep passes
+# After the model's decision; they only ever keep a line the model dropped (see the Rust
+# `protect` in src/detector/mod.rs, of which this is the reference).
+
+def _last_char(line):
+    s = line.rstrip()
+    while s and s[-1] in CLOSERS:
+        s = s[:-1]
+    return s[-1] if s else ""
+
+
+def _noise(b):
+    return b["chrome"] or b["rep"] or b["pipe"] or b["url"] or b["alpha"] < 0.5
+
+
+def _noise_weak(b):
+    """noise, except a weak chrome hint"""
+    return (b["rep"] or b["pipe"] or b["url"] or b["alpha"] < 0.5
+            or (b["chrome"] and not b["weak"]))
+
+
+def _title_like(b, line):
+    return 4 <= b["ntok"] <= 30 and not _noise(b) and _last_char(line) not in (".", "…", ",", ":", ";")
+
+
+def _sentence(b, line):
+    return (b["endp"] and b["ntok"] >= 4 and b["stop"] >= 0.2 and not _noise(b)
+            and not line.endswith("...") and _last_char(line) != "…")
+
+
+def _intro(b, line):
+    return b["ntok"] >= 4 and b["stop"] >= 0.2 and not _noise(b) and _last_char(line) == ":"
+
+
+def _item(b, p):
+    return 0 < b["ntok"] <= p["list_max_tokens"] and not _noise(b)
+
+
+def _heading(b, line):
+    return (1 <= b["ntok"] <= 8 and _last_char(line) not in (".", "!", "?", "…", ",", ":", ";")
+            and (b["ntok"] < 4 or b["title"] < 0.8) and not _noise_weak(b))
+
+
+def _inner_heading(b, line):
+    return (1 <= b["ntok"] <= 12 and _last_char(line) not in (".", "…", ",", ":", ";")
+            and not _noise_weak(b))
+
+
+def protect(all_lines, idx, basics, keep, p):
+    """the keep passes on keep (aligned with the non-blank lines idx), in place."""
+    if not p:
+        return
+    lines = [all_lines[i].strip() for i in idx]
+    b = basics
+    n = len(b)
+    if p["list_max_tokens"] > 0:  # a list after a kept line ending with ":"
+        i = 0
+        while i < n:
+            if keep[i] and b[i]["endc"] and _last_char(lines[i]) == ":":
+                j = i + 1
+                while (j < n and not keep[j] and 0 < b[j]["ntok"] <= p["list_max_tokens"]
+                       and not _noise(b[j])):
+                    keep[j] = True
+                    j += 1
+                i = j
+            else:
+                i += 1
+    if p["fill_max"] > 0:  # short gaps of headings / list items between kept lines
+        prev = None
+        for i in range(n):
+            if not keep[i]:
+                continue
+            if prev is not None and 0 < i - prev - 1 <= p["fill_max"] and all(
+                    _inner_heading(b[k], lines[k]) or _item(b[k], p) for k in range(prev + 1, i)):
+                for k in range(prev + 1, i):
+                    keep[k] = True
+            prev = i
+    if p["headline_lookback"] > 0:  # the headline before the first kept sentence
+        first = next((i for i in range(n) if keep[i] and b[i]["endp"] and b[i]["ntok"] >= 8), None)
+        if first is not None:
+            for i in range(first - 1, max(0, first - p["headline_lookback"]) - 1, -1):
+                if _title_like(b[i], lines[i]):
+                    keep[i] = True
+                    break
+    if p["extend"]:  # the article's last lines
+        last = next((i for i in range(n - 1, -1, -1) if keep[i]), None)
+        if last is not None:
+            lst = _last_char(lines[last]) == ":"
+            i = last + 1
+            while i < n:
+                if lst and _item(b[i], p):
+                    ok = True
+                elif _sentence(b[i], lines[i]) or _intro(b[i], lines[i]):
+                    lst = _intro(b[i], lines[i])
+                    ok = True
+                else:
+                    nxt = i + 1 < n and (_sentence(b[i + 1], lines[i + 1]) or _intro(b[i + 1], lines[i + 1]))
+                    lst = False
+                    ok = nxt and _heading(b[i], lines[i])
+                if not ok:
+                    break
+                keep[i] = True
+                i += 1
+
+
 def decide(model, lines):
     """returns a list of booleans (keep) aligned with lines.  Blank lines are kept iff they
     sit between two kept lines."""
@@ -520,25 +633,8 @@ def decide(model, lines):
     logit_thr = math.log(model.threshold / (1 - model.threshold))
     scores = [tree_predict(model.trees, model.bias, f) for f in feats]
     keep_nb = [s >= logit_thr for s in scores]
-    post = cfg["post"]
-    # (1) fill: a dropped run of at most `fill_max` lines between two kept lines, none of them
-    #     chrome-hinted and all with score above fill_thr, is kept.
-    if post["fill_max"] > 0:
-        fthr = math.log(post["fill_thr"] / (1 - post["fill_thr"]))
-        i = 0
-        while i < n:
-            if not keep_nb[i]:
-                j = i
-                while j < n and not keep_nb[j]:
-                    j += 1
-                if 0 < i and j < n and j - i <= post["fill_max"] and all(
-                        not basics[k]["chrome"] and scores[k] >= fthr for k in range(i, j)):
-                    for k in range(i, j):
-                        keep_nb[k] = True
-                i = j
-            else:
-                i += 1
-    # (2) back-off
+    protect(lines, idx, basics, keep_nb, cfg.get("protect", {}))
+    # back-off
     total = sum(b["ntok"] for b in basics)
     kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
     bo = cfg["backoff"]

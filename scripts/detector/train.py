@@ -39,7 +39,6 @@ TOKEN = re.compile(r"\w+")
 HP = dict(n_trees=100, depth=3, lr=0.15, l2=1.0, min_leaf=2.0, bins=48, subsample=1.0)
 DEFAULT_CFG = dict(
     region=dict(D.REGION),
-    post=dict(fill_max=0, fill_thr=0.2),
     **D.load_settings(D.DEFAULT_SETTINGS),  # decision threshold and back-off: [detector]
 )
 RULES_ONLY = ["--no-stage", "detector", "--no-stage", "author-box", "--no-stage", "duplicates",

@@ -176,13 +176,21 @@ impl Chrome {
     }
 
     /// `(chrome, tail)` for a normalized line with `ntok` tokens (detector.py `Chrome.match`).
+    #[cfg(test)]
     fn matches(&self, n: &str, ntok: usize) -> (bool, bool) {
+        let (c, t, _) = self.matches_weak(n, ntok);
+        (c, t)
+    }
+
+    /// `(chrome, tail, weak)`: `weak` when only a prefix phrase followed by more words matched
+    /// (`Related costs`, `Comments on the proposal`), which a heading can look like.
+    fn matches_weak(&self, n: &str, ntok: usize) -> (bool, bool, bool) {
         if n.is_empty() {
-            return (false, false);
+            return (false, false, false);
         }
         let whole = self.phrases.get(n).copied().unwrap_or(0);
         if whole & EXACT != 0 {
-            return (true, whole & TAIL != 0);
+            return (true, whole & TAIL != 0, false);
         }
         if ntok <= self.pmax {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
@@ -190,20 +198,20 @@ impl Chrome {
             for (pos, _) in n.match_indices(' ') {
                 let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
                 if b & PREFIX != 0 {
-                    return (true, b & TAIL != 0);
+                    return (true, b & TAIL != 0, true);
                 }
             }
             if whole & PREFIX != 0 {
-                return (true, whole & TAIL != 0);
+                return (true, whole & TAIL != 0, false);
             }
         }
         if ntok <= self.tmax && self.tail_regex.iter().any(|r| r.is_match(n)) {
-            return (true, true);
+            return (true, true, false);
         }
         if ntok <= self.rmax && self.regex.iter().any(|r| r.is_match(n)) {
-            return (true, false);
+            return (true, false, false);
         }
-        (false, false)
+        (false, false, false)
     }
 }
 
@@ -429,6 +437,7 @@ impl Detector {
         let thr = (s.threshold / (1.0 - s.threshold)).ln();
         sc.keep.clear();
         sc.keep.extend(sc.logit.iter().map(|&l| l >= thr));
+        protect(lines, s, sc);
         // Back-off: never leave a long enough document almost empty.
         let total: u64 = sc.basics.iter().map(|b| b.ntok as u64).sum();
         let kept = |keep: &[bool], basics: &[Basic]| -> u64 {
@@ -531,6 +540,156 @@ impl Detector {
         }
         changed
     }
+}
+
+/// A line that is chrome-hinted or noise (repeated, mostly symbols, ` | ` rows, URLs): never
+/// restored by [`protect`].
+fn noise(b: &Basic) -> bool {
+    b.chrome || b.rep || b.pipe || b.url || b.alpha < 0.5
+}
+
+/// The last character of a line, closing quotes and brackets skipped.
+fn last_char(line: &str) -> Option<char> {
+    line.trim_end_matches(text::CLOSERS).chars().next_back()
+}
+
+/// A headline: 4 to 30 tokens, not noise, not ending like a sentence or a label (a question
+/// or an exclamation is fine).
+fn title_like(b: &Basic, line: &str) -> bool {
+    (4..=30).contains(&b.ntok)
+        && !noise(b)
+        && !matches!(last_char(line), Some('.' | '…' | ',' | ':' | ';'))
+}
+
+/// The keep passes after the model's decision (`sc.keep`): they only ever turn a dropped line
+/// back into a kept one, from the lines and the decision of this round alone, so the stage
+/// stays a function of the alive lines (and cleaning stays idempotent).
+fn protect(lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
+    let (b, keep) = (&sc.basics, &mut sc.keep);
+    let n = b.len();
+    // A list after a kept line ending with `:`.
+    if s.list_max_tokens > 0 {
+        let mut i = 0;
+        while i < n {
+            if keep[i] && b[i].endc && last_char(lines[i]) == Some(':') {
+                let mut j = i + 1;
+                while j < n
+                    && !keep[j]
+                    && b[j].ntok as usize <= s.list_max_tokens
+                    && b[j].ntok > 0
+                    && !noise(&b[j])
+                {
+                    keep[j] = true;
+                    j += 1;
+                }
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+    }
+    // Gaps of at most `fill_max` dropped lines between two kept lines, none of them chrome.
+    if s.fill_max > 0 {
+        let mut prev: Option<usize> = None;
+        for i in 0..n {
+            if !keep[i] {
+                continue;
+            }
+            if let Some(p) = prev {
+                let gap = p + 1..i;
+                if !gap.is_empty()
+                    && gap.len() <= s.fill_max
+                    && gap
+                        .clone()
+                        .all(|k| inner_heading(&b[k], lines[k]) || is_item(&b[k], s))
+                {
+                    for k in gap {
+                        keep[k] = true;
+                    }
+                }
+            }
+            prev = Some(i);
+        }
+    }
+    // The headline: the nearest title-like line among the few before the first kept sentence.
+    if s.headline_lookback > 0 {
+        if let Some(first) = (0..n).find(|&i| keep[i] && b[i].endp && b[i].ntok >= 8) {
+            for i in (first.saturating_sub(s.headline_lookback)..first).rev() {
+                if title_like(&b[i], lines[i]) {
+                    keep[i] = true;
+                    break;
+                }
+            }
+        }
+    }
+    // The article goes on after the last kept line while it reads like one: sentences, a
+    // list after a line ending with `:`, and a heading right before either.
+    if s.extend {
+        if let Some(last) = (0..n).rev().find(|&i| keep[i]) {
+            let mut list = last_char(lines[last]) == Some(':');
+            let mut i = last + 1;
+            while i < n {
+                let ok = if list && is_item(&b[i], s) {
+                    true
+                } else if sentence(&b[i], lines[i]) || intro(&b[i], lines[i]) {
+                    list = intro(&b[i], lines[i]);
+                    true
+                } else {
+                    let next = i + 1 < n
+                        && (sentence(&b[i + 1], lines[i + 1]) || intro(&b[i + 1], lines[i + 1]));
+                    list = false;
+                    next && heading(&b[i], lines[i])
+                };
+                if !ok {
+                    break;
+                }
+                keep[i] = true;
+                i += 1;
+            }
+        }
+    }
+}
+
+/// Prose: ends like a sentence (not with an ellipsis: a cut-off teaser), at least 4 tokens,
+/// a fifth of them stopwords, not noise.
+fn sentence(b: &Basic, line: &str) -> bool {
+    b.endp
+        && b.ntok >= 4
+        && b.stop >= 0.2
+        && !noise(b)
+        && !line.ends_with("...")
+        && last_char(line) != Some('…')
+}
+
+/// A line introducing a list: ends with `:`, at least 4 tokens, not noise.
+fn intro(b: &Basic, line: &str) -> bool {
+    b.ntok >= 4 && b.stop >= 0.2 && !noise(b) && last_char(line) == Some(':')
+}
+
+/// A list item: at most `list-max-tokens` tokens (none when 0), not noise.
+fn is_item(b: &Basic, s: &DetectorSettings) -> bool {
+    b.ntok > 0 && (b.ntok as usize) <= s.list_max_tokens && !noise(b)
+}
+
+/// A heading between two kept lines: at most 12 tokens, not ending like a sentence or a
+/// label (a question is fine), not noise except a weak chrome hint.
+fn inner_heading(b: &Basic, line: &str) -> bool {
+    (1..=12).contains(&b.ntok)
+        && !matches!(last_char(line), Some('.' | '…' | ',' | ':' | ';'))
+        && !(b.rep || b.pipe || b.url || b.alpha < 0.5 || (b.chrome && !b.weak))
+}
+
+/// A heading: at most 8 tokens, no sentence or label punctuation at the end, not in title
+/// case when it has 4 or more tokens (a teaser headline), not noise, except a weak chrome
+/// hint (`Related costs`).
+fn heading(b: &Basic, line: &str) -> bool {
+    (1..=8).contains(&b.ntok)
+        && !matches!(
+            last_char(line),
+            Some('.' | '!' | '?' | '…' | ',' | ':' | ';')
+        )
+        && (b.ntok < 4 || b.title < 0.8)
+        && !(b.rep || b.pipe || b.url || b.alpha < 0.5 || (b.chrome && !b.weak))
 }
 
 #[cfg(test)]

@@ -275,3 +275,48 @@ fn a_long_document_without_prose_does_not_overflow() {
     // The back-off keeps every line that is not chrome.
     assert_eq!(kept(&v), text);
 }
+
+#[test]
+fn keep_passes_restore_the_headline_headings_lists_and_the_last_lines() {
+    let text = "Skip to content
+Home
+How to prepare for a storm
+Forecasters expect the storm to reach the coast on Friday night, and officials have urged residents to prepare now.
+Before the storm arrives, every household should have the following supplies ready:
+Bottled water
+Canned food
+A flashlight
+Related costs
+Landlords will be allowed to pass some repair costs on to the tenants of the building.
+Conclusion
+Renters should see the first changes next spring.
+";
+    let off = DetectorSettings {
+        headline_lookback: 0,
+        fill_max: 0,
+        list_max_tokens: 0,
+        extend: false,
+        ..settings()
+    };
+    let mut v = views(text);
+    BUILTIN.apply(&mut v, &off, &mut vec![], true);
+    let bare = kept(&v);
+    assert!(!bare.contains("How to prepare"), "{bare}");
+    let mut v = views(text);
+    BUILTIN.apply(&mut v, &settings(), &mut vec![], true);
+    let out = kept(&v);
+    for line in [
+        "How to prepare for a storm",
+        "Bottled water",
+        "A flashlight",
+        "Related costs",
+        "Conclusion",
+        "Renters should see the first changes next spring.",
+    ] {
+        assert!(out.contains(line), "{line}: {out}");
+    }
+    assert!(!out.contains("Skip to content"), "{out}");
+    // The passes are a function of the lines: the output is stable.
+    let mut again = views(&out);
+    assert!(!BUILTIN.apply(&mut again, &settings(), &mut vec![], true));
+}

@@ -78,8 +78,10 @@ pub(super) struct Basic {
     pub url: bool,
     pub chrome: bool,
     pub tail: bool,
+    /// Chrome only by a prefix phrase followed by more words (not a model feature).
+    pub weak: bool,
     /// Tokens found in each language's stopword list.
-    pub stop_by_lang: [u16; super::LANGS.len()],
+    pub stop_by_lang: [u32; super::LANGS.len()],
     /// Hash of the lowercased line (for `rep`).
     pub hash: u64,
     // Filled by the document pass:
@@ -97,7 +99,7 @@ pub(super) struct LineScratch {
     norm: String,
 }
 
-const CLOSERS: [char; 8] = ['"', '\'', '”', '’', '»', ')', ']', '*'];
+pub(super) const CLOSERS: [char; 8] = ['"', '\'', '”', '’', '»', ')', ']', '*'];
 const BULLETS: [char; 17] = [
     '•', '·', '-', '*', '–', '—', '▪', '►', '◦', '●', '○', '■', '□', '✓', '✔', '→', '>',
 ];
@@ -206,7 +208,7 @@ pub(super) fn line_basic(
                     let mask = stop.mask(low);
                     if mask != 0 {
                         for (k, n) in b.stop_by_lang.iter_mut().enumerate() {
-                            *n += ((mask >> k) & 1) as u16;
+                            *n += ((mask >> k) & 1) as u32;
                         }
                     }
                 }
@@ -278,7 +280,7 @@ pub(super) fn line_basic(
     b.url = l.contains("http") || l.contains("www.") || l.contains('@');
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
         norm_phrase_into(l, &mut sc.norm);
-        (b.chrome, b.tail) = chrome.matches(&sc.norm, b.ntok as usize);
+        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
 }
