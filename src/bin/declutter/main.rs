@@ -26,6 +26,7 @@ mod write;
 use args::{Cli, Command, RulesCommand};
 
 fn main() -> ExitCode {
+    limit_malloc_arenas();
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
@@ -45,6 +46,20 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Settings(args) => rules_cmd::settings(args),
     }
 }
+
+/// glibc gives every thread its own malloc arena, and each keeps the memory it touched: with
+/// worker threads that grows peak RSS by a batch's worth per thread (53 MB instead of 42 MB on
+/// a 200 MB JSONL file with two threads) for no gain in speed. Two arenas are enough.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
