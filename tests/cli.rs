@@ -6,31 +6,10 @@
 
 use std::fs;
 use std::io::{Read, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+
+use std::process::Stdio;
 
 use serde_json::Value;
-
-/// Rules used by most tests.
-const RULES: &str = r#"
-[[rule]]
-id = "spot-img"
-description = "Ad placeholder token."
-kind = "drop-line"
-match = { exact = "spot_img" }
-ignore-case = true
-must-remove = ["spot_img"]
-must-keep = ["The spot_img token is rendered."]
-
-[[rule]]
-id = "read-also"
-description = "Inline cross-links."
-kind = "drop-line"
-match = { prefix = "Read Also:" }
-ignore-case = true
-must-remove = ["Read Also: Fuel price rises"]
-must-keep = ["Analysts read also the footnotes."]
-"#;
 
 const ARTICLE: &str = "The minister spoke to reporters on Tuesday about the budget.\n\
 spot_img\n\
@@ -42,179 +21,9 @@ const ARTICLE_CLEAN: &str = "The minister spoke to reporters on Tuesday about th
 He said the plan would be published next month.\n\
 Critics said the timetable was too slow for the regions.\n";
 
-/// Flags that make a run use only [`RULES`] and no structural passes.
-const ISOLATE: &[&str] = &[
-    "--no-default-rules",
-    "--rules",
-    "rules.toml",
-    "--no-stage",
-    "author-box",
-    "--no-stage",
-    "duplicates",
-    "--no-stage",
-    "tail",
-];
-
-/// Compare two texts; on mismatch show both in full, not as one escaped line.
-macro_rules! eqnice {
-    ($expected:expr, $got:expr) => {
-        eqnice!($expected, $got, "")
-    };
-    ($expected:expr, $got:expr, $($ctx:tt)+) => {{
-        let expected: &str = &$expected;
-        let got: &str = &$got;
-        if expected != got {
-            panic!(
-                "\n{}\n\n===== expected =====\n{}\n===== got =====\n{}\n===== end =====\n",
-                format!($($ctx)+),
-                expected,
-                got
-            );
-        }
-    }};
-}
-
-/// A temporary working directory with the test rule file in it.
-struct Dir {
-    tmp: tempfile::TempDir,
-}
-
-impl Dir {
-    fn new() -> Dir {
-        let dir = Dir {
-            tmp: tempfile::tempdir().unwrap(),
-        };
-        dir.write("rules.toml", RULES);
-        dir
-    }
-
-    fn path(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    fn join(&self, rel: &str) -> PathBuf {
-        self.path().join(rel)
-    }
-
-    fn write(&self, rel: &str, contents: impl AsRef<[u8]>) {
-        let path = self.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-
-    fn read(&self, rel: &str) -> String {
-        let path = self.join(rel);
-        fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    }
-
-    fn exists(&self, rel: &str) -> bool {
-        self.join(rel).exists()
-    }
-
-    /// Every file under `rel`, relative to it, sorted (the `--skip-existing` record left out).
-    fn files(&self, rel: &str) -> Vec<String> {
-        fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
-            let Ok(entries) = fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(root, &p, out);
-                } else if p.file_name().unwrap() != ".declutter-rules" {
-                    out.push(
-                        p.strip_prefix(root)
-                            .unwrap()
-                            .to_string_lossy()
-                            .replace('\\', "/"),
-                    );
-                }
-            }
-        }
-        let root = self.join(rel);
-        let mut out = Vec::new();
-        walk(&root, &root, &mut out);
-        out.sort();
-        out
-    }
-
-    fn cmd(&self, args: &[&str]) -> Cmd {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_declutter"));
-        command
-            .current_dir(self.path())
-            .args(args)
-            .env_remove("NO_COLOR");
-        Cmd {
-            command,
-            stdin: Vec::new(),
-        }
-    }
-
-    /// `declutter clean` with [`ISOLATE`] and `args`.
-    fn clean(&self, args: &[&str]) -> Cmd {
-        let mut all = vec!["clean"];
-        all.extend_from_slice(ISOLATE);
-        all.extend_from_slice(args);
-        self.cmd(&all)
-    }
-}
-
-struct Cmd {
-    command: Command,
-    stdin: Vec<u8>,
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {}\n----- stdout -----\n{}\n----- stderr -----\n{}\n------------------",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Cmd {
-    fn stdin(mut self, input: impl AsRef<[u8]>) -> Cmd {
-        self.stdin = input.as_ref().to_vec();
-        self
-    }
-
-    fn run(mut self) -> Output {
-        let mut child = self
-            .command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let input = std::mem::take(&mut self.stdin);
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        }
-    }
-
-    /// Run and require exit code `code`.
-    fn expect(self, code: i32) -> Output {
-        let out = self.run();
-        assert_eq!(out.code, code, "unexpected exit code:\n{out:?}");
-        out
-    }
-}
+#[macro_use]
+mod common;
+use common::*;
 
 // ---------------------------------------------------------------------------------------------
 // stdin, stdout, files and directories
@@ -253,7 +62,7 @@ fn directory_with_out_dir_keeps_layout() {
     let out = d.clean(&["in", "-o", "out"]).expect(0);
     eqnice!("", out.stdout);
     assert_eq!(
-        d.files("out"),
+        d.names("out"),
         ["a.txt", "x/y.txt", "x/z/deep.txt"],
         "{out:?}"
     );
@@ -268,7 +77,7 @@ fn file_arguments_go_to_out_dir_by_name() {
     d.write("a/one.txt", ARTICLE);
     d.write("b/two.txt", "Two.\nspot_img\n");
     d.clean(&["a/one.txt", "b/two.txt", "-o", "out"]).expect(0);
-    assert_eq!(d.files("out"), ["one.txt", "two.txt"]);
+    assert_eq!(d.names("out"), ["one.txt", "two.txt"]);
     eqnice!(ARTICLE_CLEAN, d.read("out/one.txt"));
     eqnice!("Two.\n", d.read("out/two.txt"));
 }
@@ -280,7 +89,7 @@ fn glob_picks_files_in_directories() {
     d.write("in/b.md", "B text.\nspot_img\n");
     d.write("in/sub/c.md", "C text.\n");
     d.clean(&["in", "-o", "out", "--glob", "*.md"]).expect(0);
-    assert_eq!(d.files("out"), ["b.md", "sub/c.md"]);
+    assert_eq!(d.names("out"), ["b.md", "sub/c.md"]);
     eqnice!("B text.\n", d.read("out/b.md"));
 }
 
@@ -343,7 +152,7 @@ fn in_place_overwrites_inputs() {
     eqnice!(ARTICLE_CLEAN, d.read("in/a.txt"));
     eqnice!("Bee.\n", d.read("in/sub/b.txt"));
     assert_eq!(
-        d.files("in"),
+        d.names("in"),
         ["a.txt", "sub/b.txt"],
         "no temporary files left behind"
     );
@@ -357,7 +166,7 @@ fn out_dir_inside_input_dir_is_not_read_again() {
     eqnice!(ARTICLE_CLEAN, d.read("in/out/a.txt"));
     // The second run must not pick up in/out/a.txt as an input (it would land on in/out/out/a.txt).
     d.clean(&["in", "-o", "in/out"]).expect(0);
-    assert_eq!(d.files("in"), ["a.txt", "out/a.txt"]);
+    assert_eq!(d.names("in"), ["a.txt", "out/a.txt"]);
 }
 
 #[cfg(unix)]
@@ -372,7 +181,7 @@ fn symlinked_directories_are_skipped_with_a_warning() {
         out.stderr.contains("warning") && out.stderr.contains("link"),
         "{out:?}"
     );
-    assert_eq!(d.files("out"), ["b.txt"]);
+    assert_eq!(d.names("out"), ["b.txt"]);
 }
 
 #[test]
@@ -394,7 +203,7 @@ fn results_do_not_depend_on_thread_count() {
     let d = Dir::new();
     for i in 0..40 {
         d.write(
-            &format!("in/f{i:02}.txt"),
+            format!("in/f{i:02}.txt"),
             format!("Text of file {i}.\nspot_img\n"),
         );
     }
@@ -424,11 +233,11 @@ fn results_do_not_depend_on_thread_count() {
         ])
         .expect(0);
     eqnice!(one.stderr, many.stderr.replace("out4", "out1"));
-    assert_eq!(d.files("out1"), d.files("out4"));
-    for f in d.files("out1") {
+    assert_eq!(d.names("out1"), d.names("out4"));
+    for f in d.names("out1") {
         eqnice!(
-            d.read(&format!("out1/{f}")),
-            d.read(&format!("out4/{f}")),
+            d.read(format!("out1/{f}")),
+            d.read(format!("out4/{f}")),
             "{f}"
         );
     }
@@ -441,12 +250,6 @@ fn results_do_not_depend_on_thread_count() {
 
 // ---------------------------------------------------------------------------------------------
 // JSONL
-
-fn parse_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}")))
-        .collect()
-}
 
 fn keys(v: &Value) -> Vec<&str> {
     v.as_object().unwrap().keys().map(String::as_str).collect()
@@ -583,7 +386,7 @@ fn jsonl_files_to_out_dir() {
     d.write("in/sub/b.jsonl", "{\"text\": \"B.\"}\n");
     d.write("in/c.txt", "not jsonl");
     d.clean(&["--jsonl", "in", "-o", "out"]).expect(0);
-    assert_eq!(d.files("out"), ["a.jsonl", "sub/b.jsonl"]);
+    assert_eq!(d.names("out"), ["a.jsonl", "sub/b.jsonl"]);
     eqnice!("{\"text\":\"A.\"}\n", d.read("out/a.jsonl"));
 }
 

@@ -17,25 +17,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use serde_json::Value;
-
-const RULES: &str = r#"
-[[rule]]
-id = "spot-img"
-description = "Ad placeholder token."
-kind = "drop-line"
-match = { exact = "spot_img" }
-ignore-case = true
-must-remove = ["spot_img"]
-
-[[rule]]
-id = "read-also"
-description = "Inline cross-links."
-kind = "drop-line"
-match = { prefix = "Read Also:" }
-ignore-case = true
-must-remove = ["Read Also: Fuel price rises"]
-"#;
 
 const ARTICLE: &str = "The minister spoke to reporters on Tuesday about the budget.\n\
 spot_img\n\
@@ -44,21 +25,6 @@ Read Also: Fuel price rises again in the north\n";
 
 const ARTICLE_CLEAN: &str = "The minister spoke to reporters on Tuesday about the budget.\n\
 He said the plan would be published next month.\n";
-
-/// Flags that make a run use only [`RULES`], no structural passes and no content detector.
-const ISOLATE: &[&str] = &[
-    "--no-default-rules",
-    "--rules",
-    "rules.toml",
-    "--no-stage",
-    "author-box",
-    "--no-stage",
-    "duplicates",
-    "--no-stage",
-    "tail",
-    "--no-stage",
-    "detector",
-];
 
 /// Lines mixed into generated documents: article text, chrome of the built-in packs, odd
 /// characters.
@@ -98,187 +64,9 @@ fn document(seed: u64, lines: usize) -> String {
     out
 }
 
-/// Compare two texts; on mismatch show both in full.
-macro_rules! eqnice {
-    ($expected:expr, $got:expr) => {
-        eqnice!($expected, $got, "")
-    };
-    ($expected:expr, $got:expr, $($ctx:tt)+) => {{
-        let expected: &str = &$expected;
-        let got: &str = &$got;
-        if expected != got {
-            panic!(
-                "\n{}\n\n===== expected =====\n{}\n===== got =====\n{}\n===== end =====\n",
-                format!($($ctx)+),
-                expected,
-                got
-            );
-        }
-    }};
-}
-
-/// A temporary working directory with the test rule file in it.
-struct Dir {
-    tmp: tempfile::TempDir,
-}
-
-impl Dir {
-    fn new() -> Dir {
-        let dir = Dir {
-            tmp: tempfile::tempdir().unwrap(),
-        };
-        dir.write("rules.toml", RULES);
-        dir
-    }
-
-    fn path(&self) -> &Path {
-        self.tmp.path()
-    }
-
-    fn join(&self, rel: impl AsRef<Path>) -> PathBuf {
-        self.path().join(rel)
-    }
-
-    fn write(&self, rel: impl AsRef<Path>, contents: impl AsRef<[u8]>) {
-        let path = self.join(rel);
-        fs::create_dir_all(path.parent().unwrap()).unwrap();
-        fs::write(path, contents).unwrap();
-    }
-
-    fn read(&self, rel: impl AsRef<Path>) -> String {
-        let path = self.join(rel);
-        fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-    }
-
-    fn exists(&self, rel: impl AsRef<Path>) -> bool {
-        self.join(rel).exists()
-    }
-
-    fn mkdir(&self, rel: impl AsRef<Path>) {
-        fs::create_dir_all(self.join(rel)).unwrap();
-    }
-
-    #[cfg(unix)]
-    fn symlink(&self, target: impl AsRef<Path>, link: impl AsRef<Path>) {
-        let link = self.join(link);
-        fs::create_dir_all(link.parent().unwrap()).unwrap();
-        std::os::unix::fs::symlink(target, link).unwrap();
-    }
-
-    /// Every file under `rel` (relative path → bytes), the `--skip-existing` record left out.
-    fn files(&self, rel: &str) -> BTreeMap<PathBuf, Vec<u8>> {
-        fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-            let Ok(entries) = fs::read_dir(dir) else {
-                return;
-            };
-            for e in entries {
-                let p = e.unwrap().path();
-                if p.is_dir() {
-                    walk(root, &p, out);
-                } else if p.file_name().unwrap() != ".declutter-rules" {
-                    let bytes = fs::read(&p).unwrap();
-                    out.insert(p.strip_prefix(root).unwrap().to_path_buf(), bytes);
-                }
-            }
-        }
-        let root = self.join(rel);
-        let mut out = BTreeMap::new();
-        walk(&root, &root, &mut out);
-        out
-    }
-
-    fn names(&self, rel: &str) -> Vec<String> {
-        self.files(rel)
-            .keys()
-            .map(|p| p.to_string_lossy().into_owned())
-            .collect()
-    }
-
-    fn cmd<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Cmd {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_declutter"));
-        command
-            .current_dir(self.path())
-            .args(args)
-            .env_remove("NO_COLOR");
-        Cmd {
-            command,
-            stdin: Vec::new(),
-        }
-    }
-
-    /// `declutter clean` with [`ISOLATE`] and `args`.
-    fn clean(&self, args: &[&str]) -> Cmd {
-        let mut all = vec!["clean"];
-        all.extend_from_slice(ISOLATE);
-        all.extend_from_slice(args);
-        self.cmd(&all)
-    }
-}
-
-struct Cmd {
-    command: Command,
-    stdin: Vec<u8>,
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-impl std::fmt::Debug for Output {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "exit code {}\n----- stdout -----\n{}\n----- stderr -----\n{}\n------------------",
-            self.code, self.stdout, self.stderr
-        )
-    }
-}
-
-impl Cmd {
-    fn stdin(mut self, input: impl AsRef<[u8]>) -> Cmd {
-        self.stdin = input.as_ref().to_vec();
-        self
-    }
-
-    fn run(mut self) -> Output {
-        let mut child = self
-            .command
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut stdin = child.stdin.take().unwrap();
-        let input = std::mem::take(&mut self.stdin);
-        let writer = std::thread::spawn(move || {
-            let _ = stdin.write_all(&input);
-        });
-        let out = child.wait_with_output().unwrap();
-        writer.join().unwrap();
-        let out = Output {
-            code: out.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        };
-        assert!(!out.stderr.contains("panicked"), "{out:?}");
-        out
-    }
-
-    /// Run and require exit code `code`.
-    fn expect(self, code: i32) -> Output {
-        let out = self.run();
-        assert_eq!(out.code, code, "unexpected exit code:\n{out:?}");
-        out
-    }
-}
-
-fn parse_lines(text: &str) -> Vec<Value> {
-    text.lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad output line {l:?}: {e}")))
-        .collect()
-}
+#[macro_use]
+mod common;
+use common::*;
 
 #[cfg(unix)]
 fn inode(path: &Path) -> u64 {
