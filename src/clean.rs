@@ -383,6 +383,10 @@ pub(crate) fn clean_with(
             .detector
             .enabled
             .then(|| &*crate::detector::BUILTIN);
+        // Alive lines when the detector last ran and removed nothing. Passes only remove lines,
+        // so the same count means the same alive set, on which the detector (a function of the
+        // alive lines) would again remove nothing: that run is skipped.
+        let mut detector_stable_at: Option<usize> = None;
         for round in 0..crate::detector::MAX_ROUNDS {
             let before = hits.len();
             let mut changed = false;
@@ -397,7 +401,12 @@ pub(crate) fn clean_with(
             }
             // The detector goes last: the author-box pass needs the name lines it would drop.
             if let Some(d) = detector {
-                changed |= d.apply(&mut views, &settings.detector, &mut hits, round == 0);
+                let alive = views.iter().filter(|v| v.alive).count();
+                if detector_stable_at != Some(alive) {
+                    let removed = d.apply(&mut views, &settings.detector, &mut hits, round == 0);
+                    detector_stable_at = (!removed).then_some(alive);
+                    changed |= removed;
+                }
             }
             if !changed && hits.len() == before {
                 break;

@@ -67,6 +67,14 @@ impl Hasher for FxHasher {
         }
         self.0 = h;
     }
+    /// One round for an integer key (the packed short stopwords), instead of the byte loop.
+    #[inline]
+    fn write_u64(&mut self, x: u64) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        // The rotation brings the well-mixed high bits of the product down to where the table
+        // takes its bucket index (the low bits only depend on the word's first bytes).
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(K).rotate_left(26);
+    }
     fn finish(&self) -> u64 {
         self.0
     }
@@ -77,26 +85,56 @@ type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 /// The stopword lists: word → bit mask of the languages that list it.
 #[derive(Debug)]
 pub(crate) struct Stopwords {
+    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]).
+    short: HashMap<u64, u8, BuildHasherDefault<FxHasher>>,
+    /// Longer words.
     map: HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>,
     /// Longest word in bytes (longer tokens are not looked up).
     max_len: usize,
 }
 
+/// A word of at most 8 bytes as one integer: its bytes little-endian, zero-padded. Words are
+/// `\w` runs, which never contain a NUL byte, so two different words never pack alike.
+///
+/// Why: nearly every token is short, and a lookup keyed by one integer is a multiply and a
+/// compare instead of hashing a byte slice and comparing memory.
+#[inline]
+fn pack8(word: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..word.len()].copy_from_slice(word);
+    u64::from_le_bytes(b)
+}
+
 impl Stopwords {
     fn parse(lists: &[&str; 7]) -> Stopwords {
         let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
+        let mut short: HashMap<u64, u8, _> = HashMap::default();
+        let mut max_len = 0;
         for (k, list) in lists.iter().enumerate() {
             for w in list.split_whitespace() {
-                *map.entry(w.as_bytes().into()).or_insert(0) |= 1u8 << k;
+                let w = w.as_bytes();
+                max_len = max_len.max(w.len());
+                if w.len() <= 8 {
+                    *short.entry(pack8(w)).or_insert(0) |= 1u8 << k;
+                } else {
+                    *map.entry(w.into()).or_insert(0) |= 1u8 << k;
+                }
             }
         }
-        let max_len = map.keys().map(|w| w.len()).max().unwrap_or(0);
-        Stopwords { map, max_len }
+        Stopwords {
+            short,
+            map,
+            max_len,
+        }
     }
 
     #[inline]
     fn mask(&self, word: &[u8]) -> u8 {
-        self.map.get(word).copied().unwrap_or(0)
+        if word.len() <= 8 {
+            self.short.get(&pack8(word)).copied().unwrap_or(0)
+        } else {
+            self.map.get(word).copied().unwrap_or(0)
+        }
     }
 }
 

@@ -57,9 +57,35 @@ pub(super) fn class(c: char) -> u8 {
     }
 }
 
+/// The character at byte `pos` of `s` (a char boundary), its classes and its length in bytes.
+///
+/// Fast path: news text is mostly ASCII, and an ASCII byte is a whole character whose classes
+/// are one table load; only other bytes go through UTF-8 decoding.
+#[inline(always)]
+fn char_at(s: &str, pos: usize) -> (char, u8, usize) {
+    let b = s.as_bytes()[pos];
+    if b < 0x80 {
+        return (b as char, LOW[b as usize], 1);
+    }
+    let c = s[pos..].chars().next().expect("pos is a char boundary");
+    (c, class(c), c.len_utf8())
+}
+
+/// Whether an ASCII byte is a Python space.
+#[inline]
+fn ascii_space(b: u8) -> bool {
+    LOW[b as usize] & SPACE != 0
+}
+
 /// Python's `str.strip()`.
 pub(super) fn py_strip(s: &str) -> &str {
-    s.trim_matches(|c| class(c) & SPACE != 0)
+    // Fast path (run on every alive line in every round): a line whose first and last bytes are
+    // ASCII and not spaces strips to itself, with no UTF-8 decoding.
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (None, _) => s,
+        (Some(&a), Some(&z)) if a < 0x80 && z < 0x80 && !ascii_space(a) && !ascii_space(z) => s,
+        _ => s.trim_matches(|c| class(c) & SPACE != 0),
+    }
 }
 
 /// The per-line basics (detector.py `line_basic`, plus what the document pass derives).
@@ -214,9 +240,10 @@ pub(super) fn line_basic(
                 }
             }
         };
-    for (pos, c) in l.char_indices() {
+    let mut pos = 0;
+    while pos < l.len() {
+        let (c, cls, len) = char_at(l, pos);
         b.nchar += 1;
-        let cls = class(c);
         if cls & SPACE == 0 {
             nonspace += 1;
             if cls & ALPHA != 0 {
@@ -225,7 +252,7 @@ pub(super) fn line_basic(
                 digits += 1;
             }
         }
-        if c.is_ascii() {
+        if len == 1 {
             hash = mix(hash, c.to_ascii_lowercase() as u64);
         } else {
             for lc in c.to_lowercase() {
@@ -242,7 +269,7 @@ pub(super) fn line_basic(
                 tok_all_digit = true;
                 tok_upper = cls & UPPER != 0;
             }
-            tok_ascii &= c.is_ascii();
+            tok_ascii &= len == 1;
             tok_all_digit &= cls & DIGIT != 0;
             let nw = c != '_';
             if nw && !in_norm_word {
@@ -255,6 +282,7 @@ pub(super) fn line_basic(
                 end_token(s, pos, tok_ascii, tok_all_digit, tok_upper, &mut b);
             }
         }
+        pos += len;
     }
     if let Some(s) = tok_start.take() {
         end_token(s, l.len(), tok_ascii, tok_all_digit, tok_upper, &mut b);
