@@ -74,23 +74,34 @@ pub fn run_files(
                 .collect()
         });
         for outcome in outcomes {
-            for event in &outcome.events {
-                match event {
-                    Event::Msg(msg) => reporter.emit(msg),
-                    Event::Explain(text) => reporter.print(text),
-                }
-            }
-            stats.add_hits(rules, &outcome.hits);
-            stats.files += u64::from(outcome.cleaned);
-            stats.skipped += u64::from(outcome.skipped);
-            stats.bytes_in += outcome.bytes_in;
-            stats.bytes_out += outcome.bytes_out;
-            if let Some(text) = outcome.stdout {
-                let mut out = io::stdout().lock();
-                out.write_all(text.as_bytes()).map_err(stdout_error)?;
-                out.flush().map_err(stdout_error)?;
-            }
+            report(outcome, rules, reporter, stats)?;
         }
+    }
+    Ok(())
+}
+
+/// Print what happened to one input, count it, and write its text when it goes to stdout.
+fn report(
+    outcome: Outcome,
+    rules: &RuleSet,
+    reporter: &mut Reporter,
+    stats: &mut Stats,
+) -> io::Result<()> {
+    for event in &outcome.events {
+        match event {
+            Event::Msg(msg) => reporter.emit(msg),
+            Event::Explain(text) => reporter.print(text),
+        }
+    }
+    stats.add_hits(rules, &outcome.hits);
+    stats.files += u64::from(outcome.cleaned);
+    stats.skipped += u64::from(outcome.skipped);
+    stats.bytes_in += outcome.bytes_in;
+    stats.bytes_out += outcome.bytes_out;
+    if let Some(text) = outcome.stdout {
+        let mut out = io::stdout().lock();
+        out.write_all(text.as_bytes()).map_err(stdout_error)?;
+        out.flush().map_err(stdout_error)?;
     }
     Ok(())
 }
@@ -237,7 +248,7 @@ pub fn run_stdin(
     let mut outcome = Outcome::default();
     let bytes = read_limited(io::stdin().lock(), ctx.max_doc_bytes, 0)
         .map_err(|e| io::Error::new(e.kind(), format!("reading stdin: {e}")))?;
-    let text = if bytes.len() as u64 > ctx.max_doc_bytes {
+    outcome.stdout = if bytes.len() as u64 > ctx.max_doc_bytes {
         let msg = too_large(bytes.len() as u64, ctx.max_doc_bytes);
         outcome
             .events
@@ -246,20 +257,5 @@ pub fn run_stdin(
     } else {
         clean_bytes(rules, name, &bytes, ctx.source, ctx.explainer, &mut outcome)
     };
-    for event in &outcome.events {
-        match event {
-            Event::Msg(msg) => reporter.emit(msg),
-            Event::Explain(text) => reporter.print(text),
-        }
-    }
-    stats.add_hits(rules, &outcome.hits);
-    stats.files += u64::from(outcome.cleaned);
-    stats.bytes_in += outcome.bytes_in;
-    stats.bytes_out += outcome.bytes_out;
-    if let Some(text) = text {
-        let mut out = io::stdout().lock();
-        out.write_all(text.as_bytes()).map_err(stdout_error)?;
-        out.flush().map_err(stdout_error)?;
-    }
-    Ok(())
+    report(outcome, rules, reporter, stats)
 }
