@@ -135,6 +135,31 @@ impl View<'_> {
     }
 }
 
+/// Test helpers for the passes that work on views: every line of `text` alive, and the text of
+/// the lines still alive.
+#[cfg(test)]
+pub(crate) mod test_views {
+    use super::View;
+
+    pub(crate) fn views(text: &str) -> Vec<View<'_>> {
+        text.lines()
+            .enumerate()
+            .map(|(i, t)| View {
+                text: t,
+                alive: true,
+                line: i + 1,
+            })
+            .collect()
+    }
+
+    pub(crate) fn kept(v: &[View]) -> String {
+        v.iter()
+            .filter(|v| v.alive)
+            .map(|v| format!("{}\n", v.text))
+            .collect()
+    }
+}
+
 fn hit(line: usize, by: By, action: Action) -> Hit {
     Hit {
         line,

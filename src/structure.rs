@@ -140,24 +140,7 @@ pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn views(text: &str) -> Vec<View<'_>> {
-        text.lines()
-            .enumerate()
-            .map(|(i, t)| View {
-                text: t,
-                alive: true,
-                line: i + 1,
-            })
-            .collect()
-    }
-
-    fn kept(v: &[View]) -> String {
-        v.iter()
-            .filter(|v| v.alive)
-            .map(|v| format!("{}\n", v.text))
-            .collect()
-    }
+    use crate::clean::test_views::{kept, views};
 
     const BODY: &str = "The talks will take place in Jeddah next week, officials said on Monday.\nBoth sides hope for progress on a ceasefire and on security guarantees.\n";
 

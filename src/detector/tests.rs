@@ -1,6 +1,7 @@
 use super::features::{max_span, regions};
 use super::text::tokens;
 use super::*;
+use crate::clean::test_views::{kept, views};
 
 #[test]
 fn builtin_data_parses_and_every_model_feature_is_known() {
@@ -102,24 +103,6 @@ fn chrome_list_exact_prefix_and_regex() {
 
 fn settings() -> DetectorSettings {
     DetectorSettings::default()
-}
-
-fn views(text: &str) -> Vec<View<'_>> {
-    text.lines()
-        .enumerate()
-        .map(|(i, t)| View {
-            text: t,
-            alive: true,
-            line: i + 1,
-        })
-        .collect()
-}
-
-fn kept(v: &[View]) -> String {
-    v.iter()
-        .filter(|v| v.alive)
-        .map(|v| format!("{}\n", v.text))
-        .collect()
 }
 
 const ARTICLE: &str = "Skip to content
