@@ -553,8 +553,8 @@ enum Kind {
     Dir,
     Symlink,
     Other,
-    /// Its type could not be read: the error, in the listing's `errors`.
-    Error(usize),
+    /// Its type could not be read: the error is in the listing's `errors`.
+    Error,
 }
 
 /// One directory's entries: names in one buffer (a directory of 200,000 files costs ~40 bytes
@@ -562,13 +562,15 @@ enum Kind {
 #[derive(Default)]
 struct Listing {
     names: Vec<u8>,
-    entries: Vec<(usize, usize, Kind)>,
-    errors: Vec<std::io::Error>,
+    /// Where each name starts in `names`, its length, and the entry's kind.
+    entries: Vec<(usize, u32, Kind)>,
+    /// The errors of the entries whose kind is [`Kind::Error`], by their start in `names`.
+    errors: HashMap<usize, std::io::Error>,
 }
 
 impl Listing {
-    fn name(&self, entry: &(usize, usize, Kind)) -> &OsStr {
-        os_str(&self.names[entry.0..entry.1])
+    fn name(&self, entry: &(usize, u32, Kind)) -> &[u8] {
+        &self.names[entry.0..entry.0 + entry.1 as usize]
     }
 }
 
@@ -597,20 +599,25 @@ impl Walker<'_> {
         for entry in entries {
             match entry {
                 Ok(entry) => {
+                    let start = list.names.len();
                     let kind = match entry.file_type() {
                         Ok(t) if t.is_symlink() => Kind::Symlink,
                         Ok(t) if t.is_dir() => Kind::Dir,
                         Ok(t) if t.is_file() => Kind::File,
                         Ok(_) => Kind::Other,
                         Err(e) => {
-                            list.errors.push(e);
-                            Kind::Error(list.errors.len() - 1)
+                            list.errors.insert(start, e);
+                            Kind::Error
                         }
                     };
-                    let start = list.names.len();
-                    list.names
-                        .extend_from_slice(entry.file_name().as_encoded_bytes());
-                    list.entries.push((start, list.names.len(), kind));
+                    let name = entry.file_name();
+                    let name = name.as_encoded_bytes();
+                    // A file name is at most a few hundred bytes.
+                    let Ok(len) = u32::try_from(name.len()) else {
+                        continue;
+                    };
+                    list.names.extend_from_slice(name);
+                    list.entries.push((start, len, kind));
                 }
                 Err(e) => messages.push(Msg::error(format!(
                     "{}: cannot read directory: {e}",
@@ -620,17 +627,26 @@ impl Walker<'_> {
         }
         list.names.shrink_to_fit();
         list.entries.shrink_to_fit();
-        list.entries
-            .sort_by(|a, b| list.names[a.0..a.1].cmp(&list.names[b.0..b.1]));
+        let names = &list.names;
+        let name = |e: &(usize, u32, Kind)| &names[e.0..e.0 + e.1 as usize];
+        list.entries.sort_by(|a, b| name(a).cmp(name(b)));
+        // Room for this directory's jobs at once (a flat directory of many files then takes
+        // one allocation of the right size).
+        let rel_len = rel.as_os_str().len() + 1;
+        jobs.names
+            .reserve(list.names.len() + rel_len * list.entries.len());
+        jobs.ends.reserve(list.entries.len());
+        jobs.tags.reserve(list.entries.len());
         for entry in &list.entries {
-            let name = list.name(entry);
+            let name = os_str(list.name(entry));
             let path = dir.join(name);
             let rel = rel.join(name);
             let name = name.to_string_lossy();
             match entry.2 {
-                Kind::Error(e) => {
-                    let e = &list.errors[e];
-                    messages.push(Msg::error(format!("{}: {e}", path.display())));
+                Kind::Error => {
+                    if let Some(e) = list.errors.get(&entry.0) {
+                        messages.push(Msg::error(format!("{}: {e}", path.display())));
+                    }
                 }
                 Kind::Symlink => match fs::metadata(&path) {
                     Ok(meta) if meta.is_dir() => {

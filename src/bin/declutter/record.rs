@@ -232,6 +232,9 @@ mod fast {
         /// Keys of the objects being read (spans of `out`), innermost last.
         keys: Vec<(usize, usize)>,
         members: Vec<Member>,
+        /// The text field's key, escaped: its value is checked for UTF-8 when it is decoded,
+        /// every other string while it is read (bytes outside strings are all ASCII).
+        text_key: Vec<u8>,
     }
 
     pub fn clean(
@@ -240,8 +243,10 @@ mod fast {
         fields: &Fields<'_>,
         on_clean: &mut impl FnMut(&str, &[Hit]),
     ) -> Option<Record> {
-        std::str::from_utf8(bytes).ok()?;
+        let mut text_key = Vec::with_capacity(fields.text.len());
+        escape_into(&mut text_key, fields.text);
         let mut scan = Scan {
+            text_key,
             src: bytes,
             pos: 0,
             out: Vec::with_capacity(bytes.len() + 64),
@@ -328,7 +333,7 @@ mod fast {
             match self.peek()? {
                 b'{' => self.object(depth + 1),
                 b'[' => self.array(depth + 1),
-                b'"' => self.string(),
+                b'"' => self.string(true),
                 b't' => self.literal(b"true"),
                 b'f' => self.literal(b"false"),
                 b'n' => self.literal(b"null"),
@@ -366,7 +371,7 @@ mod fast {
                     return None;
                 }
                 let key_start = self.out.len();
-                self.string()?;
+                self.string(true)?;
                 let key = (key_start + 1, self.out.len() - 1);
                 let name = &self.out[key.0..key.1];
                 if name.starts_with(PRIVATE_KEY)
@@ -388,7 +393,12 @@ mod fast {
                 self.skip_ws();
                 let value_start = self.out.len();
                 let is_string = self.peek()? == b'"';
-                self.value(depth)?;
+                if is_string && depth == 1 && self.out[key.0..key.1] == self.text_key[..] {
+                    // Checked as it is decoded.
+                    self.string(false)?;
+                } else {
+                    self.value(depth)?;
+                }
                 if depth == 1 {
                     self.members.push(Member {
                         key,
@@ -497,14 +507,19 @@ mod fast {
         }
 
         /// At `"`: the string escaped serde_json's way (only `"`, `\\` and control characters,
-        /// the short forms where there is one, `\u00xx` otherwise).
-        fn string(&mut self) -> Option<()> {
+        /// the short forms where there is one, `\u00xx` otherwise). `check_utf8`: check that it
+        /// is UTF-8 (the text field is checked later, as it is decoded).
+        fn string(&mut self, check_utf8: bool) -> Option<()> {
             self.pos += 1;
             self.out.push(b'"');
             loop {
                 let run = plain_run(&self.src[self.pos..]);
-                self.out
-                    .extend_from_slice(&self.src[self.pos..self.pos + run]);
+                let bytes = &self.src[self.pos..self.pos + run];
+                // A run ends at an ASCII byte: it cannot split a character.
+                if check_utf8 {
+                    std::str::from_utf8(bytes).ok()?;
+                }
+                self.out.extend_from_slice(bytes);
                 self.pos += run;
                 match self.peek()? {
                     b'"' => {
