@@ -2,6 +2,7 @@
 //! own clone of the rule set. Workers read, clean and write their file and return what
 //! happened; the main thread then prints messages and explanations in input order.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -28,6 +29,8 @@ pub struct FileCtx<'a> {
     pub skip_existing: bool,
     /// `-o DIR`, canonical: outputs are confined to it.
     pub out_root: Option<&'a Path>,
+    /// `-o DIR` did not exist before this run: no output replaces an earlier file.
+    pub out_fresh: bool,
     pub progress: ProgressBar,
 }
 
@@ -49,12 +52,16 @@ struct Outcome {
     stdout: Option<String>,
 }
 
-/// What a worker thread keeps from one file to the next.
-struct Worker {
-    rules: RuleSet,
+/// What a worker thread keeps from one file to the next, across chunks.
+#[derive(Default)]
+struct Scratch {
     /// The file being cleaned (reused: no allocation per file).
     buf: Vec<u8>,
     dirs: DirCache,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
 /// A worker keeps a read buffer up to this size between files.
@@ -77,13 +84,12 @@ pub fn run_files(
             (start..end)
                 .into_par_iter()
                 .map_init(
-                    || Worker {
-                        rules: rules.clone(),
-                        buf: Vec::new(),
-                        dirs: DirCache::default(),
-                    },
-                    |worker, i| {
-                        let outcome = clean_file(worker, &jobs.get(i), ctx);
+                    || rules.clone(),
+                    |rules, i| {
+                        // Nothing in cleaning runs on the pool: the borrow cannot nest.
+                        let outcome = SCRATCH.with_borrow_mut(|scratch| {
+                            clean_file(rules, scratch, &jobs.get(i), ctx)
+                        });
                         ctx.progress.inc(1);
                         outcome
                     },
@@ -124,7 +130,7 @@ fn report(
     Ok(())
 }
 
-fn clean_file(worker: &mut Worker, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
+fn clean_file(rules: &RuleSet, worker: &mut Scratch, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
     let mut outcome = Outcome::default();
     if ctx.skip_existing {
         if let Dest::File(dest) = &job.dest {
@@ -142,7 +148,7 @@ fn clean_file(worker: &mut Worker, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
         return outcome;
     }
     let cleaned = clean_bytes(
-        &worker.rules,
+        rules,
         &name,
         &worker.buf,
         ctx.source,
@@ -158,9 +164,13 @@ fn clean_file(worker: &mut Worker, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
     match &job.dest {
         Dest::Stdout => outcome.stdout = Some(cleaned),
         Dest::File(dest) => {
-            if let Err(e) =
-                write_atomic_cached(dest, cleaned.as_bytes(), ctx.out_root, &mut worker.dirs)
-            {
+            if let Err(e) = write_atomic_cached(
+                dest,
+                cleaned.as_bytes(),
+                ctx.out_root,
+                ctx.out_fresh,
+                &mut worker.dirs,
+            ) {
                 outcome
                     .events
                     .push(Event::Msg(Msg::error(format!("{e:#}"))));

@@ -145,14 +145,17 @@ fn check_within(dir: &Path, root: &Path, dest: &Path) -> Result<()> {
 /// Write `data` to `dest` atomically; with a `root` (canonical), only inside it. Without a root,
 /// an existing `dest` that is a device or a pipe is written directly.
 pub fn write_atomic(dest: &Path, data: &[u8], root: Option<&Path>) -> Result<()> {
-    write_atomic_cached(dest, data, root, &mut DirCache::default())
+    write_atomic_cached(dest, data, root, false, &mut DirCache::default())
 }
 
-/// [`write_atomic`] with a cache of the directory made and checked last.
+/// [`write_atomic`] with a cache of the directory made and checked last. `fresh_root`: the root
+/// did not exist before this run, so nothing under it predates this run's outputs (and no two
+/// inputs share an output): `dest` replaces no file and needs no lookup.
 pub fn write_atomic_cached(
     dest: &Path,
     data: &[u8],
     root: Option<&Path>,
+    fresh_root: bool,
     dirs: &mut DirCache,
 ) -> Result<()> {
     let mut existing = None;
@@ -171,7 +174,7 @@ pub fn write_atomic_cached(
     let mut file = AtomicFile::create_cached(dest, root, dirs)?;
     file.write_all(data)
         .with_context(|| format!("{}: cannot write", dest.display()))?;
-    if root.is_some() && !dirs.fresh {
+    if root.is_some() && !fresh_root && !dirs.fresh {
         existing = fs::metadata(dest).ok();
     }
     file.commit_over(dest, existing.as_ref())
