@@ -274,6 +274,44 @@ fn jsonl_keeps_fields_and_key_order() {
     assert_eq!(recs[1]["text"], "Another body line.");
 }
 
+/// The exact bytes of a record written back: compact, keys in order, strings escaped only where
+/// JSON needs it, numbers as written but for the exponent (`1E5` is `1e+5`), the last of
+/// duplicate keys at the first one's place; the same with a new output field (the tab is
+/// cleaning's own: spaces are collapsed). (Most records take a fast path that does not build a map.)
+#[test]
+fn jsonl_records_are_written_compact_and_exact() {
+    let d = Dir::new();
+    let input = concat!(
+        r#"{ "n" : 1E5, "m": -0, "f": 0.1000000000000000055511151231257827, "s": "\u00e9\/\u001F\uD83D\uDE00\"\\", "#,
+        r#""a": [true, false, null, {"k": []}], "text": "Body.\tTab\nspot_img", "url": "https://example.com/x"}"#,
+        "\n",
+        r#"{"dup": 1, "dup": 2, "text": "spot_img\nKept."}"#,
+        "\n"
+    );
+    let out = d.clean(&["--jsonl"]).stdin(input).expect(0);
+    eqnice!(
+        concat!(
+            r#"{"n":1e+5,"m":-0,"f":0.1000000000000000055511151231257827,"s":"é/\u001f😀\"\\","#,
+            r#""a":[true,false,null,{"k":[]}],"text":"Body. Tab","url":"https://example.com/x"}"#,
+            "\n",
+            r#"{"dup":2,"text":"Kept."}"#,
+            "\n"
+        ),
+        out.stdout
+    );
+    let out = d
+        .clean(&["--jsonl", "--output-field", "clean"])
+        .stdin(input)
+        .expect(0);
+    let first = out.stdout.lines().next().unwrap();
+    assert!(
+        first.ends_with(
+            r#""text":"Body.\tTab\nspot_img","url":"https://example.com/x","clean":"Body. Tab"}"#
+        ),
+        "{out:?}"
+    );
+}
+
 #[test]
 fn jsonl_output_field() {
     let d = Dir::new();

@@ -713,6 +713,31 @@ fn must_remove_example_cannot_touch_files() {
     assert!(!d.path().parent().unwrap().join("escape.txt").exists());
 }
 
+/// A file cleaned in place keeps its mode; an output replaced in an existing -o DIR keeps the
+/// old output's mode; a new output gets the mode of any new file (0o666 less the umask).
+#[cfg(unix)]
+#[test]
+fn output_modes_are_kept_or_default() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |d: &Dir, rel: &str| fs::metadata(d.join(rel)).unwrap().permissions().mode() & 0o777;
+    let d = Dir::new();
+    d.write("in/a.txt", ARTICLE);
+    d.write("in/sub/b.txt", ARTICLE);
+    d.write("new-file", "");
+    d.clean(&["in", "-o", "out"]).expect(0);
+    assert_eq!(mode(&d, "out/a.txt"), mode(&d, "new-file"));
+    assert_eq!(mode(&d, "out/sub/b.txt"), mode(&d, "new-file"));
+
+    fs::set_permissions(d.join("out/sub/b.txt"), fs::Permissions::from_mode(0o604)).unwrap();
+    d.clean(&["in", "-o", "out"]).expect(0);
+    assert_eq!(mode(&d, "out/sub/b.txt"), 0o604);
+
+    fs::set_permissions(d.join("in/a.txt"), fs::Permissions::from_mode(0o640)).unwrap();
+    d.clean(&["in", "--in-place"]).expect(0);
+    assert_eq!(mode(&d, "in/a.txt"), 0o640);
+    eqnice!(ARTICLE_CLEAN, d.read("in/a.txt"));
+}
+
 #[cfg(unix)]
 #[test]
 fn outputs_never_escape_the_out_dir() {

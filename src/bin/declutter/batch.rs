@@ -2,6 +2,7 @@
 //! own clone of the rule set. Workers read, clean and write their file and return what
 //! happened; the main thread then prints messages and explanations in input order.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::Path;
@@ -11,10 +12,10 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 
 use crate::explain::Explainer;
-use crate::inputs::{Dest, Job};
+use crate::inputs::{Dest, Job, Jobs};
 use crate::messages::{Msg, Reporter};
 use crate::stats::Stats;
-use crate::write::write_atomic;
+use crate::write::{DirCache, write_atomic_cached};
 
 /// Files per parallel chunk: bounds what is held for in-order reporting.
 const CHUNK: usize = 1024;
@@ -28,6 +29,8 @@ pub struct FileCtx<'a> {
     pub skip_existing: bool,
     /// `-o DIR`, canonical: outputs are confined to it.
     pub out_root: Option<&'a Path>,
+    /// `-o DIR` did not exist before this run: no output replaces an earlier file.
+    pub out_fresh: bool,
     pub progress: ProgressBar,
 }
 
@@ -49,24 +52,44 @@ struct Outcome {
     stdout: Option<String>,
 }
 
+/// What a worker thread keeps from one file to the next, across chunks.
+#[derive(Default)]
+struct Scratch {
+    /// The file being cleaned (reused: no allocation per file).
+    buf: Vec<u8>,
+    dirs: DirCache,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
+}
+
+/// A worker keeps a read buffer up to this size between files.
+const KEEP_BUF: usize = 4 << 20;
+
 /// Clean every job; messages, explanations and stdout output in input order. An `Err` is a
 /// failure to write stdout (the caller treats a closed pipe as success).
 pub fn run_files(
-    jobs: &[Job],
+    jobs: &Jobs,
     rules: &RuleSet,
     ctx: &FileCtx<'_>,
     pool: &rayon::ThreadPool,
     reporter: &mut Reporter,
     stats: &mut Stats,
 ) -> io::Result<()> {
-    for chunk in jobs.chunks(CHUNK) {
+    let mut start = 0;
+    while start < jobs.len() {
+        let end = jobs.len().min(start + CHUNK);
         let outcomes: Vec<Outcome> = pool.install(|| {
-            chunk
-                .par_iter()
+            (start..end)
+                .into_par_iter()
                 .map_init(
                     || rules.clone(),
-                    |rules, job| {
-                        let outcome = clean_file(rules, job, ctx);
+                    |rules, i| {
+                        // Nothing in cleaning runs on the pool: the borrow cannot nest.
+                        let outcome = SCRATCH.with_borrow_mut(|scratch| {
+                            clean_file(rules, scratch, &jobs.get(i), ctx)
+                        });
                         ctx.progress.inc(1);
                         outcome
                     },
@@ -76,6 +99,7 @@ pub fn run_files(
         for outcome in outcomes {
             report(outcome, rules, reporter, stats)?;
         }
+        start = end;
     }
     Ok(())
 }
@@ -106,7 +130,7 @@ fn report(
     Ok(())
 }
 
-fn clean_file(rules: &RuleSet, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
+fn clean_file(rules: &RuleSet, worker: &mut Scratch, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
     let mut outcome = Outcome::default();
     if ctx.skip_existing {
         if let Dest::File(dest) = &job.dest {
@@ -117,29 +141,36 @@ fn clean_file(rules: &RuleSet, job: &Job, ctx: &FileCtx<'_>) -> Outcome {
         }
     }
     let name = job.input.display().to_string();
-    let bytes = match read_bounded(&job.input, ctx.max_doc_bytes) {
-        Ok(bytes) => bytes,
-        Err(e) => {
-            outcome
-                .events
-                .push(Event::Msg(Msg::error(format!("{name}: {e}"))));
-            return outcome;
-        }
-    };
-    let Some(cleaned) = clean_bytes(
+    if let Err(e) = read_bounded(&job.input, ctx.max_doc_bytes, &mut worker.buf) {
+        outcome
+            .events
+            .push(Event::Msg(Msg::error(format!("{name}: {e}"))));
+        return outcome;
+    }
+    let cleaned = clean_bytes(
         rules,
         &name,
-        &bytes,
+        &worker.buf,
         ctx.source,
         ctx.explainer,
         &mut outcome,
-    ) else {
+    );
+    if worker.buf.capacity() > KEEP_BUF {
+        worker.buf = Vec::new();
+    }
+    let Some(cleaned) = cleaned else {
         return outcome;
     };
     match &job.dest {
         Dest::Stdout => outcome.stdout = Some(cleaned),
         Dest::File(dest) => {
-            if let Err(e) = write_atomic(dest, cleaned.as_bytes(), ctx.out_root) {
+            if let Err(e) = write_atomic_cached(
+                dest,
+                cleaned.as_bytes(),
+                ctx.out_root,
+                ctx.out_fresh,
+                &mut worker.dirs,
+            ) {
                 outcome
                     .events
                     .push(Event::Msg(Msg::error(format!("{e:#}"))));
@@ -199,19 +230,46 @@ fn clean_bytes(
     Some(cleaned.text)
 }
 
-/// Read a whole file, refusing one larger than `max` bytes (before reading it when its size is
-/// known).
-fn read_bounded(path: &Path, max: u64) -> io::Result<Vec<u8>> {
-    let file = File::open(path)?;
+/// Read a whole file into `buf`, refusing one larger than `max` bytes (before reading it when
+/// its size is known). A file of the size its metadata gives takes two reads (the second one
+/// confirms the end).
+fn read_bounded(path: &Path, max: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+    buf.clear();
+    let mut file = File::open(path)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max {
         return Err(io::Error::other(too_large(len, max)));
     }
-    let bytes = read_limited(file, max, len as usize)?;
-    if bytes.len() as u64 > max {
-        return Err(io::Error::other(too_large(bytes.len() as u64, max)));
+    // Room for the whole file and one byte more, so the first read can reach the end.
+    let limit = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
+    let mut size = usize::try_from(len).map_or(limit, |n| n.saturating_add(1).min(limit));
+    size = size.max(1);
+    buf.resize(size, 0);
+    let mut filled = 0;
+    loop {
+        if filled == buf.len() {
+            if buf.len() >= limit {
+                break;
+            }
+            let grow = buf.len().saturating_mul(2).max(8 * 1024).min(limit);
+            buf.resize(grow, 0);
+        }
+        match file.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => {
+                buf.clear();
+                return Err(e);
+            }
+        }
     }
-    Ok(bytes)
+    buf.truncate(filled);
+    if filled as u64 > max {
+        buf.clear();
+        return Err(io::Error::other(too_large(filled as u64, max)));
+    }
+    Ok(())
 }
 
 /// Read at most `max + 1` bytes: more than `max` means the document is too large.

@@ -56,6 +56,8 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
         .build()
         .context("cannot start the worker threads")?;
 
+    // Before the manifest creates it.
+    let out_fresh = args.out_dir.as_deref().is_some_and(|dir| !dir.exists());
     let manifest = match (&args.out_dir, plan.stdin) {
         (Some(dir), false) => Some(Manifest::open(
             dir,
@@ -122,6 +124,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
             max_doc_bytes: args.max_doc_bytes,
             skip_existing,
             out_root: out_root.as_deref(),
+            out_fresh,
             progress,
         };
         if plan.stdin {

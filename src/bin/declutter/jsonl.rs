@@ -16,7 +16,7 @@ use rayon::prelude::*;
 
 use crate::batch::stdout_error;
 use crate::explain::Explainer;
-use crate::inputs::{Dest, Job};
+use crate::inputs::{Dest, Jobs};
 use crate::messages::{Msg, Reporter};
 use crate::record::{Fields, Line, Record, clean_record, read_line};
 use crate::stats::Stats;
@@ -82,14 +82,15 @@ pub fn run_stdin(
 /// Each file in turn (each one streamed in parallel batches). `Err` is a failure to write
 /// stdout; everything else is reported per file.
 pub fn run_files(
-    jobs: &[Job],
+    jobs: &Jobs,
     rules: &RuleSet,
     ctx: &JsonlCtx<'_>,
     pool: &rayon::ThreadPool,
     reporter: &mut Reporter,
     stats: &mut Stats,
 ) -> Result<()> {
-    for job in jobs {
+    for i in 0..jobs.len() {
+        let job = jobs.get(i);
         let name = job.input.display().to_string();
         if ctx.skip_existing {
             if let Dest::File(dest) = &job.dest {

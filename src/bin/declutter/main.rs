@@ -50,11 +50,17 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// glibc gives every thread its own malloc arena, and each keeps the memory it touched: with
 /// worker threads that grows peak RSS by a batch's worth per thread (53 MB instead of 42 MB on
 /// a 200 MB JSONL file with two threads) for no gain in speed. Two arenas are enough.
+///
+/// glibc also raises its mmap threshold to the size of each large block freed (up to 32 MB), so
+/// after the job list of a big directory is checked, later multi-megabyte blocks are carved from
+/// the arenas and kept: 53.8 MB instead of 42.7 MB peak for 200,000 files with two threads. A
+/// fixed threshold keeps blocks of 1 MiB and more in their own mappings, returned when freed.
 #[cfg(all(target_os = "linux", target_env = "gnu"))]
 fn limit_malloc_arenas() {
-    // SAFETY: mallopt only sets an allocator parameter; it is called before any thread starts.
+    // SAFETY: mallopt only sets allocator parameters; it is called before any thread starts.
     unsafe {
         libc::mallopt(libc::M_ARENA_MAX, 2);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
     }
 }
 

@@ -11,10 +11,20 @@
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 use tempfile::NamedTempFile;
+
+/// The output directory that was last created and checked (outputs come in walk order, so
+/// consecutive files nearly always share it): later files there skip `mkdir` and the check.
+#[derive(Default)]
+pub struct DirCache {
+    last: Option<PathBuf>,
+    /// `last` did not exist before this run's files: nothing in it predates them (and no two
+    /// inputs share an output), so an output there replaces no file and needs no lookup.
+    fresh: bool,
+}
 
 /// An output file being written; nothing appears at the destination until [`commit`].
 ///
@@ -27,22 +37,38 @@ impl AtomicFile {
     /// Create the destination directory if needed and a temporary file next to `dest`. With a
     /// `root` (canonical), refuse a destination whose directory is not inside it.
     pub fn create(dest: &Path, root: Option<&Path>) -> Result<AtomicFile> {
+        AtomicFile::create_cached(dest, root, &mut DirCache::default())
+    }
+
+    /// [`create`](AtomicFile::create), skipping the directory checks and `mkdir` when `dirs`
+    /// holds the destination's directory (it was made and checked for an earlier file).
+    pub fn create_cached(
+        dest: &Path,
+        root: Option<&Path>,
+        dirs: &mut DirCache,
+    ) -> Result<AtomicFile> {
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
         };
-        if let Some(root) = root {
-            // Before creating anything: the deepest directory that exists must be inside.
-            let existing = dir
-                .ancestors()
-                .find(|d| d.exists())
-                .unwrap_or(Path::new("."));
-            check_within(existing, root, dest)?;
-        }
-        fs::create_dir_all(dir)
-            .with_context(|| format!("{}: cannot create directory", dir.display()))?;
-        if let Some(root) = root {
-            check_within(dir, root, dest)?;
+        if dirs.last.as_deref() != Some(dir) {
+            let mut fresh = false;
+            if let Some(root) = root {
+                // Before creating anything: the deepest directory that exists must be inside.
+                let existing = dir
+                    .ancestors()
+                    .find(|d| d.exists())
+                    .unwrap_or(Path::new("."));
+                check_within(existing, root, dest)?;
+                fresh = existing != dir;
+            }
+            fs::create_dir_all(dir)
+                .with_context(|| format!("{}: cannot create directory", dir.display()))?;
+            if let Some(root) = root {
+                check_within(dir, root, dest)?;
+            }
+            dirs.last = Some(dir.to_path_buf());
+            dirs.fresh = fresh;
         }
         let mut builder = tempfile::Builder::new();
         builder
@@ -64,12 +90,18 @@ impl AtomicFile {
 
     /// Flush, keep the permissions of a file being replaced, and rename over `dest`.
     pub fn commit(self, dest: &Path) -> Result<()> {
+        let existing = fs::metadata(dest).ok();
+        self.commit_over(dest, existing.as_ref())
+    }
+
+    /// [`commit`](AtomicFile::commit), given what `dest` was (`None`: it did not exist).
+    fn commit_over(self, dest: &Path, existing: Option<&fs::Metadata>) -> Result<()> {
         let tmp = self
             .file
             .into_inner()
             .map_err(|e| e.into_error())
             .with_context(|| format!("{}: cannot write", dest.display()))?;
-        if let Ok(meta) = fs::metadata(dest) {
+        if let Some(meta) = existing {
             // In place: the cleaned file keeps the original's mode.
             let _ = fs::set_permissions(tmp.path(), meta.permissions());
         }
@@ -113,8 +145,23 @@ fn check_within(dir: &Path, root: &Path, dest: &Path) -> Result<()> {
 /// Write `data` to `dest` atomically; with a `root` (canonical), only inside it. Without a root,
 /// an existing `dest` that is a device or a pipe is written directly.
 pub fn write_atomic(dest: &Path, data: &[u8], root: Option<&Path>) -> Result<()> {
+    write_atomic_cached(dest, data, root, false, &mut DirCache::default())
+}
+
+/// [`write_atomic`] with a cache of the directory made and checked last. `fresh_root`: the root
+/// did not exist before this run, so nothing under it predates this run's outputs (and no two
+/// inputs share an output): `dest` replaces no file and needs no lookup.
+pub fn write_atomic_cached(
+    dest: &Path,
+    data: &[u8],
+    root: Option<&Path>,
+    fresh_root: bool,
+    dirs: &mut DirCache,
+) -> Result<()> {
+    let mut existing = None;
     if root.is_none() {
-        if let Ok(meta) = fs::metadata(dest) {
+        existing = fs::metadata(dest).ok();
+        if let Some(meta) = &existing {
             if !meta.is_file() && !meta.is_dir() {
                 return fs::OpenOptions::new()
                     .write(true)
@@ -124,8 +171,11 @@ pub fn write_atomic(dest: &Path, data: &[u8], root: Option<&Path>) -> Result<()>
             }
         }
     }
-    let mut file = AtomicFile::create(dest, root)?;
+    let mut file = AtomicFile::create_cached(dest, root, dirs)?;
     file.write_all(data)
         .with_context(|| format!("{}: cannot write", dest.display()))?;
-    file.commit(dest)
+    if root.is_some() && !fresh_root && !dirs.fresh {
+        existing = fs::metadata(dest).ok();
+    }
+    file.commit_over(dest, existing.as_ref())
 }
