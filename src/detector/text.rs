@@ -10,8 +10,12 @@
 //! Nothing here allocates per line: lowercased tokens and the normalized line go into reusable
 //! buffers.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use super::pyclass::RUNS;
-use super::{Chrome, Stopwords};
+use super::{Chrome, Stopwords, pack8};
 
 pub(super) const WORD: u8 = 1;
 pub(super) const ALPHA: u8 = 2;
@@ -89,7 +93,7 @@ pub(super) fn py_strip(s: &str) -> &str {
 }
 
 /// The per-line basics (detector.py `line_basic`, plus what the document pass derives).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct Basic {
     pub ntok: u32,
     pub nchar: u32,
@@ -200,8 +204,135 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     }
 }
 
+/// Per ASCII byte, packed counts for [`line_basic_ascii`]: 1 in bits 0..16 when not a space, in
+/// bits 16..32 when a letter, in bits 32..48 when a digit that is not a letter, in bits 48..64
+/// for a comma.
+static ASCII_COUNTS: [u64; 128] = {
+    let mut t = [0u64; 128];
+    let mut c = 0;
+    while c < 128 {
+        let cls = lookup_runs(c as u32);
+        let mut v = 0u64;
+        if cls & SPACE == 0 {
+            v |= 1;
+            if cls & ALPHA != 0 {
+                v |= 1 << 16;
+            } else if cls & DIGIT != 0 {
+                v |= 1 << 32;
+            }
+        }
+        if c == b',' as usize {
+            v |= 1 << 48;
+        }
+        t[c] = v;
+        c += 1;
+    }
+    t
+};
+
+/// The ASCII lowercase of 8 packed ASCII bytes (SWAR: every byte is below 0x80, so adding
+/// 0x3f or 0x25 to it carries into no other byte).
+#[inline]
+fn ascii_lower8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // High bit set for bytes >= 'A' (0x41), and for bytes > 'Z' (0x5a).
+    let ge_a = x.wrapping_add(0x3f * ONES);
+    let gt_z = x.wrapping_add(0x25 * ONES);
+    x | ((ge_a & !gt_z & (0x80 * ONES)) >> 2)
+}
+
+/// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
+/// characters works: equal hashes are confirmed with [`eq_lower`].
+/// Its bytes are taken 8 at a time, little-endian, the last word zero-padded, then the length.
+#[cfg(test)]
+pub(super) fn hash_lower(bytes: &[u8]) -> u64 {
+    let mut h = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    mix(h, bytes.len() as u64)
+}
+
+/// [`hash_lower`] of an ASCII line's lowercase, without a lowercased copy.
+pub(super) fn hash_ascii_lower(bytes: &[u8]) -> u64 {
+    let mut h = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(
+            h,
+            ascii_lower8(u64::from_le_bytes(c.try_into().expect("8 bytes"))),
+        );
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        h = mix(h, ascii_lower8(pack8(rest)));
+    }
+    mix(h, bytes.len() as u64)
+}
+
+/// [`hash_lower`] fed one character at a time (no lowercased copy of the line).
+#[derive(Default)]
+pub(super) struct LowerHash {
+    h: u64,
+    word: u64,
+    fill: u32,
+    len: u64,
+}
+
+impl LowerHash {
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.word |= (b as u64) << (8 * self.fill);
+        self.fill += 1;
+        self.len += 1;
+        if self.fill == 8 {
+            self.h = mix(self.h, self.word);
+            self.word = 0;
+            self.fill = 0;
+        }
+    }
+
+    #[inline]
+    pub(super) fn char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.byte(b);
+        }
+    }
+
+    pub(super) fn finish(&self) -> u64 {
+        let h = if self.fill > 0 {
+            mix(self.h, self.word)
+        } else {
+            self.h
+        };
+        mix(h, self.len)
+    }
+}
+
 /// The basics of one stripped, non-blank line.
 pub(super) fn line_basic(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Basic {
+    if l.is_ascii() {
+        line_basic_ascii(l, chrome, stop, sc)
+    } else {
+        line_basic_any(l, chrome, stop, sc)
+    }
+}
+
+/// [`line_basic`] for any line, character by character.
+pub(super) fn line_basic_any(
     l: &str,
     chrome: &Chrome,
     stop: &Stopwords,
@@ -216,8 +347,8 @@ pub(super) fn line_basic(
     let mut in_norm_word = false;
     let mut tok_start: Option<usize> = None;
     let (mut tok_ascii, mut tok_all_digit, mut tok_upper) = (true, true, false);
-    let mut hash = 0u64;
     let mut commas = 0u32;
+    let mut hash = LowerHash::default();
     let mut stack = [0u8; 64];
     let mut end_token =
         |start: usize, end: usize, ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
@@ -228,15 +359,12 @@ pub(super) fn line_basic(
             }
             let tok = &l[start..end];
             // Lowercasing shrinks a non-ASCII character to no less than a third of its bytes.
-            if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
+            if ascii && tok.len() <= 8 {
+                add_stop(stop.mask_packed(ascii_lower8(pack8(tok.as_bytes()))), b);
+            } else if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
                 let low = lower_into(tok, ascii, &mut stack, &mut sc.lower);
                 if low.len() <= stop.max_len {
-                    let mask = stop.mask(low);
-                    if mask != 0 {
-                        for (k, n) in b.stop_by_lang.iter_mut().enumerate() {
-                            *n += ((mask >> k) & 1) as u32;
-                        }
-                    }
+                    add_stop(stop.mask(low), b);
                 }
             }
         };
@@ -253,10 +381,10 @@ pub(super) fn line_basic(
             }
         }
         if len == 1 {
-            hash = mix(hash, c.to_ascii_lowercase() as u64);
+            hash.byte(c.to_ascii_lowercase() as u8);
         } else {
             for lc in c.to_lowercase() {
-                hash = mix(hash, lc as u64);
+                hash.char(lc);
             }
         }
         if c == ',' {
@@ -287,7 +415,39 @@ pub(super) fn line_basic(
     if let Some(s) = tok_start.take() {
         end_token(s, l.len(), tok_ascii, tok_all_digit, tok_upper, &mut b);
     }
-    b.hash = hash;
+    b.hash = hash.finish();
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
+        norm_phrase_into(l, &mut sc.norm);
+        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+    }
+    b
+}
+
+#[inline]
+fn add_stop(mask: u8, b: &mut Basic) {
+    if mask != 0 {
+        for (k, n) in b.stop_by_lang.iter_mut().enumerate() {
+            *n += ((mask >> k) & 1) as u32;
+        }
+    }
+}
+
+/// Substring searchers for the URL hint, built once.
+static URL_FINDERS: LazyLock<[Finder<'static>; 2]> =
+    LazyLock::new(|| [Finder::new("http"), Finder::new("www.")]);
+
+/// The fields both paths derive the same way from the counts
+/// `[letters, digits, nonspace, words, upper_words, commas]`.
+fn finish(
+    l: &str,
+    b: &mut Basic,
+    [letters, digits, nonspace, words, upper_words, commas]: [u32; 6],
+) {
     let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
     let t = t.trim_end_matches(CLOSERS);
     let last = t.chars().next_back();
@@ -301,16 +461,128 @@ pub(super) fn line_basic(
         b.title = upper_words as f64 / words as f64;
     }
     b.bullet = is_bullet(l);
-    b.pipe = l.contains(" | ") || l.contains(" · ") || l.contains(" • ");
+    // `" | "`, `" · "` or `" • "`: found from their rare last non-space byte.
+    let by = l.as_bytes();
+    b.pipe = memchr::memchr3_iter(b'|', 0xb7, 0xa2, by).any(|i| {
+        let head: &[u8] = match by[i] {
+            b'|' => b" |",
+            0xb7 => " ·".as_bytes(),
+            _ => " •".as_bytes(),
+        };
+        by[..=i].ends_with(head) && by.get(i + 1) == Some(&b' ')
+    });
     if b.ntok > 0 {
         b.comma = commas as f64 / b.ntok as f64;
     }
-    b.url = l.contains("http") || l.contains("www.") || l.contains('@');
-    if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_phrase_into(l, &mut sc.norm);
+    b.url = memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some());
+}
+
+/// [`line_basic`] for an ASCII line: one byte is one character, classes come from the table,
+/// and tokens are looked up in the line lowercased once.
+fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
+    let bytes = l.as_bytes();
+    let mut b = Basic {
+        nchar: bytes.len() as u32,
+        ..Basic::default()
+    };
+    // Counts, 16 bits each, summed per chunk so that no field overflows.
+    let (mut nonspace, mut letters, mut digits, mut commas) = (0u32, 0u32, 0u32, 0u32);
+    for chunk in bytes.chunks(0xffff) {
+        let mut acc = 0u64;
+        for &c in chunk {
+            acc += ASCII_COUNTS[c as usize];
+        }
+        nonspace += (acc & 0xffff) as u32;
+        letters += ((acc >> 16) & 0xffff) as u32;
+        digits += ((acc >> 32) & 0xffff) as u32;
+        commas += (acc >> 48) as u32;
+    }
+    b.hash = hash_ascii_lower(bytes);
+    let (mut words, mut upper_words) = (0u32, 0u32);
+    let n = bytes.len();
+    let mut i = 0;
+    loop {
+        while i < n && LOW[bytes[i] as usize] & WORD == 0 {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let start = i;
+        let mut all_digit = true;
+        while i < n {
+            let cls = LOW[bytes[i] as usize];
+            if cls & WORD == 0 {
+                break;
+            }
+            all_digit &= cls & DIGIT != 0;
+            i += 1;
+        }
+        b.ntok += 1;
+        if !all_digit {
+            words += 1;
+            upper_words += (LOW[bytes[start] as usize] & UPPER != 0) as u32;
+        }
+        let tok = &bytes[start..i];
+        if tok.len() <= 8 {
+            add_stop(stop.mask_packed(ascii_lower8(pack8(tok))), &mut b);
+        } else if tok.len() <= stop.max_len {
+            let mut low = [0u8; 64];
+            let low = &mut low[..tok.len()];
+            low.copy_from_slice(tok);
+            low.make_ascii_lowercase();
+            add_stop(stop.mask(low), &mut b);
+        }
+    }
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    let guard = b.ntok as usize <= chrome.max_guard || {
+        // An ASCII token without `_` is one word of the normalized line.
+        let norm_words = if bytes.contains(&b'_') {
+            count_norm_words(bytes)
+        } else {
+            b.ntok as usize
+        };
+        norm_words <= chrome.max_exact_words + 1
+    };
+    if guard {
+        norm_ascii(bytes, &mut sc.norm);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
+}
+
+/// Runs of ASCII letters and digits (word characters other than `_`).
+fn count_norm_words(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    let mut prev = false;
+    for &c in bytes {
+        let nw = c.is_ascii_alphanumeric();
+        n += (nw && !prev) as usize;
+        prev = nw;
+    }
+    n
+}
+
+/// [`norm_phrase_into`] for an ASCII line: runs of letters and digits, lowercased, joined by
+/// one space.
+fn norm_ascii(line: &[u8], out: &mut String) {
+    out.clear();
+    let mut gap = false;
+    for &c in line {
+        if c.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c.to_ascii_lowercase() as char);
+        } else {
+            gap = true;
+        }
+    }
 }
 
 /// Whether two lines are equal after lowercasing (verifies a hash match).
