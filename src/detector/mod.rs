@@ -28,7 +28,7 @@ use serde::Deserialize;
 use crate::clean::{Action, By, Hit, Stage, View};
 use crate::settings::DetectorSettings;
 
-pub(crate) use features::FEATURES;
+pub(crate) use features::{FEATURES, XLEN};
 use text::{Basic, LineScratch, line_basic, py_strip};
 
 /// Stopword languages, in the order that breaks ties.
@@ -421,15 +421,17 @@ impl Model {
 
     /// The logit of one feature vector: bias plus one leaf per tree, summed in tree order.
     #[inline]
-    pub(crate) fn logit(&self, x: &[f64; 65]) -> f64 {
+    pub(crate) fn logit(&self, x: &[f64; XLEN]) -> f64 {
         let mut s = self.bias;
         if self.depth == 3 {
+            // Node `k` has children `2k + 1` (below the threshold) and `2k + 2`; the node
+            // indexes stay below 7 and the feature indexes below 256, so nothing is
+            // bounds-checked.
             for t in &self.trees3 {
-                let mut node = 0;
-                for _ in 0..3 {
-                    node = 2 * node + 1 + (x[t.f[node] as usize] >= t.t[node]) as usize;
-                }
-                s += t.v[node - 7];
+                let n1 = 1 + (x[t.f[0] as usize] >= t.t[0]) as usize;
+                let n2 = 2 * n1 + 1 + (x[t.f[n1] as usize] >= t.t[n1]) as usize;
+                let leaf = 2 * n2 + 1 + (x[t.f[n2] as usize] >= t.t[n2]) as usize - 7;
+                s += t.v[leaf];
             }
             return s;
         }

@@ -43,7 +43,7 @@ fn a_hand_made_tree_evaluates_like_the_prototype() {
          [[model.trees]]\nf = [1, 0, 0]\nt = [1.0, 0.5, 0.5]\nv = [-1.0, -0.5, 0.5, 1.0]\n"
     );
     let d = Detector::parse(&text, CHROME_TOML, &STOPWORDS).unwrap();
-    let mut x = [0.0; 65];
+    let mut x = [0.0; XLEN];
     assert_eq!(d.model.logit(&x), 0.25 - 1.0);
     x[2] = 1.0; // endp
     assert_eq!(d.model.logit(&x), 0.25 - 0.5);
@@ -326,6 +326,11 @@ fn the_ascii_fast_path_computes_the_same_basics() {
         "one two three four five six seven eight nine ten eleven twelve thirteen fourteen \
          fifteen sixteen seventeen eighteen nineteen twenty",
         "a_b c_d e_f g_h i_j k_l m_n o_p q_r s_t u_v w_x y_z aa bb cc dd",
+        // Curly quotes, dashes, an ellipsis and bullets take the fast path too.
+        "\u{201c}Quoted,\u{201d} he said \u{2014} it\u{2019}s THE end\u{2026}",
+        "Home \u{00b7} News \u{2022} Sport | More",
+        "\u{2022} A bullet item",
+        "Caf\u{e9} \u{00aa} \u{0130}stanbul",
     ] {
         let fast = line_basic(l, &d.chrome, &d.stop, &mut sc);
         let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
@@ -365,4 +370,14 @@ fn the_three_line_hashes_agree() {
     let d = Detector::builtin().unwrap();
     assert_ne!(d.stop.mask_packed(pack8(b"and")), 0);
     assert_eq!(d.stop.mask_packed(pack8(b"zzqx")), 0);
+}
+
+#[test]
+fn the_ln_1p_table_is_bit_identical() {
+    for k in [0usize, 1, 2, 7, 100, 999, 1000, 1023, 1024, 5000, 1 << 40] {
+        assert_eq!(
+            super::features::ln_1p_int(k).to_bits(),
+            (k as f64).ln_1p().to_bits()
+        );
+    }
 }

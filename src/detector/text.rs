@@ -204,25 +204,32 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     }
 }
 
-/// Per ASCII byte, packed counts for [`line_basic_ascii`]: 1 in bits 0..16 when not a space, in
-/// bits 16..32 when a letter, in bits 32..48 when a digit that is not a letter, in bits 48..64
-/// for a comma.
-static ASCII_COUNTS: [u64; 128] = {
-    let mut t = [0u64; 128];
+/// Per byte, packed counts for [`line_basic_ascii`], 12 bits each: a character starts (any
+/// byte but a UTF-8 continuation byte) in bits 0..12, it is not a space in bits 12..24, a
+/// letter in bits 24..36, a digit that is not a letter in bits 36..48, a comma in bits 48..60.
+/// A non-ASCII character counts as neither a space, a letter nor a digit: the fast path only
+/// takes lines whose non-ASCII characters are all [`inert`].
+static BYTE_COUNTS: [u64; 256] = {
+    let mut t = [0u64; 256];
     let mut c = 0;
-    while c < 128 {
-        let cls = lookup_runs(c as u32);
+    while c < 256 {
         let mut v = 0u64;
-        if cls & SPACE == 0 {
+        if c < 0x80 {
+            let cls = lookup_runs(c as u32);
             v |= 1;
-            if cls & ALPHA != 0 {
-                v |= 1 << 16;
-            } else if cls & DIGIT != 0 {
-                v |= 1 << 32;
+            if cls & SPACE == 0 {
+                v |= 1 << 12;
+                if cls & ALPHA != 0 {
+                    v |= 1 << 24;
+                } else if cls & DIGIT != 0 {
+                    v |= 1 << 36;
+                }
             }
-        }
-        if c == b',' as usize {
-            v |= 1 << 48;
+            if c == b',' as usize {
+                v |= 1 << 48;
+            }
+        } else if c >= 0xc0 {
+            v |= 1 | 1 << 12;
         }
         t[c] = v;
         c += 1;
@@ -230,15 +237,36 @@ static ASCII_COUNTS: [u64; 128] = {
     t
 };
 
-/// The ASCII lowercase of 8 packed ASCII bytes (SWAR: every byte is below 0x80, so adding
-/// 0x3f or 0x25 to it carries into no other byte).
+/// Python classes per byte: an ASCII byte's own, none for the bytes of other characters.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = lookup_runs(c as u32);
+        c += 1;
+    }
+    t
+};
+
+/// A character the fast path can skip like ASCII punctuation: not a word character, a space,
+/// a letter or a digit, and its own lowercase (curly quotes, dashes, the ellipsis, bullets).
+fn inert(c: char) -> bool {
+    class(c) & (WORD | SPACE | ALPHA | DIGIT) == 0 && {
+        let mut low = c.to_lowercase();
+        low.next() == Some(c) && low.next().is_none()
+    }
+}
+
+/// The ASCII lowercase of 8 packed bytes, other bytes unchanged (SWAR).
 #[inline]
 fn ascii_lower8(x: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
-    // High bit set for bytes >= 'A' (0x41), and for bytes > 'Z' (0x5a).
-    let ge_a = x.wrapping_add(0x3f * ONES);
-    let gt_z = x.wrapping_add(0x25 * ONES);
-    x | ((ge_a & !gt_z & (0x80 * ONES)) >> 2)
+    // High bit set for bytes >= 'A' (0x41), and for bytes > 'Z' (0x5a), computed on the low 7
+    // bits (no carry between bytes); bytes >= 0x80 are left alone.
+    let x7 = x & (0x7f * ONES);
+    let ge_a = x7.wrapping_add(0x3f * ONES);
+    let gt_z = x7.wrapping_add(0x25 * ONES);
+    x | ((ge_a & !gt_z & !x & (0x80 * ONES)) >> 2)
 }
 
 /// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
@@ -324,7 +352,7 @@ pub(super) fn line_basic(
     stop: &Stopwords,
     sc: &mut LineScratch,
 ) -> Basic {
-    if l.is_ascii() {
+    if l.is_ascii() || l.chars().all(|c| c.is_ascii() || inert(c)) {
         line_basic_ascii(l, chrome, stop, sc)
     } else {
         line_basic_any(l, chrome, stop, sc)
@@ -477,32 +505,31 @@ fn finish(
     b.url = memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some());
 }
 
-/// [`line_basic`] for an ASCII line: one byte is one character, classes come from the table,
-/// and tokens are looked up in the line lowercased once.
+/// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
+/// all ASCII, so the line is scanned byte by byte with tables, and lowercased 8 bytes at a time.
 fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
     let bytes = l.as_bytes();
-    let mut b = Basic {
-        nchar: bytes.len() as u32,
-        ..Basic::default()
-    };
-    // Counts, 16 bits each, summed per chunk so that no field overflows.
+    let mut b = Basic::default();
+    // Counts, 12 bits each, summed per chunk so that no field overflows.
     let (mut nonspace, mut letters, mut digits, mut commas) = (0u32, 0u32, 0u32, 0u32);
-    for chunk in bytes.chunks(0xffff) {
+    for chunk in bytes.chunks(0xfff) {
         let mut acc = 0u64;
         for &c in chunk {
-            acc += ASCII_COUNTS[c as usize];
+            acc += BYTE_COUNTS[c as usize];
         }
-        nonspace += (acc & 0xffff) as u32;
-        letters += ((acc >> 16) & 0xffff) as u32;
-        digits += ((acc >> 32) & 0xffff) as u32;
-        commas += (acc >> 48) as u32;
+        let field = |k: u32| ((acc >> (12 * k)) & 0xfff) as u32;
+        b.nchar += field(0);
+        nonspace += field(1);
+        letters += field(2);
+        digits += field(3);
+        commas += field(4);
     }
     b.hash = hash_ascii_lower(bytes);
     let (mut words, mut upper_words) = (0u32, 0u32);
     let n = bytes.len();
     let mut i = 0;
     loop {
-        while i < n && LOW[bytes[i] as usize] & WORD == 0 {
+        while i < n && BYTE_CLASS[bytes[i] as usize] & WORD == 0 {
             i += 1;
         }
         if i == n {
@@ -511,7 +538,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
         let start = i;
         let mut all_digit = true;
         while i < n {
-            let cls = LOW[bytes[i] as usize];
+            let cls = BYTE_CLASS[bytes[i] as usize];
             if cls & WORD == 0 {
                 break;
             }
@@ -521,7 +548,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
         b.ntok += 1;
         if !all_digit {
             words += 1;
-            upper_words += (LOW[bytes[start] as usize] & UPPER != 0) as u32;
+            upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
         }
         let tok = &bytes[start..i];
         if tok.len() <= 8 {
