@@ -381,3 +381,13 @@ fn the_ln_1p_table_is_bit_identical() {
         );
     }
 }
+
+#[test]
+fn the_lowercase_table_agrees_with_to_lowercase() {
+    for u in 0..0x900u32 {
+        let Some(c) = char::from_u32(u) else { continue };
+        let mut got = String::new();
+        super::text::for_lower(c, |lc| got.push(lc));
+        assert_eq!(got, c.to_lowercase().collect::<String>(), "U+{u:04X}");
+    }
+}

@@ -178,10 +178,35 @@ fn lower_into<'b>(
     } else {
         buf.clear();
         for c in tok.chars() {
-            buf.extend(c.to_lowercase());
+            for_lower(c, |lc| buf.push(lc));
         }
         buf.as_bytes()
     }
+}
+
+/// The lowercase of the first 2048 code points when it is one character (else `u32::MAX`).
+static LOWER_LOW: LazyLock<Box<[u32]>> = LazyLock::new(|| {
+    (0..LOW_LEN as u32)
+        .map(|u| {
+            let mut low = char::from_u32(u).map(char::to_lowercase);
+            match low.as_mut().map(|l| (l.next(), l.next())) {
+                Some((Some(lc), None)) => lc as u32,
+                _ => u32::MAX,
+            }
+        })
+        .collect()
+});
+
+/// Call `f` on each character of `c.to_lowercase()` (the common ones from a table).
+#[inline]
+pub(super) fn for_lower(c: char, mut f: impl FnMut(char)) {
+    if let Some(&lc) = LOWER_LOW.get(c as usize) {
+        if let Some(lc) = char::from_u32(lc) {
+            f(lc);
+            return;
+        }
+    }
+    c.to_lowercase().for_each(f);
 }
 
 /// The chrome list's normal form of a line into `out`: lowercase, every run of non-word
@@ -190,7 +215,7 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     out.clear();
     let mut gap = false;
     for c in s.chars() {
-        for lc in c.to_lowercase() {
+        for_lower(c, |lc| {
             if class(lc) & WORD != 0 && lc != '_' {
                 if gap && !out.is_empty() {
                     out.push(' ');
@@ -200,7 +225,7 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
             } else {
                 gap = true;
             }
-        }
+        });
     }
 }
 
@@ -411,9 +436,7 @@ pub(super) fn line_basic_any(
         if len == 1 {
             hash.byte(c.to_ascii_lowercase() as u8);
         } else {
-            for lc in c.to_lowercase() {
-                hash.char(lc);
-            }
+            for_lower(c, |lc| hash.char(lc));
         }
         if c == ',' {
             commas += 1;
