@@ -391,3 +391,11 @@ fn the_lowercase_table_agrees_with_to_lowercase() {
         assert_eq!(got, c.to_lowercase().collect::<String>(), "U+{u:04X}");
     }
 }
+
+#[test]
+fn the_class_tables_agree_with_the_runs() {
+    for u in (0..0x3000u32).chain(0x1_0000..0x1_0100) {
+        let Some(c) = char::from_u32(u) else { continue };
+        assert_eq!(text::class(c), text::lookup_runs(u), "U+{u:04X}");
+    }
+}

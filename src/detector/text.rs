@@ -24,7 +24,7 @@ pub(super) const DECIMAL: u8 = 8;
 pub(super) const UPPER: u8 = 16;
 pub(super) const SPACE: u8 = 32;
 
-const fn lookup_runs(c: u32) -> u8 {
+pub(super) const fn lookup_runs(c: u32) -> u8 {
     // The last run starting at or before `c` (RUNS[0] starts at 0).
     let (mut lo, mut hi) = (0, RUNS.len());
     while hi - lo > 1 {
@@ -50,12 +50,29 @@ static LOW: [u8; LOW_LEN] = {
     t
 };
 
+/// The General Punctuation block (curly quotes, dashes, the ellipsis, bullets), frequent in
+/// news text, also from a flat array.
+const PUNCT_START: u32 = 0x2000;
+const PUNCT_LEN: usize = 0x70;
+
+static PUNCT: [u8; PUNCT_LEN] = {
+    let mut t = [0u8; PUNCT_LEN];
+    let mut c = 0;
+    while c < PUNCT_LEN {
+        t[c] = lookup_runs(PUNCT_START + c as u32);
+        c += 1;
+    }
+    t
+};
+
 /// Python's character classes of `c` (bits above).
 #[inline]
 pub(super) fn class(c: char) -> u8 {
     let u = c as u32;
     if (u as usize) < LOW_LEN {
         LOW[u as usize]
+    } else if let Some(&cls) = PUNCT.get(u.wrapping_sub(PUNCT_START) as usize) {
+        cls
     } else {
         lookup_runs(u)
     }
