@@ -5,6 +5,8 @@
 //! order, same divisions, `ln_1p` is the C library's `log1p` as in Python), so the features are
 //! bit-identical and the trees take the same branches.
 
+use std::sync::LazyLock;
+
 use super::text::{Basic, eq_lower};
 use super::{LANGS, RegionParams};
 
@@ -78,6 +80,10 @@ pub(crate) const FEATURES: [&str; 65] = [
     "w30_endp",
 ];
 
+/// Length of the feature vector handed to the trees: the features fill the first
+/// `FEATURES.len()` slots, and a tree node indexes it with a `u8` (no bounds check needed).
+pub(crate) const XLEN: usize = 256;
+
 const WINDOWS: [usize; 4] = [1, 3, 10, 30];
 const N_WIN_SRC: usize = 6;
 const BLOCK_GAP: usize = 4;
@@ -101,6 +107,21 @@ pub(super) struct Buffers {
     pref: [Vec<f64>; N_WIN_SRC],
     pairs: Vec<(u64, u32)>,
     classes: Vec<(u32, u32)>,
+}
+
+/// `ln_1p` of the integers below this, computed once.
+const LN_1P_TABLE: usize = 1024;
+
+static LN_1P: LazyLock<Box<[f64]>> =
+    LazyLock::new(|| (0..LN_1P_TABLE).map(|k| (k as f64).ln_1p()).collect());
+
+/// `(k as f64).ln_1p()`, bit for bit (small arguments come from a table of the same values).
+#[inline]
+pub(super) fn ln_1p_int(k: usize) -> f64 {
+    match LN_1P.get(k) {
+        Some(&v) => v,
+        None => (k as f64).ln_1p(),
+    }
 }
 
 fn b2f(b: bool) -> f64 {
@@ -183,7 +204,7 @@ pub(super) fn doc_features(
     basics: &mut [Basic],
     r: &RegionParams,
     bufs: &mut Buffers,
-    mut emit: impl FnMut(usize, &[f64; 65]),
+    mut emit: impl FnMut(usize, &[f64; XLEN]),
 ) {
     let n = basics.len();
     if n == 0 {
@@ -246,7 +267,7 @@ pub(super) fn doc_features(
         } else {
             0.0
         };
-        b.logtok = (nt as f64).ln_1p();
+        b.logtok = ln_1p_int(nt as usize);
         b.short = nt < 5;
         b.good = nt >= 10 && b.endp && !b.chrome;
     }
@@ -312,8 +333,8 @@ pub(super) fn doc_features(
                 };
                 d = Some(d.map_or(dd, |d| d.max(dd)));
             }
-            let d = d.unwrap_or(0) as f64;
-            bufs.rdist[i] = d.abs().ln_1p().copysign(d);
+            let d = d.unwrap_or(0);
+            bufs.rdist[i] = ln_1p_int(d.unsigned_abs()).copysign(d as f64);
         }
         rtok = (0..n)
             .filter(|&i| bufs.in_r[i])
@@ -400,11 +421,11 @@ pub(super) fn doc_features(
     let doc_goodshare = gtot / total as f64;
     let r_share = rtok as f64 / total as f64;
     let cg = &bufs.cg;
-    let mut x = [0.0f64; 65];
+    let mut x = [0.0f64; XLEN];
     for (i, b) in basics.iter().enumerate() {
         let ii = i as isize;
         x[0] = b.logtok;
-        x[1] = (b.nchar as f64).ln_1p();
+        x[1] = ln_1p_int(b.nchar as usize);
         x[2] = b2f(b.endp);
         x[3] = b2f(b.endc);
         x[4] = b.stop;
@@ -436,7 +457,7 @@ pub(super) fn doc_features(
         };
         x[23] = cg[i] / gtot;
         x[24] = (cg[n] - cg[i + 1]) / gtot;
-        x[25] = (bufs.dprev[i].min(bufs.dnext[i]).min(INF) as f64).ln_1p();
+        x[25] = ln_1p_int(bufs.dprev[i].min(bufs.dnext[i]).min(INF));
         x[26] = bufs.hs[i].clamp(-50.0, 50.0);
         x[27] = b2f(bufs.in_r1[i]);
         x[28] = b2f(bufs.in_r[i]);
@@ -462,7 +483,7 @@ pub(super) fn doc_features(
         } else {
             0
         };
-        x[39] = (dist_top as f64).ln_1p();
+        x[39] = ln_1p_int(dist_top as usize);
         x[40] = b2f(bufs.tsg[i]);
         let mut f = 41;
         for k in WINDOWS {

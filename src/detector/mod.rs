@@ -28,7 +28,7 @@ use serde::Deserialize;
 use crate::clean::{Action, By, Hit, Stage, View};
 use crate::settings::DetectorSettings;
 
-pub(crate) use features::FEATURES;
+pub(crate) use features::{FEATURES, XLEN};
 use text::{Basic, LineScratch, line_basic, py_strip};
 
 /// Stopword languages, in the order that breaks ties.
@@ -67,14 +67,6 @@ impl Hasher for FxHasher {
         }
         self.0 = h;
     }
-    /// One round for an integer key (the packed short stopwords), instead of the byte loop.
-    #[inline]
-    fn write_u64(&mut self, x: u64) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        // The rotation brings the well-mixed high bits of the product down to where the table
-        // takes its bucket index (the low bits only depend on the word's first bytes).
-        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(K).rotate_left(26);
-    }
     fn finish(&self) -> u64 {
         self.0
     }
@@ -85,8 +77,11 @@ type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 /// The stopword lists: word → bit mask of the languages that list it.
 #[derive(Debug)]
 pub(crate) struct Stopwords {
-    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]).
-    short: HashMap<u64, u8, BuildHasherDefault<FxHasher>>,
+    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]), in an open-addressing
+    /// table (linear probing, at most half full; key 0 marks an empty slot).
+    short: Vec<(u64, u8)>,
+    /// `64 - log2(short.len())`: the shift that turns a hash into a slot.
+    shift: u32,
     /// Longer words.
     map: HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>,
     /// Longest word in bytes (longer tokens are not looked up).
@@ -94,21 +89,31 @@ pub(crate) struct Stopwords {
 }
 
 /// A word of at most 8 bytes as one integer: its bytes little-endian, zero-padded. Words are
-/// `\w` runs, which never contain a NUL byte, so two different words never pack alike.
+/// `\w` runs, which never contain a NUL byte, so two different words never pack alike (and no
+/// word packs to 0).
 ///
 /// Why: nearly every token is short, and a lookup keyed by one integer is a multiply and a
 /// compare instead of hashing a byte slice and comparing memory.
 #[inline]
-fn pack8(word: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b[..word.len()].copy_from_slice(word);
-    u64::from_le_bytes(b)
+pub(super) fn pack8(word: &[u8]) -> u64 {
+    // Two overlapping loads cover any length from 2 to 8 (the overlapping bytes are equal, so
+    // or-ing them changes nothing); no copy into a padded buffer.
+    let n = word.len();
+    let le32 = |i: usize| u32::from_le_bytes(word[i..i + 4].try_into().expect("4 bytes")) as u64;
+    let le16 = |i: usize| u16::from_le_bytes(word[i..i + 2].try_into().expect("2 bytes")) as u64;
+    match n {
+        0 => 0,
+        1 => word[0] as u64,
+        2..=3 => le16(0) | le16(n - 2) << (8 * (n - 2)),
+        4..=8 => le32(0) | le32(n - 4) << (8 * (n - 4)),
+        _ => panic!("pack8 takes at most 8 bytes"),
+    }
 }
 
 impl Stopwords {
     fn parse(lists: &[&str; 7]) -> Stopwords {
         let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
-        let mut short: HashMap<u64, u8, _> = HashMap::default();
+        let mut short: HashMap<u64, u8> = HashMap::default();
         let mut max_len = 0;
         for (k, list) in lists.iter().enumerate() {
             for w in list.split_whitespace() {
@@ -121,19 +126,53 @@ impl Stopwords {
                 }
             }
         }
-        Stopwords {
-            short,
+        let size = (2 * short.len()).next_power_of_two().max(2);
+        let mut sw = Stopwords {
+            short: vec![(0, 0); size],
+            shift: 64 - size.trailing_zeros(),
             map,
             max_len,
+        };
+        for (key, mask) in short {
+            let mut i = sw.slot(key);
+            while sw.short[i].0 != 0 {
+                i = (i + 1) & (size - 1);
+            }
+            sw.short[i] = (key, mask);
         }
+        sw
+    }
+
+    #[inline]
+    fn slot(&self, key: u64) -> usize {
+        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
     }
 
     #[inline]
     fn mask(&self, word: &[u8]) -> u8 {
         if word.len() <= 8 {
-            self.short.get(&pack8(word)).copied().unwrap_or(0)
+            self.mask_packed(pack8(word))
         } else {
             self.map.get(word).copied().unwrap_or(0)
+        }
+    }
+
+    /// The mask of a word of at most 8 bytes given packed ([`pack8`]).
+    #[inline]
+    pub(super) fn mask_packed(&self, key: u64) -> u8 {
+        {
+            let last = self.short.len() - 1;
+            let mut i = self.slot(key);
+            loop {
+                let (k, m) = self.short[i];
+                if k == key {
+                    return m;
+                }
+                if k == 0 {
+                    return 0;
+                }
+                i = (i + 1) & last;
+            }
         }
     }
 }
@@ -382,15 +421,17 @@ impl Model {
 
     /// The logit of one feature vector: bias plus one leaf per tree, summed in tree order.
     #[inline]
-    pub(crate) fn logit(&self, x: &[f64; 65]) -> f64 {
+    pub(crate) fn logit(&self, x: &[f64; XLEN]) -> f64 {
         let mut s = self.bias;
         if self.depth == 3 {
+            // Node `k` has children `2k + 1` (below the threshold) and `2k + 2`; the node
+            // indexes stay below 7 and the feature indexes below 256, so nothing is
+            // bounds-checked.
             for t in &self.trees3 {
-                let mut node = 0;
-                for _ in 0..3 {
-                    node = 2 * node + 1 + (x[t.f[node] as usize] >= t.t[node]) as usize;
-                }
-                s += t.v[node - 7];
+                let n1 = 1 + (x[t.f[0] as usize] >= t.t[0]) as usize;
+                let n2 = 2 * n1 + 1 + (x[t.f[n1] as usize] >= t.t[n1]) as usize;
+                let leaf = 2 * n2 + 1 + (x[t.f[n2] as usize] >= t.t[n2]) as usize - 7;
+                s += t.v[leaf];
             }
             return s;
         }

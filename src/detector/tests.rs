@@ -43,7 +43,7 @@ fn a_hand_made_tree_evaluates_like_the_prototype() {
          [[model.trees]]\nf = [1, 0, 0]\nt = [1.0, 0.5, 0.5]\nv = [-1.0, -0.5, 0.5, 1.0]\n"
     );
     let d = Detector::parse(&text, CHROME_TOML, &STOPWORDS).unwrap();
-    let mut x = [0.0; 65];
+    let mut x = [0.0; XLEN];
     assert_eq!(d.model.logit(&x), 0.25 - 1.0);
     x[2] = 1.0; // endp
     assert_eq!(d.model.logit(&x), 0.25 - 0.5);
@@ -302,4 +302,100 @@ Renters should see the first changes next spring.
     // The passes are a function of the lines: the output is stable.
     let mut again = views(&out);
     assert!(!BUILTIN.apply(&mut again, &settings(), &mut vec![], true));
+}
+
+#[test]
+fn the_ascii_fast_path_computes_the_same_basics() {
+    use super::text::{LineScratch, line_basic, line_basic_any};
+    // ASCII word characters other than `_` are exactly the letters and digits.
+    for c in 0u8..128 {
+        let w = text::class(c as char) & text::WORD != 0 && c != b'_';
+        assert_eq!(w, c.is_ascii_alphanumeric(), "{c}");
+    }
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    for l in [
+        "Share on Facebook",
+        "Related: The Best Of 2024, And More!",
+        "snake_case __init__ _ a_b_c 12_34 x",
+        "Posted by admin | 3 comments | http://example.com",
+        "1. The first item of a list, with commas, and words.",
+        "THE END",
+        "a",
+        "Copyright 2024 All rights reserved.",
+        "one two three four five six seven eight nine ten eleven twelve thirteen fourteen \
+         fifteen sixteen seventeen eighteen nineteen twenty",
+        "a_b c_d e_f g_h i_j k_l m_n o_p q_r s_t u_v w_x y_z aa bb cc dd",
+        // Curly quotes, dashes, an ellipsis and bullets take the fast path too.
+        "\u{201c}Quoted,\u{201d} he said \u{2014} it\u{2019}s THE end\u{2026}",
+        "Home \u{00b7} News \u{2022} Sport | More",
+        "\u{2022} A bullet item",
+        "Caf\u{e9} \u{00aa} \u{0130}stanbul",
+    ] {
+        let fast = line_basic(l, &d.chrome, &d.stop, &mut sc);
+        let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
+        assert_eq!(fast, slow, "{l}");
+    }
+    // Equal lines up to case hash alike whichever path computed them.
+    let a = line_basic("K is for Kelvin", &d.chrome, &d.stop, &mut sc);
+    let b = line_basic("\u{212a} is for Kelvin", &d.chrome, &d.stop, &mut sc);
+    assert_eq!(a.hash, b.hash);
+}
+
+#[test]
+fn the_three_line_hashes_agree() {
+    use super::text::{LowerHash, hash_ascii_lower, hash_lower};
+    for l in [
+        "",
+        "a",
+        "Hello, World",
+        "ABCDEFGH",
+        "ABCDEFGHI",
+        "Mixed Case @ 123 [Zz]`{",
+    ] {
+        let low = l.to_ascii_lowercase();
+        let mut h = LowerHash::default();
+        low.chars().for_each(|c| h.char(c));
+        assert_eq!(
+            hash_ascii_lower(l.as_bytes()),
+            hash_lower(low.as_bytes()),
+            "{l}"
+        );
+        assert_eq!(h.finish(), hash_lower(low.as_bytes()), "{l}");
+    }
+    assert_ne!(hash_ascii_lower(b"ab"), hash_ascii_lower(b"ab\0"));
+    // Packing and the stopword table.
+    assert_eq!(pack8(b"abc"), u64::from_le_bytes(*b"abc\0\0\0\0\0"));
+    assert_eq!(pack8(b"abcdefgh"), u64::from_le_bytes(*b"abcdefgh"));
+    let d = Detector::builtin().unwrap();
+    assert_ne!(d.stop.mask_packed(pack8(b"and")), 0);
+    assert_eq!(d.stop.mask_packed(pack8(b"zzqx")), 0);
+}
+
+#[test]
+fn the_ln_1p_table_is_bit_identical() {
+    for k in [0usize, 1, 2, 7, 100, 999, 1000, 1023, 1024, 5000, 1 << 40] {
+        assert_eq!(
+            super::features::ln_1p_int(k).to_bits(),
+            (k as f64).ln_1p().to_bits()
+        );
+    }
+}
+
+#[test]
+fn the_lowercase_table_agrees_with_to_lowercase() {
+    for u in 0..0x900u32 {
+        let Some(c) = char::from_u32(u) else { continue };
+        let mut got = String::new();
+        super::text::for_lower(c, |lc| got.push(lc));
+        assert_eq!(got, c.to_lowercase().collect::<String>(), "U+{u:04X}");
+    }
+}
+
+#[test]
+fn the_class_tables_agree_with_the_runs() {
+    for u in (0..0x3000u32).chain(0x1_0000..0x1_0100) {
+        let Some(c) = char::from_u32(u) else { continue };
+        assert_eq!(text::class(c), text::lookup_runs(u), "U+{u:04X}");
+    }
 }

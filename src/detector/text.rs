@@ -10,8 +10,12 @@
 //! Nothing here allocates per line: lowercased tokens and the normalized line go into reusable
 //! buffers.
 
+use std::sync::LazyLock;
+
+use memchr::memmem::Finder;
+
 use super::pyclass::RUNS;
-use super::{Chrome, Stopwords};
+use super::{Chrome, Stopwords, pack8};
 
 pub(super) const WORD: u8 = 1;
 pub(super) const ALPHA: u8 = 2;
@@ -20,7 +24,7 @@ pub(super) const DECIMAL: u8 = 8;
 pub(super) const UPPER: u8 = 16;
 pub(super) const SPACE: u8 = 32;
 
-const fn lookup_runs(c: u32) -> u8 {
+pub(super) const fn lookup_runs(c: u32) -> u8 {
     // The last run starting at or before `c` (RUNS[0] starts at 0).
     let (mut lo, mut hi) = (0, RUNS.len());
     while hi - lo > 1 {
@@ -46,12 +50,29 @@ static LOW: [u8; LOW_LEN] = {
     t
 };
 
+/// The General Punctuation block (curly quotes, dashes, the ellipsis, bullets), frequent in
+/// news text, also from a flat array.
+const PUNCT_START: u32 = 0x2000;
+const PUNCT_LEN: usize = 0x70;
+
+static PUNCT: [u8; PUNCT_LEN] = {
+    let mut t = [0u8; PUNCT_LEN];
+    let mut c = 0;
+    while c < PUNCT_LEN {
+        t[c] = lookup_runs(PUNCT_START + c as u32);
+        c += 1;
+    }
+    t
+};
+
 /// Python's character classes of `c` (bits above).
 #[inline]
 pub(super) fn class(c: char) -> u8 {
     let u = c as u32;
     if (u as usize) < LOW_LEN {
         LOW[u as usize]
+    } else if let Some(&cls) = PUNCT.get(u.wrapping_sub(PUNCT_START) as usize) {
+        cls
     } else {
         lookup_runs(u)
     }
@@ -89,7 +110,7 @@ pub(super) fn py_strip(s: &str) -> &str {
 }
 
 /// The per-line basics (detector.py `line_basic`, plus what the document pass derives).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub(super) struct Basic {
     pub ntok: u32,
     pub nchar: u32,
@@ -174,10 +195,35 @@ fn lower_into<'b>(
     } else {
         buf.clear();
         for c in tok.chars() {
-            buf.extend(c.to_lowercase());
+            for_lower(c, |lc| buf.push(lc));
         }
         buf.as_bytes()
     }
+}
+
+/// The lowercase of the first 2048 code points when it is one character (else `u32::MAX`).
+static LOWER_LOW: LazyLock<Box<[u32]>> = LazyLock::new(|| {
+    (0..LOW_LEN as u32)
+        .map(|u| {
+            let mut low = char::from_u32(u).map(char::to_lowercase);
+            match low.as_mut().map(|l| (l.next(), l.next())) {
+                Some((Some(lc), None)) => lc as u32,
+                _ => u32::MAX,
+            }
+        })
+        .collect()
+});
+
+/// Call `f` on each character of `c.to_lowercase()` (the common ones from a table).
+#[inline]
+pub(super) fn for_lower(c: char, mut f: impl FnMut(char)) {
+    if let Some(&lc) = LOWER_LOW.get(c as usize) {
+        if let Some(lc) = char::from_u32(lc) {
+            f(lc);
+            return;
+        }
+    }
+    c.to_lowercase().for_each(f);
 }
 
 /// The chrome list's normal form of a line into `out`: lowercase, every run of non-word
@@ -186,7 +232,7 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     out.clear();
     let mut gap = false;
     for c in s.chars() {
-        for lc in c.to_lowercase() {
+        for_lower(c, |lc| {
             if class(lc) & WORD != 0 && lc != '_' {
                 if gap && !out.is_empty() {
                     out.push(' ');
@@ -196,12 +242,167 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
             } else {
                 gap = true;
             }
+        });
+    }
+}
+
+/// Per byte, packed counts for [`line_basic_ascii`], 12 bits each: a character starts (any
+/// byte but a UTF-8 continuation byte) in bits 0..12, it is not a space in bits 12..24, a
+/// letter in bits 24..36, a digit that is not a letter in bits 36..48, a comma in bits 48..60.
+/// A non-ASCII character counts as neither a space, a letter nor a digit: the fast path only
+/// takes lines whose non-ASCII characters are all [`inert`].
+static BYTE_COUNTS: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut c = 0;
+    while c < 256 {
+        let mut v = 0u64;
+        if c < 0x80 {
+            let cls = lookup_runs(c as u32);
+            v |= 1;
+            if cls & SPACE == 0 {
+                v |= 1 << 12;
+                if cls & ALPHA != 0 {
+                    v |= 1 << 24;
+                } else if cls & DIGIT != 0 {
+                    v |= 1 << 36;
+                }
+            }
+            if c == b',' as usize {
+                v |= 1 << 48;
+            }
+        } else if c >= 0xc0 {
+            v |= 1 | 1 << 12;
         }
+        t[c] = v;
+        c += 1;
+    }
+    t
+};
+
+/// Python classes per byte: an ASCII byte's own, none for the bytes of other characters.
+static BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = lookup_runs(c as u32);
+        c += 1;
+    }
+    t
+};
+
+/// A character the fast path can skip like ASCII punctuation: not a word character, a space,
+/// a letter or a digit, and its own lowercase (curly quotes, dashes, the ellipsis, bullets).
+fn inert(c: char) -> bool {
+    class(c) & (WORD | SPACE | ALPHA | DIGIT) == 0 && {
+        let mut low = c.to_lowercase();
+        low.next() == Some(c) && low.next().is_none()
+    }
+}
+
+/// The ASCII lowercase of 8 packed bytes, other bytes unchanged (SWAR).
+#[inline]
+fn ascii_lower8(x: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    // High bit set for bytes >= 'A' (0x41), and for bytes > 'Z' (0x5a), computed on the low 7
+    // bits (no carry between bytes); bytes >= 0x80 are left alone.
+    let x7 = x & (0x7f * ONES);
+    let ge_a = x7.wrapping_add(0x3f * ONES);
+    let gt_z = x7.wrapping_add(0x25 * ONES);
+    x | ((ge_a & !gt_z & !x & (0x80 * ONES)) >> 2)
+}
+
+/// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
+/// characters works: equal hashes are confirmed with [`eq_lower`].
+/// Its bytes are taken 8 at a time, little-endian, the last word zero-padded, then the length.
+#[cfg(test)]
+pub(super) fn hash_lower(bytes: &[u8]) -> u64 {
+    let mut h = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(h, u64::from_le_bytes(c.try_into().expect("8 bytes")));
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let mut b = [0u8; 8];
+        b[..rest.len()].copy_from_slice(rest);
+        h = mix(h, u64::from_le_bytes(b));
+    }
+    mix(h, bytes.len() as u64)
+}
+
+/// [`hash_lower`] of an ASCII line's lowercase, without a lowercased copy.
+pub(super) fn hash_ascii_lower(bytes: &[u8]) -> u64 {
+    let mut h = 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        h = mix(
+            h,
+            ascii_lower8(u64::from_le_bytes(c.try_into().expect("8 bytes"))),
+        );
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        h = mix(h, ascii_lower8(pack8(rest)));
+    }
+    mix(h, bytes.len() as u64)
+}
+
+/// [`hash_lower`] fed one character at a time (no lowercased copy of the line).
+#[derive(Default)]
+pub(super) struct LowerHash {
+    h: u64,
+    word: u64,
+    fill: u32,
+    len: u64,
+}
+
+impl LowerHash {
+    #[inline]
+    fn byte(&mut self, b: u8) {
+        self.word |= (b as u64) << (8 * self.fill);
+        self.fill += 1;
+        self.len += 1;
+        if self.fill == 8 {
+            self.h = mix(self.h, self.word);
+            self.word = 0;
+            self.fill = 0;
+        }
+    }
+
+    #[inline]
+    pub(super) fn char(&mut self, c: char) {
+        let mut buf = [0u8; 4];
+        for &b in c.encode_utf8(&mut buf).as_bytes() {
+            self.byte(b);
+        }
+    }
+
+    pub(super) fn finish(&self) -> u64 {
+        let h = if self.fill > 0 {
+            mix(self.h, self.word)
+        } else {
+            self.h
+        };
+        mix(h, self.len)
     }
 }
 
 /// The basics of one stripped, non-blank line.
 pub(super) fn line_basic(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Basic {
+    if l.is_ascii() || l.chars().all(|c| c.is_ascii() || inert(c)) {
+        line_basic_ascii(l, chrome, stop, sc)
+    } else {
+        line_basic_any(l, chrome, stop, sc)
+    }
+}
+
+/// [`line_basic`] for any line, character by character.
+pub(super) fn line_basic_any(
     l: &str,
     chrome: &Chrome,
     stop: &Stopwords,
@@ -216,8 +417,8 @@ pub(super) fn line_basic(
     let mut in_norm_word = false;
     let mut tok_start: Option<usize> = None;
     let (mut tok_ascii, mut tok_all_digit, mut tok_upper) = (true, true, false);
-    let mut hash = 0u64;
     let mut commas = 0u32;
+    let mut hash = LowerHash::default();
     let mut stack = [0u8; 64];
     let mut end_token =
         |start: usize, end: usize, ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
@@ -228,15 +429,12 @@ pub(super) fn line_basic(
             }
             let tok = &l[start..end];
             // Lowercasing shrinks a non-ASCII character to no less than a third of its bytes.
-            if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
+            if ascii && tok.len() <= 8 {
+                add_stop(stop.mask_packed(ascii_lower8(pack8(tok.as_bytes()))), b);
+            } else if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
                 let low = lower_into(tok, ascii, &mut stack, &mut sc.lower);
                 if low.len() <= stop.max_len {
-                    let mask = stop.mask(low);
-                    if mask != 0 {
-                        for (k, n) in b.stop_by_lang.iter_mut().enumerate() {
-                            *n += ((mask >> k) & 1) as u32;
-                        }
-                    }
+                    add_stop(stop.mask(low), b);
                 }
             }
         };
@@ -253,11 +451,9 @@ pub(super) fn line_basic(
             }
         }
         if len == 1 {
-            hash = mix(hash, c.to_ascii_lowercase() as u64);
+            hash.byte(c.to_ascii_lowercase() as u8);
         } else {
-            for lc in c.to_lowercase() {
-                hash = mix(hash, lc as u64);
-            }
+            for_lower(c, |lc| hash.char(lc));
         }
         if c == ',' {
             commas += 1;
@@ -287,7 +483,39 @@ pub(super) fn line_basic(
     if let Some(s) = tok_start.take() {
         end_token(s, l.len(), tok_ascii, tok_all_digit, tok_upper, &mut b);
     }
-    b.hash = hash;
+    b.hash = hash.finish();
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
+        norm_phrase_into(l, &mut sc.norm);
+        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+    }
+    b
+}
+
+#[inline]
+fn add_stop(mask: u8, b: &mut Basic) {
+    if mask != 0 {
+        for (k, n) in b.stop_by_lang.iter_mut().enumerate() {
+            *n += ((mask >> k) & 1) as u32;
+        }
+    }
+}
+
+/// Substring searchers for the URL hint, built once.
+static URL_FINDERS: LazyLock<[Finder<'static>; 2]> =
+    LazyLock::new(|| [Finder::new("http"), Finder::new("www.")]);
+
+/// The fields both paths derive the same way from the counts
+/// `[letters, digits, nonspace, words, upper_words, commas]`.
+fn finish(
+    l: &str,
+    b: &mut Basic,
+    [letters, digits, nonspace, words, upper_words, commas]: [u32; 6],
+) {
     let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
     let t = t.trim_end_matches(CLOSERS);
     let last = t.chars().next_back();
@@ -301,16 +529,127 @@ pub(super) fn line_basic(
         b.title = upper_words as f64 / words as f64;
     }
     b.bullet = is_bullet(l);
-    b.pipe = l.contains(" | ") || l.contains(" · ") || l.contains(" • ");
+    // `" | "`, `" · "` or `" • "`: found from their rare last non-space byte.
+    let by = l.as_bytes();
+    b.pipe = memchr::memchr3_iter(b'|', 0xb7, 0xa2, by).any(|i| {
+        let head: &[u8] = match by[i] {
+            b'|' => b" |",
+            0xb7 => " ·".as_bytes(),
+            _ => " •".as_bytes(),
+        };
+        by[..=i].ends_with(head) && by.get(i + 1) == Some(&b' ')
+    });
     if b.ntok > 0 {
         b.comma = commas as f64 / b.ntok as f64;
     }
-    b.url = l.contains("http") || l.contains("www.") || l.contains('@');
-    if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_phrase_into(l, &mut sc.norm);
+    b.url = memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some());
+}
+
+/// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
+/// all ASCII, so the line is scanned byte by byte with tables, and lowercased 8 bytes at a time.
+fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
+    let bytes = l.as_bytes();
+    let mut b = Basic::default();
+    // Counts, 12 bits each, summed per chunk so that no field overflows.
+    let (mut nonspace, mut letters, mut digits, mut commas) = (0u32, 0u32, 0u32, 0u32);
+    for chunk in bytes.chunks(0xfff) {
+        let mut acc = 0u64;
+        for &c in chunk {
+            acc += BYTE_COUNTS[c as usize];
+        }
+        let field = |k: u32| ((acc >> (12 * k)) & 0xfff) as u32;
+        b.nchar += field(0);
+        nonspace += field(1);
+        letters += field(2);
+        digits += field(3);
+        commas += field(4);
+    }
+    b.hash = hash_ascii_lower(bytes);
+    let (mut words, mut upper_words) = (0u32, 0u32);
+    let n = bytes.len();
+    let mut i = 0;
+    loop {
+        while i < n && BYTE_CLASS[bytes[i] as usize] & WORD == 0 {
+            i += 1;
+        }
+        if i == n {
+            break;
+        }
+        let start = i;
+        let mut all_digit = true;
+        while i < n {
+            let cls = BYTE_CLASS[bytes[i] as usize];
+            if cls & WORD == 0 {
+                break;
+            }
+            all_digit &= cls & DIGIT != 0;
+            i += 1;
+        }
+        b.ntok += 1;
+        if !all_digit {
+            words += 1;
+            upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
+        }
+        let tok = &bytes[start..i];
+        if tok.len() <= 8 {
+            add_stop(stop.mask_packed(ascii_lower8(pack8(tok))), &mut b);
+        } else if tok.len() <= stop.max_len {
+            let mut low = [0u8; 64];
+            let low = &mut low[..tok.len()];
+            low.copy_from_slice(tok);
+            low.make_ascii_lowercase();
+            add_stop(stop.mask(low), &mut b);
+        }
+    }
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    let guard = b.ntok as usize <= chrome.max_guard || {
+        // An ASCII token without `_` is one word of the normalized line.
+        let norm_words = if bytes.contains(&b'_') {
+            count_norm_words(bytes)
+        } else {
+            b.ntok as usize
+        };
+        norm_words <= chrome.max_exact_words + 1
+    };
+    if guard {
+        norm_ascii(bytes, &mut sc.norm);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
+}
+
+/// Runs of ASCII letters and digits (word characters other than `_`).
+fn count_norm_words(bytes: &[u8]) -> usize {
+    let mut n = 0;
+    let mut prev = false;
+    for &c in bytes {
+        let nw = c.is_ascii_alphanumeric();
+        n += (nw && !prev) as usize;
+        prev = nw;
+    }
+    n
+}
+
+/// [`norm_phrase_into`] for an ASCII line: runs of letters and digits, lowercased, joined by
+/// one space.
+fn norm_ascii(line: &[u8], out: &mut String) {
+    out.clear();
+    let mut gap = false;
+    for &c in line {
+        if c.is_ascii_alphanumeric() {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(c.to_ascii_lowercase() as char);
+        } else {
+            gap = true;
+        }
+    }
 }
 
 /// Whether two lines are equal after lowercasing (verifies a hash match).
