@@ -17,12 +17,16 @@ import re
 import sys
 import tomllib
 
-TOKEN = re.compile(r"\w+")
+# Han ideographs and kana: CJK text has no spaces between words, so each of these word
+# characters is a token on its own; any other run of word characters is one token.
+CJK = ("\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+       "\U00020000-\U0002fa1f")
+TOKEN = re.compile(r"(?=\w)[" + CJK + r"]|[^\W" + CJK + r"]+")
 NONWORD = re.compile(r"[\W_]+")
 BULLET = re.compile(r"^(?:[•·\-\*–—▪►◦●○■□✓✔→>]\s|\d{1,3}[.)]\s)")
-END_SENT = set(".!?…")
-CLOSERS = set("\"'”’»)]*")
-LANGS = ("en", "de", "fr", "es", "pt", "it", "ru")
+END_SENT = set(".!?…。！？")
+CLOSERS = set("\"'”’»)]*」』）")
+LANGS = ("en", "de", "fr", "es", "pt", "it", "ru", "cjk")
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 DEFAULT_MODEL = os.path.join(ROOT, "rules", "detector", "model.toml")
@@ -176,16 +180,6 @@ def line_basic(line, chrome, stop):
     )
 
 
-def doc_language(basics, stop):
-    cnt = {l: 0 for l in LANGS}
-    for b in basics:
-        for t in b["lower"]:
-            for l in LANGS:
-                if t in stop[l]:
-                    cnt[l] += 1
-    return max(LANGS, key=lambda l: (cnt[l], -LANGS.index(l)))
-
-
 def hand_score(b, R):
     """per-line score for the main-region pass (see README)."""
     n = b["ntok"]
@@ -272,16 +266,16 @@ def doc_features(lines, chrome, stop, R=REGION):
     if n == 0:
         return idx, [], []
     basics = [line_basic(l, chrome, stop) for l in L]
-    lang = doc_language(basics, stop)
-    sw = stop[lang]
     counts = {}
     for l in L:
         k = l.lower()
         counts[k] = counts.get(k, 0) + 1
     for b, l in zip(basics, L):
         nt = b["ntok"]
-        b["stop"] = sum(1 for t in b["lower"] if t in sw) / nt if nt else 0.0
-        b["rep"] = 1.0 if counts[l.lower()] > 1 else 0.0
+        # stopword share in the line's best language (a document may mix languages)
+        b["stop"] = max(sum(1 for t in b["lower"] if t in stop[g]) for g in LANGS) / nt if nt else 0.0
+        # a repeated line is chrome-like, unless it is a sentence (a pull quote, a summary)
+        b["rep"] = 1.0 if counts[l.lower()] > 1 and not (nt >= 10 and b["endp"]) else 0.0
         b["logtok"] = math.log1p(nt)
         b["short"] = 1.0 if nt < 5 else 0.0
         b["good"] = 1.0 if (nt >= 10 and b["endp"] and not b["chrome"]) else 0.0

@@ -2,13 +2,18 @@
 """Reproducible training of the content detector on ../shared/eval/dev (python3 + numpy).
 
 usage: train.py [--dev DIR] [--out rules/detector/model.toml] [--folds 5]
-                [--pre-clean [BIN]] [--report PREFIX] [--no-chrome-list]
+                [--pre-clean [BIN] [--structural] [--train-on pre|raw|both]] [--no-write]
+                [--report PREFIX] [--no-chrome-list]
 
-* --pre-clean: train and evaluate on the dev inputs as the engine's detector sees them, i.e.
-  after declutter's rule packs (`BIN clean --no-stage detector --no-stage author-box
+* --pre-clean: evaluate (and by default train) on the dev inputs as the engine's detector sees
+  them: after declutter's rule packs (`BIN clean --no-stage detector --no-stage author-box
   --no-stage duplicates --no-stage tail`; BIN defaults to target/release/declutter, build it
-  first). The shipped model is trained this way: in the pipeline the detector runs after the
-  rules. Without it, training uses the raw inputs (as the prototype did).
+  first), with --structural after the rules and the structural passes (`--no-stage detector`).
+  --train-on raw trains on the raw inputs instead, both on the two together (every page then
+  weighs twice). The shipped model: `--pre-clean --structural --train-on both`.
+  Without --pre-clean, training and evaluation use the raw inputs (as the prototype did).
+* the OOF evaluation runs the detector to a fixed point (as the engine does) and reports the
+  first pass too; --report writes the per-page fixed-point scores.
 
 * line labels: a non-blank line is content when >= half of its tokens align with the gold bag
   (greedy multiset alignment, longest lines first);
@@ -21,6 +26,7 @@ import argparse
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -290,23 +296,39 @@ def make_cfg(chrome_path="chrome.toml"):
     return c
 
 
-def pre_clean(binary, dev, variants):
-    """run declutter's rules (no structural passes, no detector) over the dev inputs."""
+def pre_clean(binary, dev, variants, structural=False):
+    """run declutter's rules (and with structural, its structural passes; never the detector)
+    over the dev inputs."""
     tmp = tempfile.mkdtemp(prefix="declutter-train-")
     for v in variants:
         subprocess.run([binary, "clean", os.path.join(dev, v), "-o", os.path.join(tmp, v)]
-                       + RULES_ONLY, check=True, stdout=subprocess.DEVNULL)
+                       + (["--no-stage", "detector"] if structural else RULES_ONLY),
+                       check=True, stdout=subprocess.DEVNULL)
     return tmp
 
 
+def pre_note(a):
+    if not a.pre_clean:
+        return ""
+    inp = "the rules and the structural passes" if a.structural else "the rule packs"
+    what = {"pre": "", "raw": " (evaluated only)", "both": " and on the raw inputs"}[a.train_on]
+    return f" after {inp} (--pre-clean{' --structural' if a.structural else ''} --train-on {a.train_on}){what}"
+
+
 def run_pipeline(model, d, second_pass=False):
+    """one pass of the detector; with second_pass, also its fixed point (as in the engine)."""
     keep = D.decide(model, d.lines)
     kept_lines = [l for l, k in zip(d.lines, keep) if k]
     keep_nb = [keep[i] for i in d.idx]
     if not second_pass:
         return keep_nb, kept_lines
-    keep2 = D.decide(model, kept_lines)
-    return keep_nb, kept_lines, [l for l, k in zip(kept_lines, keep2) if k]
+    lines = kept_lines
+    for _ in range(D.MAX_ROUNDS - 1):
+        k2 = D.decide(model, lines)
+        if all(k2):
+            break
+        lines = [l for l, k in zip(lines, k2) if k]
+    return keep_nb, kept_lines, lines
 
 
 def bag_prf(lines, gold):
@@ -322,6 +344,12 @@ def main():
     ap.add_argument("--pre-clean", nargs="?", const=os.path.join(D.ROOT, "target", "release", "declutter"),
                     default=None, metavar="BIN",
                     help="train on the inputs after declutter's rules (as the engine's detector sees them)")
+    ap.add_argument("--structural", action="store_true",
+                    help="with --pre-clean: the inputs after the rules and the structural passes")
+    ap.add_argument("--train-on", choices=("pre", "raw", "both"), default="pre",
+                    help="with --pre-clean: train on the pre-cleaned inputs, the raw ones or both"
+                         " (the evaluation always runs on the pre-cleaned inputs)")
+    ap.add_argument("--no-write", action="store_true", help="OOF report only, no final model")
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--no-chrome-list", action="store_true",
                     help="ablation: run with an empty chrome phrase list (no final weights)")
@@ -337,8 +365,17 @@ def main():
     stop = D.load_stopwords(os.path.join(data_dir, "stopwords"))
     variants = ("input", "input-region")
     t0 = time.time()
-    inputs = pre_clean(a.pre_clean, a.dev, variants) if a.pre_clean else None
+    inputs = pre_clean(a.pre_clean, a.dev, variants, a.structural) if a.pre_clean else None
     docs = {v: load(a.dev, v, chrome, stop, cfg["region"], inputs) for v in variants}
+    if inputs:
+        shutil.rmtree(inputs, ignore_errors=True)
+    # training pages per variant: the evaluated inputs ("pre"), the raw inputs, or both
+    if inputs is None or a.train_on == "pre":
+        tdocs = {v: [[d] for d in docs[v]] for v in variants}
+    else:
+        raw = {v: load(a.dev, v, chrome, stop, cfg["region"]) for v in variants}
+        tdocs = {v: [[r] if a.train_on == "raw" else [d, r] for d, r in zip(docs[v], raw[v])]
+                 for v in variants}
     print(f"loaded {sum(len(x) for x in docs.values())} pages in {time.time() - t0:.0f}s", flush=True)
     for v in variants:
         m, _ = mean_prf(docs[v], [d.y > 0 for d in docs[v]])
@@ -350,7 +387,7 @@ def main():
     fold = folds_of(docs["input"], a.folds)
     res = {v: [None] * len(docs[v]) for v in variants}
     for k in range(a.folds):
-        tr = [d for v in variants for d, f in zip(docs[v], fold) if f != k]
+        tr = [d for v in variants for ds, f in zip(tdocs[v], fold) if f != k for d in ds]
         bias, trees = train(tr, HP)
         c = dict(cfg)
         c["model"] = dict(features=D.FEATURES, bias=bias, trees=trees)
@@ -366,20 +403,20 @@ def main():
         r2 = np.array([x[1] for x in res[v]])
         ch = np.mean([x[2] for x in res[v]])
         m1, m2 = r1.mean(axis=0), r2.mean(axis=0)
-        print(f"{v:13s} OOF detector         P {m1[0]:.4f} R {m1[1]:.4f} F1 {m1[2]:.4f}")
-        print(f"{v:13s} OOF second pass      P {m2[0]:.4f} R {m2[1]:.4f} F1 {m2[2]:.4f}"
+        print(f"{v:13s} OOF detector 1 pass  P {m1[0]:.4f} R {m1[1]:.4f} F1 {m1[2]:.4f}")
+        print(f"{v:13s} OOF fixed point      P {m2[0]:.4f} R {m2[1]:.4f} F1 {m2[2]:.4f}"
               f"  (F1 delta {m2[2] - m1[2]:+.4f}, pages changed {ch:.1%})")
         if a.report:
             with open(f"{a.report}.{v}.tsv", "w") as f:
                 f.write("name\tP\tR\tF1\n")
                 for d, x in zip(docs[v], res[v]):
-                    f.write(f"{d.name}\t{x[0][0]:.4f}\t{x[0][1]:.4f}\t{x[0][2]:.4f}\n")
-    if a.no_chrome_list:
+                    f.write(f"{d.name}\t{x[1][0]:.4f}\t{x[1][1]:.4f}\t{x[1][2]:.4f}\n")
+    if a.no_chrome_list or a.no_write:
         return
-    bias, trees = train([d for v in variants for d in docs[v]], HP)
+    bias, trees = train([d for v in variants for ds in tdocs[v] for d in ds], HP)
     write_weights(a.out, cfg, bias, trees,
                   f"trained on all {len(docs['input'])} dev pages x {len(variants)} variants"
-                  f"{' after the rule packs (--pre-clean)' if a.pre_clean else ''}; "
+                  f"{pre_note(a)}; "
                   f"hyper-parameters {HP}")
     print(f"wrote {a.out} ({time.time() - t0:.0f}s)")
 

@@ -7,8 +7,8 @@
 
 use std::sync::LazyLock;
 
+use super::RegionParams;
 use super::text::{Basic, eq_lower};
-use super::{LANGS, RegionParams};
 
 /// The feature names, in the order this module computes them (detector.py `FEATURES`). A model
 /// may use any of them, in any order: the trees are remapped at load time.
@@ -210,19 +210,6 @@ pub(super) fn doc_features(
     if n == 0 {
         return;
     }
-    // Language: most stopword hits over the document; ties go to the earlier language.
-    let mut cnt = [0u64; LANGS.len()];
-    for b in basics.iter() {
-        for (c, &k) in cnt.iter_mut().zip(&b.stop_by_lang) {
-            *c += k as u64;
-        }
-    }
-    let mut lang = 0;
-    for (l, &c) in cnt.iter().enumerate() {
-        if c > cnt[lang] {
-            lang = l;
-        }
-    }
     // Repeated lines (lowercased): sort by hash, confirm equal hashes by comparing the text.
     bufs.pairs.clear();
     bufs.pairs
@@ -262,11 +249,16 @@ pub(super) fn doc_features(
     }
     for b in basics.iter_mut() {
         let nt = b.ntok;
+        // The stopword share in the line's best language (a document may mix languages).
         b.stop = if nt > 0 {
-            b.stop_by_lang[lang] as f64 / nt as f64
+            *b.stop_by_lang.iter().max().expect("LANGS is not empty") as f64 / nt as f64
         } else {
             0.0
         };
+        // A repeated sentence (a pull quote, a summary) is not repeated chrome.
+        if nt >= 10 && b.endp {
+            b.rep = false;
+        }
         b.logtok = ln_1p_int(nt as usize);
         b.short = nt < 5;
         b.good = nt >= 10 && b.endp && !b.chrome;

@@ -1,7 +1,7 @@
 //! The content detector: a text-only keep/drop decision per line, learned from the dev pages.
 //!
 //! For every line still alive it computes text features (length, sentence punctuation, share
-//! of stopwords in the document's language, letters vs digits, capitalization, chrome-phrase
+//! of stopwords in the line's best language, letters vs digits, capitalization, chrome-phrase
 //! hints, position, context windows) and a main-region pass (the maximum-sum span of a hand
 //! score); 100 depth-3 boosted trees turn them into a logit, and a line is kept when
 //! `logit >= ln(threshold / (1 - threshold))`. When the model would leave less than a set share
@@ -32,11 +32,11 @@ pub(crate) use features::{FEATURES, XLEN};
 use text::{Basic, LineScratch, line_basic, py_strip};
 
 /// Stopword languages, in the order that breaks ties.
-pub(crate) const LANGS: [&str; 7] = ["en", "de", "fr", "es", "pt", "it", "ru"];
+pub(crate) const LANGS: [&str; 8] = ["en", "de", "fr", "es", "pt", "it", "ru", "cjk"];
 
 const MODEL_TOML: &str = include_str!("../../rules/detector/model.toml");
 const CHROME_TOML: &str = include_str!("../../rules/detector/chrome.toml");
-const STOPWORDS: [&str; 7] = [
+const STOPWORDS: [&str; LANGS.len()] = [
     include_str!("../../rules/detector/stopwords/en.txt"),
     include_str!("../../rules/detector/stopwords/de.txt"),
     include_str!("../../rules/detector/stopwords/fr.txt"),
@@ -44,6 +44,7 @@ const STOPWORDS: [&str; 7] = [
     include_str!("../../rules/detector/stopwords/pt.txt"),
     include_str!("../../rules/detector/stopwords/it.txt"),
     include_str!("../../rules/detector/stopwords/ru.txt"),
+    include_str!("../../rules/detector/stopwords/cjk.txt"),
 ];
 
 /// Most rounds of the structural fixed point (see `clean.rs`).
@@ -111,7 +112,7 @@ pub(super) fn pack8(word: &[u8]) -> u64 {
 }
 
 impl Stopwords {
-    fn parse(lists: &[&str; 7]) -> Stopwords {
+    fn parse(lists: &[&str; LANGS.len()]) -> Stopwords {
         let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
         let mut short: HashMap<u64, u8> = HashMap::default();
         let mut max_len = 0;
@@ -491,7 +492,11 @@ impl Detector {
         Detector::parse(MODEL_TOML, CHROME_TOML, &STOPWORDS)
     }
 
-    fn parse(model: &str, chrome: &str, stopwords: &[&str; 7]) -> Result<Detector, String> {
+    fn parse(
+        model: &str,
+        chrome: &str,
+        stopwords: &[&str; LANGS.len()],
+    ) -> Result<Detector, String> {
         let m: ModelFile = toml::from_str(model).map_err(|e| format!("model.toml: {e}"))?;
         Ok(Detector {
             chrome: Chrome::parse(chrome)?,

@@ -82,7 +82,12 @@ fn tokens_follow_python_word_characters() {
     // Combining marks are not `\w` for Python (they are for the regex crate).
     assert_eq!(tokens("cafe\u{301} x"), ["cafe", "x"]);
     assert_eq!(tokens("हिन्दी"), ["ह", "न", "द"]);
-    assert_eq!(tokens("東京 2020"), ["東京", "2020"]);
+    // CJK text has no spaces: one token per Han or kana character.
+    assert_eq!(tokens("東京 2020"), ["東", "京", "2020"]);
+    assert_eq!(
+        tokens("abc東京のx・イ"),
+        ["abc", "東", "京", "の", "x", "イ"]
+    );
 }
 
 #[test]

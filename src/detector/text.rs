@@ -146,7 +146,7 @@ pub(super) struct LineScratch {
     norm: String,
 }
 
-pub(super) const CLOSERS: [char; 8] = ['"', '\'', '”', '’', '»', ')', ']', '*'];
+pub(super) const CLOSERS: [char; 11] = ['"', '\'', '”', '’', '»', ')', ']', '*', '」', '』', '）'];
 const BULLETS: [char; 17] = [
     '•', '·', '-', '*', '–', '—', '▪', '►', '◦', '●', '○', '■', '□', '✓', '✔', '→', '>',
 ];
@@ -156,6 +156,15 @@ const K: u64 = 0x517c_c1b7_2722_0a95;
 #[inline]
 fn mix(h: u64, x: u64) -> u64 {
     (h.rotate_left(5) ^ x).wrapping_mul(K)
+}
+
+/// Han ideographs and kana: CJK text has no spaces between words, so each of these word
+/// characters is a token on its own (detector.py `CJK`).
+#[inline]
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x31F0..=0x31FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xF900..=0xFAFF | 0xFF66..=0xFF9F | 0x2_0000..=0x2_FA1F)
 }
 
 /// `^(?:[•·\-*–—▪►◦●○■□✓✔→>]\s|\d{1,3}[.)]\s)` with Python's `\s` and `\d`.
@@ -458,7 +467,24 @@ pub(super) fn line_basic_any(
         if c == ',' {
             commas += 1;
         }
-        if cls & WORD != 0 {
+        if cls & WORD != 0 && len > 1 && is_cjk(c) {
+            // A token of its own (and a word of the normalized line, as any word character).
+            if let Some(s) = tok_start.take() {
+                end_token(s, pos, tok_ascii, tok_all_digit, tok_upper, &mut b);
+            }
+            end_token(
+                pos,
+                pos + len,
+                false,
+                cls & DIGIT != 0,
+                cls & UPPER != 0,
+                &mut b,
+            );
+            if !in_norm_word {
+                norm_words += 1;
+            }
+            in_norm_word = true;
+        } else if cls & WORD != 0 {
             if tok_start.is_none() {
                 tok_start = Some(pos);
                 tok_ascii = true;
@@ -519,7 +545,7 @@ fn finish(
     let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
     let t = t.trim_end_matches(CLOSERS);
     let last = t.chars().next_back();
-    b.endp = matches!(last, Some('.' | '!' | '?' | '…'));
+    b.endp = matches!(last, Some('.' | '!' | '?' | '…' | '。' | '！' | '？'));
     b.endc = matches!(last, Some(',' | ':' | ';'));
     if nonspace > 0 {
         b.alpha = letters as f64 / nonspace as f64;
@@ -659,13 +685,18 @@ pub(super) fn eq_lower(a: &str, b: &str) -> bool {
         .eq(b.chars().flat_map(char::to_lowercase))
 }
 
-/// Python-style tokens of a line (`\w+`), for tests.
+/// The tokens of a line (`\w+` runs, a CJK character alone), for tests.
 #[cfg(test)]
 pub(super) fn tokens(l: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = None;
     for (pos, c) in l.char_indices() {
-        if class(c) & WORD != 0 {
+        if class(c) & WORD != 0 && is_cjk(c) {
+            if let Some(s) = start.take() {
+                out.push(&l[s..pos]);
+            }
+            out.push(&l[pos..pos + c.len_utf8()]);
+        } else if class(c) & WORD != 0 {
             start.get_or_insert(pos);
         } else if let Some(s) = start.take() {
             out.push(&l[s..pos]);
