@@ -405,14 +405,15 @@ impl LineMatcher {
     pub(crate) fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
         let mut best: Option<RuleId> = None;
         for (limit, set) in &self.groups {
-            let mut within = None;
-            if *limit != usize::MAX && !*within.get_or_insert_with(|| at_most_words(line, *limit)) {
+            // Patterns first: most lines match none, and then the words need no counting.
+            let Some(id) = set.find(line, folded) else {
+                continue;
+            };
+            if *limit != usize::MAX && !at_most_words(line, *limit) {
                 // Groups are sorted by falling limit: the rest are stricter still.
                 break;
             }
-            if let Some(id) = set.find(line, folded) {
-                best = Some(best.map_or(id, |b| b.min(id)));
-            }
+            best = Some(best.map_or(id, |b| b.min(id)));
         }
         best
     }
