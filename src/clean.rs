@@ -15,7 +15,9 @@
 //! set. Every removal is recorded as a [`Hit`] with its line number in the original input.
 
 use crate::matcher::{Folded, LineMatcher};
-use crate::normalize::{join_lines, normalize_line, split_lines, split_lines_lf};
+use crate::normalize::{
+    append_normalized, join_lines, normalize_line, split_lines, split_lines_lf,
+};
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
 use crate::words::word_count;
@@ -215,11 +217,10 @@ pub(crate) fn clean_with(
     let mut scratch = String::new();
     let mut push_line =
         |line: &str, n: usize, buf: &mut String, spans: &mut Vec<(usize, usize)>| {
-            if normalize_line(line, opts, &mut scratch) {
+            let start = buf.len();
+            if append_normalized(line, opts, &mut scratch, buf) {
                 hits.push(hit(n, By::Stage(Stage::Normalize), Action::Changed));
             }
-            let start = buf.len();
-            buf.push_str(&scratch);
             spans.push((start, buf.len()));
         };
     if opts.line_endings {
