@@ -200,13 +200,27 @@ fn is_plain_simple(line: &str) -> bool {
 
 /// Non-ASCII characters that no step changes, wherever they stand: not a space, invisible or
 /// control character, not whitespace (trimming), and NFC-stable next to anything that is itself
-/// plain (quick check `Yes`, canonical combining class 0, and no composition with a preceding
-/// character). Latin-1 and Latin Extended letters and signs, basic Cyrillic, and the General
-/// Punctuation quotes and dashes: the characters news text is made of.
+/// plain (quick check `Yes` and canonical combining class 0, so nothing composes with or
+/// reorders around them). Latin-1 and Latin Extended letters and signs, basic Cyrillic, the
+/// General Punctuation quotes and dashes, CJK punctuation, kana, ideographs, Hangul syllables
+/// and fullwidth forms: the characters news text is made of.
 fn is_inert_char(c: char) -> bool {
     matches!(
         c as u32,
-        0xA1..=0xAC | 0xAE..=0x2FF | 0x400..=0x482 | 0x48A..=0x4FF | 0x2010..=0x2027 | 0x2030..=0x205E
+        0xA1..=0xAC
+            | 0xAE..=0x2FF
+            | 0x400..=0x482
+            | 0x48A..=0x4FF
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x3001..=0x3029
+            | 0x3030..=0x303F
+            | 0x3041..=0x3096
+            | 0x309B..=0x30FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xFF01..=0xFF60
     )
 }
 
@@ -846,19 +860,33 @@ mod tests {
 
     #[test]
     fn inert_characters_pass_every_step_unchanged() {
-        let inert: Vec<char> = (0x80u32..0x3000)
+        let inert: Vec<char> = (0x80u32..=0x10FFFF)
             .filter_map(char::from_u32)
             .filter(|&c| is_inert_char(c))
             .collect();
         assert!(inert.contains(&'é') && inert.contains(&'’') && inert.contains(&'ж'));
-        for &c in &inert {
+        assert!(inert.contains(&'の') && inert.contains(&'。') && inert.contains(&'한'));
+        let option_sets: Vec<NormalizeOptions> = (0..=255u8)
+            .map(|b| options_from(std::array::from_fn(|i| b & (1 << i) != 0)))
+            .collect();
+        for (n, &c) in inert.iter().enumerate() {
             assert!(!c.is_whitespace() && !c.is_control(), "{c:?}");
             assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
-            for b in 0..=255u8 {
-                let opts = options_from(std::array::from_fn(|i| b & (1 << i) != 0));
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "{c:?}"
+            );
+            // Every option set for a sample, the defaults and all-off for every character.
+            let sets = if n % 64 == 0 {
+                &option_sets[..]
+            } else {
+                &[option_sets[0].clone(), option_sets[255].clone()][..]
+            };
+            for opts in sets {
                 for s in [format!("{c}"), format!("a{c}b"), format!("{c} {c}{c};")] {
                     let mut slow = String::new();
-                    normalize_line_slow(&s, &opts, &mut slow);
+                    normalize_line_slow(&s, opts, &mut slow);
                     assert_eq!(slow, s, "{c:?} U+{:04X}", c as u32);
                     assert!(is_plain(&s));
                 }
@@ -867,6 +895,7 @@ mod tests {
         let all: String = inert.iter().collect();
         assert_eq!(all.nfc().collect::<String>(), all);
         assert!(!is_plain("e\u{301}") && !is_plain("a\u{A0}b") && !is_plain("a\u{2028}"));
+        assert!(!is_plain("か\u{3099}") && !is_plain("a\u{3000}b"));
     }
 
     #[test]
