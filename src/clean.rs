@@ -242,11 +242,12 @@ pub(crate) fn clean_with(
     if !strips.is_empty() {
         let mut line = String::new();
         for (i, span) in spans.iter_mut().enumerate() {
-            line.clear();
-            line.push_str(&buf[span.0..span.1]);
-            if !strips.iter().any(|(re, _)| re.is_match(&line)) {
+            let text = &buf[span.0..span.1];
+            if !strips.iter().any(|(re, _)| re.is_match(text)) {
                 continue;
             }
+            line.clear();
+            line.push_str(text);
             // A line that a drop-line rule removes whole is left to that rule, so the report
             // names the rule that describes the line.
             folded.reset();
