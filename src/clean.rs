@@ -133,7 +133,13 @@ pub(crate) struct View<'a> {
 
 impl View<'_> {
     pub(crate) fn is_blank(&self) -> bool {
-        self.text.trim().is_empty()
+        match self.text.as_bytes().first() {
+            None => true,
+            // An ASCII first byte that is not whitespace (what `trim` removes): text. One
+            // compare for almost every line; the structural passes ask this in every round.
+            Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0B => false,
+            _ => self.text.trim().is_empty(),
+        }
     }
 }
 
@@ -502,6 +508,24 @@ must-remove = ["Trending"]
 
     fn no_passes(rs: &RuleSet, text: &str) -> Cleaned {
         clean_with(rs, text, None, Passes { structural: false })
+    }
+
+    #[test]
+    fn blank_means_only_whitespace() {
+        let blank = |text| {
+            View {
+                text,
+                alive: true,
+                line: 1,
+            }
+            .is_blank()
+        };
+        for t in ["", " ", "\t\u{0B}\u{0C}\r", "\u{A0}\u{2003}", "\u{3000} "] {
+            assert!(blank(t), "{t:?}");
+        }
+        for t in ["a", " a", "\u{0B}x", "\u{1}", "\u{A0}é", "é", "-"] {
+            assert!(!blank(t), "{t:?}");
+        }
     }
 
     #[test]
