@@ -15,7 +15,9 @@
 //! set. Every removal is recorded as a [`Hit`] with its line number in the original input.
 
 use crate::matcher::{Folded, LineMatcher};
-use crate::normalize::{join_lines, normalize_line, split_lines, split_lines_lf};
+use crate::normalize::{
+    append_normalized, join_lines, normalize_line, split_lines, split_lines_lf,
+};
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
 use crate::words::word_count;
@@ -131,7 +133,13 @@ pub(crate) struct View<'a> {
 
 impl View<'_> {
     pub(crate) fn is_blank(&self) -> bool {
-        self.text.trim().is_empty()
+        match self.text.as_bytes().first() {
+            None => true,
+            // An ASCII first byte that is not whitespace (what `trim` removes): text. One
+            // compare for almost every line; the structural passes ask this in every round.
+            Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0B => false,
+            _ => self.text.trim().is_empty(),
+        }
     }
 }
 
@@ -215,11 +223,10 @@ pub(crate) fn clean_with(
     let mut scratch = String::new();
     let mut push_line =
         |line: &str, n: usize, buf: &mut String, spans: &mut Vec<(usize, usize)>| {
-            if normalize_line(line, opts, &mut scratch) {
+            let start = buf.len();
+            if append_normalized(line, opts, &mut scratch, buf) {
                 hits.push(hit(n, By::Stage(Stage::Normalize), Action::Changed));
             }
-            let start = buf.len();
-            buf.push_str(&scratch);
             spans.push((start, buf.len()));
         };
     if opts.line_endings {
@@ -241,11 +248,12 @@ pub(crate) fn clean_with(
     if !strips.is_empty() {
         let mut line = String::new();
         for (i, span) in spans.iter_mut().enumerate() {
-            line.clear();
-            line.push_str(&buf[span.0..span.1]);
-            if !strips.iter().any(|(re, _)| re.is_match(&line)) {
+            let text = &buf[span.0..span.1];
+            if !strips.iter().any(|(re, _)| re.is_match(text)) {
                 continue;
             }
+            line.clear();
+            line.push_str(text);
             // A line that a drop-line rule removes whole is left to that rule, so the report
             // names the rule that describes the line.
             folded.reset();
@@ -500,6 +508,24 @@ must-remove = ["Trending"]
 
     fn no_passes(rs: &RuleSet, text: &str) -> Cleaned {
         clean_with(rs, text, None, Passes { structural: false })
+    }
+
+    #[test]
+    fn blank_means_only_whitespace() {
+        let blank = |text| {
+            View {
+                text,
+                alive: true,
+                line: 1,
+            }
+            .is_blank()
+        };
+        for t in ["", " ", "\t\u{0B}\u{0C}\r", "\u{A0}\u{2003}", "\u{3000} "] {
+            assert!(blank(t), "{t:?}");
+        }
+        for t in ["a", " a", "\u{0B}x", "\u{1}", "\u{A0}é", "é", "-"] {
+            assert!(!blank(t), "{t:?}");
+        }
     }
 
     #[test]

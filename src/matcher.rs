@@ -219,7 +219,10 @@ struct PatternSet {
     regex_anywhere: Option<(RegexSet, Vec<RuleId>)>,
 }
 
-/// Whether a regex can only match at the start of the line (`^…`).
+/// Whether a regex can only match at the start of the line (`^…`). Give the source without
+/// the ignore-case wrapper: case folding does not change anchoring, and translating the
+/// folded classes is most of the cost of parsing. (The answer only decides which set a regex
+/// goes to, for speed: results are the same either way.)
 fn is_start_anchored(source: &str) -> bool {
     regex_syntax::parse(source)
         .map(|hir| {
@@ -258,7 +261,7 @@ impl PatternSet {
     fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<PatternSet, String> {
         let mut m = PatternSet::default();
         let mut lit: [Vec<(String, RuleId)>; 6] = Default::default();
-        let mut regexes: Vec<(String, RuleId)> = vec![];
+        let mut regexes: Vec<(String, bool, RuleId)> = vec![];
         for &(pattern, ignore_case, id) in patterns {
             let text = pattern.text();
             let (f, ascii) = if ignore_case {
@@ -286,7 +289,11 @@ impl PatternSet {
                 Pattern::Contains(s) => {
                     lit[group(3)].push((if ignore_case { f } else { s.clone() }, id))
                 }
-                Pattern::Regex(_) => regexes.push((pattern.to_regex_source(ignore_case), id)),
+                Pattern::Regex(_) => regexes.push((
+                    pattern.to_regex_source(ignore_case),
+                    is_start_anchored(&pattern.to_regex_source(false)),
+                    id,
+                )),
             }
         }
         let [p, p_ci, p_f, c, c_ci, c_f] = lit;
@@ -296,11 +303,15 @@ impl PatternSet {
         m.contains = LiteralSet::build(c, false, false);
         m.contains_ascii_ci = LiteralSet::build(c_ci, false, true);
         m.contains_folded = LiteralSet::build(c_f, false, false);
-        let (anchored, anywhere) = regexes
-            .into_iter()
-            .partition(|(src, _)| is_start_anchored(src));
-        m.regex_anchored = build_set(anchored)?;
-        m.regex_anywhere = build_set(anywhere)?;
+        let (anchored, anywhere): (Vec<_>, Vec<_>) =
+            regexes.into_iter().partition(|&(_, anchored, _)| anchored);
+        let strip = |v: Vec<(String, bool, RuleId)>| {
+            v.into_iter()
+                .map(|(src, _, id)| (src, id))
+                .collect::<Vec<_>>()
+        };
+        m.regex_anchored = build_set(strip(anchored))?;
+        m.regex_anywhere = build_set(strip(anywhere))?;
         Ok(m)
     }
 
@@ -338,7 +349,8 @@ impl PatternSet {
                 return Some(id);
             }
         }
-        if let (Some(set), false) = (&self.prefix_folded, line.is_ascii()) {
+        // An ASCII line folds to ASCII, which patterns with other letters cannot match.
+        if let Some(set) = self.prefix_folded.as_ref().filter(|_| !line.is_ascii()) {
             if let Some(id) = set.find(folded.get(line)) {
                 return Some(id);
             }
@@ -348,7 +360,7 @@ impl PatternSet {
                 return Some(id);
             }
         }
-        if let (Some(set), false) = (&self.contains_folded, line.is_ascii()) {
+        if let Some(set) = self.contains_folded.as_ref().filter(|_| !line.is_ascii()) {
             if let Some(id) = set.find(folded.get(line)) {
                 return Some(id);
             }
@@ -405,14 +417,15 @@ impl LineMatcher {
     pub(crate) fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
         let mut best: Option<RuleId> = None;
         for (limit, set) in &self.groups {
-            let mut within = None;
-            if *limit != usize::MAX && !*within.get_or_insert_with(|| at_most_words(line, *limit)) {
+            // Patterns first: most lines match none, and then the words need no counting.
+            let Some(id) = set.find(line, folded) else {
+                continue;
+            };
+            if *limit != usize::MAX && !at_most_words(line, *limit) {
                 // Groups are sorted by falling limit: the rest are stricter still.
                 break;
             }
-            if let Some(id) = set.find(line, folded) {
-                best = Some(best.map_or(id, |b| b.min(id)));
-            }
+            best = Some(best.map_or(id, |b| b.min(id)));
         }
         best
     }

@@ -99,11 +99,10 @@ impl std::iter::FusedIterator for Lines<'_> {}
 /// Normalize one line (it contains no line break) into `out`, which is cleared first.
 /// Returns `true` when the text changed in more than leading/trailing whitespace (the caller
 /// reports such lines in `--explain`). Idempotent: normalizing `out` again gives `out`.
-/// Fast path: a line that is ASCII with no `&`, no tab, no double space and no outer
-/// whitespace is copied as is.
+/// Fast path: a line that no step can change ([`is_plain`]) is copied as is.
 pub(crate) fn normalize_line(line: &str, opts: &NormalizeOptions, out: &mut String) -> bool {
     out.clear();
-    if is_plain_ascii(line) {
+    if is_plain(line) {
         out.push_str(line);
         return false;
     }
@@ -111,25 +110,118 @@ pub(crate) fn normalize_line(line: &str, opts: &NormalizeOptions, out: &mut Stri
     out.trim() != line.trim()
 }
 
+/// Append the normalized `line` to `out`, which keeps what it holds; otherwise the same as
+/// [`normalize_line`]. A line that no step changes is copied once, straight into `out`;
+/// `scratch` holds the others on the way.
+pub(crate) fn append_normalized(
+    line: &str,
+    opts: &NormalizeOptions,
+    scratch: &mut String,
+    out: &mut String,
+) -> bool {
+    if is_plain(line) {
+        out.push_str(line);
+        return false;
+    }
+    let changed = normalize_line(line, opts, scratch);
+    out.push_str(scratch);
+    changed
+}
+
 /// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
-/// outer spaces. One scan, as most lines of real text are like this.
-fn is_plain_ascii(line: &str) -> bool {
+/// outer spaces, and non-ASCII characters that every step passes through ([`is_inert_char`]).
+/// Most lines of real text are like this, so ASCII is checked eight bytes at a time.
+fn is_plain(line: &str) -> bool {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    /// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & !HI) + !HI) | x) & HI
+    }
     let bytes = line.as_bytes();
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
     let mut prev_space = false;
-    for &b in bytes {
-        if !(b' '..=b'~').contains(&b) || b == b'&' {
-            return false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(chunk) = bytes.get(i..i + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
+            if w & HI == 0 {
+                let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
+                let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
+                    | zero_bytes(w ^ (LO * 0x7F))
+                    | zero_bytes(w ^ (LO * u64::from(b'&')))
+                    | (spaces & (spaces << 8));
+                if bad != 0 || (prev_space && spaces & 0x80 != 0) {
+                    return false;
+                }
+                prev_space = spaces >> 63 != 0;
+                i += 8;
+                continue;
+            }
         }
-        let space = b == b' ';
-        if space && prev_space {
-            return false;
+        // One byte or character at a time: near the end, and where non-ASCII text starts.
+        let b = bytes[i];
+        if b < 0x80 {
+            if !(b' '..=b'~').contains(&b) || b == b'&' {
+                return false;
+            }
+            let space = b == b' ';
+            if space && prev_space {
+                return false;
+            }
+            prev_space = space;
+            i += 1;
+        } else {
+            let Some(c) = line[i..].chars().next() else {
+                return false;
+            };
+            if !is_inert_char(c) {
+                return false;
+            }
+            prev_space = false;
+            i += c.len_utf8();
         }
-        prev_space = space;
     }
     true
+}
+
+/// The plain definition that [`is_plain`] computes faster (for tests).
+#[cfg(test)]
+fn is_plain_simple(line: &str) -> bool {
+    !line.starts_with(' ')
+        && !line.ends_with(' ')
+        && !line.contains("  ")
+        && line
+            .chars()
+            .all(|c| (c.is_ascii() && (' '..='~').contains(&c) && c != '&') || is_inert_char(c))
+}
+
+/// Non-ASCII characters that no step changes, wherever they stand: not a space, invisible or
+/// control character, not whitespace (trimming), and NFC-stable next to anything that is itself
+/// plain (quick check `Yes` and canonical combining class 0, so nothing composes with or
+/// reorders around them). Latin-1 and Latin Extended letters and signs, basic Cyrillic, the
+/// General Punctuation quotes and dashes, CJK punctuation, kana, ideographs, Hangul syllables
+/// and fullwidth forms: the characters news text is made of.
+fn is_inert_char(c: char) -> bool {
+    matches!(
+        c as u32,
+        0xA1..=0xAC
+            | 0xAE..=0x2FF
+            | 0x400..=0x482
+            | 0x48A..=0x4FF
+            | 0x2010..=0x2027
+            | 0x2030..=0x205E
+            | 0x3001..=0x3029
+            | 0x3030..=0x303F
+            | 0x3041..=0x3096
+            | 0x309B..=0x30FF
+            | 0x3400..=0x4DBF
+            | 0x4E00..=0x9FFF
+            | 0xAC00..=0xD7A3
+            | 0xFF01..=0xFF60
+    )
 }
 
 /// All steps, in one left-to-right pass followed by NFC and trimming.
@@ -767,6 +859,61 @@ mod tests {
     }
 
     #[test]
+    fn inert_characters_pass_every_step_unchanged() {
+        let inert: Vec<char> = (0x80u32..=0x10FFFF)
+            .filter_map(char::from_u32)
+            .filter(|&c| is_inert_char(c))
+            .collect();
+        assert!(inert.contains(&'é') && inert.contains(&'’') && inert.contains(&'ж'));
+        assert!(inert.contains(&'の') && inert.contains(&'。') && inert.contains(&'한'));
+        let option_sets: Vec<NormalizeOptions> = (0..=255u8)
+            .map(|b| options_from(std::array::from_fn(|i| b & (1 << i) != 0)))
+            .collect();
+        for (n, &c) in inert.iter().enumerate() {
+            assert!(!c.is_whitespace() && !c.is_control(), "{c:?}");
+            assert_eq!(is_nfc_quick(std::iter::once(c)), IsNormalized::Yes, "{c:?}");
+            assert_eq!(
+                unicode_normalization::char::canonical_combining_class(c),
+                0,
+                "{c:?}"
+            );
+            // Every option set for a sample, the defaults and all-off for every character.
+            let sets = if n % 64 == 0 {
+                &option_sets[..]
+            } else {
+                &[option_sets[0].clone(), option_sets[255].clone()][..]
+            };
+            for opts in sets {
+                for s in [format!("{c}"), format!("a{c}b"), format!("{c} {c}{c};")] {
+                    let mut slow = String::new();
+                    normalize_line_slow(&s, opts, &mut slow);
+                    assert_eq!(slow, s, "{c:?} U+{:04X}", c as u32);
+                    assert!(is_plain(&s));
+                }
+            }
+        }
+        let all: String = inert.iter().collect();
+        assert_eq!(all.nfc().collect::<String>(), all);
+        assert!(!is_plain("e\u{301}") && !is_plain("a\u{A0}b") && !is_plain("a\u{2028}"));
+        assert!(!is_plain("か\u{3099}") && !is_plain("a\u{3000}b"));
+    }
+
+    #[test]
+    fn append_normalized_appends() {
+        let d = NormalizeOptions::default();
+        let (mut scratch, mut out) = (String::new(), String::from("x|"));
+        assert!(!append_normalized(
+            "caf\u{E9} \u{2014} ok",
+            &d,
+            &mut scratch,
+            &mut out
+        ));
+        assert!(append_normalized("a&amp;b", &d, &mut scratch, &mut out));
+        assert!(!append_normalized(" t ", &d, &mut scratch, &mut out));
+        assert_eq!(out, "x|caf\u{E9} \u{2014} oka&bt");
+    }
+
+    #[test]
     fn join_lines_blank_runs() {
         let join = |ls: &[&str], blank_lines| {
             let opts = NormalizeOptions {
@@ -864,6 +1011,10 @@ mod tests {
             Just("\u{212B}"),
             Just("\u{958}"),
             Just("\u{1100}\u{1161}"),
+            Just("\u{E9}"),
+            Just("\u{2019}"),
+            Just("\u{436}"),
+            Just("\u{2014}"),
         ];
         prop::collection::vec(piece, 0..24).prop_map(|v| v.concat())
     }
@@ -883,6 +1034,20 @@ mod tests {
             let changed = normalize_line(&once, &opts, &mut twice);
             prop_assert_eq!(&twice, &once);
             prop_assert!(!changed);
+        }
+
+        #[test]
+        fn plain_check_agrees_with_its_definition(
+            v in prop::collection::vec(
+                prop_oneof![
+                    8 => "[a-z .;~]",
+                    1 => "[&\\x00-\\x1F\\x7F\u{E9}\u{2019}\u{A0}\u{301}\u{436} ]",
+                ],
+                0..40,
+            )
+        ) {
+            let s = v.concat();
+            prop_assert_eq!(is_plain(&s), is_plain_simple(&s));
         }
 
         #[test]

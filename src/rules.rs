@@ -680,9 +680,9 @@ fn check_pattern(
         }
         // Parsing is enough to find syntax errors; the regex is compiled once, into its
         // phase's set, when the rule set is built (the size limit is checked there).
-        match regex_syntax::parse(&pattern.to_regex_source(ignore_case)) {
+        match parse_regex(&pattern, ignore_case) {
             Err(e) => {
-                diags.push(at("invalid regex".into()).note(e.to_string()));
+                diags.push(at("invalid regex".into()).note(e));
                 return false;
             }
             Ok(hir) if hir.properties().look_set().contains_word_unicode() => diags.push(
@@ -700,6 +700,23 @@ fn check_pattern(
         return false;
     }
     true
+}
+
+/// Parse a rule's regex as it will be compiled (with the ignore-case wrapper), with the same
+/// result and error as `regex_syntax::parse` of that source, but cheaper when it is valid: the
+/// pattern is translated without case folding (which changes neither validity nor the
+/// look-around assertions), and the wrapped source is only checked for syntax. Any error comes
+/// from the full parse of the wrapped source, as before.
+fn parse_regex(pattern: &Pattern, ignore_case: bool) -> Result<regex_syntax::hir::Hir, String> {
+    let wrapped = pattern.to_regex_source(ignore_case);
+    if ignore_case {
+        let plain = regex_syntax::parse(&pattern.to_regex_source(false));
+        let wrapped_syntax = regex_syntax::ast::parse::Parser::new().parse(&wrapped);
+        if let (Ok(hir), Ok(_)) = (plain, wrapped_syntax) {
+            return Ok(hir);
+        }
+    }
+    regex_syntax::parse(&wrapped).map_err(|e| e.to_string())
 }
 
 fn validate(
