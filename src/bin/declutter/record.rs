@@ -235,6 +235,10 @@ mod fast {
         /// The text field's key, escaped: its value is checked for UTF-8 when it is decoded,
         /// every other string while it is read (bytes outside strings are all ASCII).
         text_key: Vec<u8>,
+        /// The text field's value is replaced: it is decoded into `text` as it is read, and
+        /// left out of `out` (its span there is empty).
+        decode_text: bool,
+        text: Vec<u8>,
     }
 
     pub fn clean(
@@ -245,8 +249,11 @@ mod fast {
     ) -> Option<Record> {
         let mut text_key = Vec::with_capacity(fields.text.len());
         escape_into(&mut text_key, fields.text);
+        let text_key_name = fields.text;
         let mut scan = Scan {
             text_key,
+            decode_text: fields.output.is_none_or(|key| key == text_key_name),
+            text: Vec::new(),
             src: bytes,
             pos: 0,
             out: Vec::with_capacity(bytes.len() + 64),
@@ -262,7 +269,13 @@ mod fast {
         if scan.pos != bytes.len() {
             return None;
         }
-        let Scan { out, members, .. } = scan;
+        let Scan {
+            out,
+            members,
+            decode_text,
+            text,
+            ..
+        } = scan;
 
         let find = |name: &str| {
             let mut key = Vec::with_capacity(name.len());
@@ -276,7 +289,11 @@ mod fast {
         if !text_member.is_string {
             return None;
         }
-        let text = unescape(&out[text_member.value.0 + 1..text_member.value.1 - 1])?;
+        let text = if decode_text {
+            String::from_utf8(text).ok()?
+        } else {
+            unescape(&out[text_member.value.0 + 1..text_member.value.1 - 1])?
+        };
         let source = match find(fields.source) {
             Some(i) if members[i].is_string => Some(unescape(
                 &out[members[i].value.0 + 1..members[i].value.1 - 1],
@@ -394,8 +411,12 @@ mod fast {
                 let value_start = self.out.len();
                 let is_string = self.peek()? == b'"';
                 if is_string && depth == 1 && self.out[key.0..key.1] == self.text_key[..] {
-                    // Checked as it is decoded.
-                    self.string(false)?;
+                    // Checked for UTF-8 as it is decoded.
+                    if self.decode_text {
+                        self.decode_string()?;
+                    } else {
+                        self.string(false)?;
+                    }
                 } else {
                     self.value(depth)?;
                 }
@@ -527,26 +548,61 @@ mod fast {
                         self.out.push(b'"');
                         return Some(());
                     }
-                    b'\\' => self.escape()?,
+                    b'\\' => {
+                        let c = self.escape()?;
+                        let mut utf8 = [0; 4];
+                        escape_into(&mut self.out, c.encode_utf8(&mut utf8));
+                    }
                     // A raw control character: malformed.
                     _ => return None,
                 }
             }
         }
 
-        /// At `\`.
-        fn escape(&mut self) -> Option<()> {
+        /// At `"`: the string decoded into `self.text` (not checked for UTF-8 yet).
+        fn decode_string(&mut self) -> Option<()> {
+            self.pos += 1;
+            // At most the rest of the line: no reallocation on the way.
+            self.text.reserve(self.src.len() - self.pos);
+            loop {
+                let run = plain_run(&self.src[self.pos..]);
+                self.text
+                    .extend_from_slice(&self.src[self.pos..self.pos + run]);
+                self.pos += run;
+                match self.peek()? {
+                    b'"' => {
+                        self.pos += 1;
+                        return Some(());
+                    }
+                    b'\\' => {
+                        let c = self.escape()?;
+                        if c.is_ascii() {
+                            self.text.push(c as u8);
+                        } else {
+                            let mut utf8 = [0; 4];
+                            self.text
+                                .extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+                        }
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        /// At `\`: the character it stands for.
+        fn escape(&mut self) -> Option<char> {
             let c = *self.src.get(self.pos + 1)?;
             self.pos += 2;
-            match c {
-                b'"' | b'\\' | b'b' | b'f' | b'n' | b'r' | b't' => {
-                    self.out.push(b'\\');
-                    self.out.push(c);
-                }
-                b'/' => self.out.push(b'/'),
+            Some(match c {
+                b'"' | b'\\' | b'/' => char::from(c),
+                b'b' => '\x08',
+                b'f' => '\x0C',
+                b'n' => '\n',
+                b'r' => '\r',
+                b't' => '\t',
                 b'u' => {
                     let unit = self.hex4()?;
-                    let c = match unit {
+                    match unit {
                         0xD800..=0xDBFF => {
                             if self.src.get(self.pos..self.pos + 2)? != b"\\u" {
                                 return None;
@@ -560,13 +616,10 @@ mod fast {
                             char::from_u32(code)?
                         }
                         _ => char::from_u32(unit)?,
-                    };
-                    let mut utf8 = [0; 4];
-                    escape_into(&mut self.out, c.encode_utf8(&mut utf8));
+                    }
                 }
                 _ => return None,
-            }
-            Some(())
+            })
         }
 
         fn hex4(&mut self) -> Option<u32> {
@@ -580,30 +633,25 @@ mod fast {
         }
     }
 
-    /// How many bytes at the start of `s` need no escaping (not `"`, `\` or below 0x20); eight
-    /// at a time.
+    /// How many bytes at the start of `s` need no escaping (not `"`, `\` or below 0x20). A
+    /// run mostly ends at `"`, `\` or a line break (escaped in the input, raw in cleaned text):
+    /// memchr finds those, then the run is checked for other control characters.
     fn plain_run(s: &[u8]) -> usize {
-        const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-        const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-        let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+        let end = memchr::memchr3(b'"', b'\\', b'\n', s).unwrap_or(s.len());
+        let run = &s[..end];
+        // 16 bytes at a time (the compiler turns the fold into vector compares), then byte by
+        // byte from the chunk holding one.
         let mut i = 0;
-        while let Some(chunk) = s.get(i..i + 8) {
-            let w = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
-            let special = has_zero(w ^ (ONES * u64::from(b'"')))
-                | has_zero(w ^ (ONES * u64::from(b'\\')))
-                | (w.wrapping_sub(ONES * 0x20) & !w & HIGH);
-            if special != 0 {
+        for chunk in run.chunks_exact(16) {
+            if chunk.iter().fold(false, |any, &b| any | (b < 0x20)) {
                 break;
             }
-            i += 8;
+            i += 16;
         }
-        while let Some(&b) = s.get(i) {
-            if b == b'"' || b == b'\\' || b < 0x20 {
-                break;
-            }
-            i += 1;
-        }
-        i
+        run[i..]
+            .iter()
+            .position(|&b| b < 0x20)
+            .map_or(end, |at| i + at)
     }
 
     /// Append `s` escaped serde_json's way (without quotes).
