@@ -201,6 +201,27 @@ impl ExactSet {
     }
 }
 
+/// Rule regexes already parsed (while the rules were validated), by their source as compiled
+/// (with the ignore-case wrapper), so that building the sets does not parse them again.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedRegexes(HashMap<String, Hir>);
+
+impl ParsedRegexes {
+    /// Keep a parsed regex for the set that will compile it.
+    pub(crate) fn insert(&mut self, source: String, hir: Hir) {
+        self.0.insert(source, hir);
+    }
+
+    /// The parsed regex of this source: the kept one if there is one (it is handed out once),
+    /// else parsed now.
+    fn take(&mut self, source: &str) -> Result<Hir, String> {
+        match self.0.remove(source) {
+            Some(hir) => Ok(hir),
+            None => regex_syntax::parse(source).map_err(|e| e.to_string()),
+        }
+    }
+}
+
 /// Regexes compiled together: which of them match a line (set semantics, as `RegexSet`), with
 /// the rule of each.
 #[derive(Debug, Clone)]
@@ -282,7 +303,10 @@ fn is_start_anchored(hir: &Hir) -> bool {
 }
 
 impl PatternSet {
-    fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<PatternSet, String> {
+    fn build(
+        patterns: &[(&Pattern, bool, RuleId)],
+        parsed: &mut ParsedRegexes,
+    ) -> Result<PatternSet, String> {
         let mut m = PatternSet::default();
         let mut lit: [Vec<(String, RuleId)>; 6] = Default::default();
         let mut regexes: Vec<(Hir, RuleId)> = vec![];
@@ -314,9 +338,8 @@ impl PatternSet {
                     lit[group(3)].push((if ignore_case { f } else { s.clone() }, id))
                 }
                 Pattern::Regex(_) => {
-                    // Validated at load time: parsed once here, for the set and its anchoring.
-                    let hir = regex_syntax::parse(&pattern.to_regex_source(ignore_case))
-                        .map_err(|e| e.to_string())?;
+                    // Validated at load time; one parse serves the set and its anchoring.
+                    let hir = parsed.take(&pattern.to_regex_source(ignore_case))?;
                     regexes.push((hir, id))
                 }
             }
@@ -410,9 +433,13 @@ pub(crate) struct LineMatcher {
 }
 
 impl LineMatcher {
-    /// Compile the given patterns. Regexes are assumed valid (checked at load time); an error
-    /// here means a combined set is too large.
-    pub(crate) fn build(entries: &[Entry]) -> Result<LineMatcher, String> {
+    /// Compile the given patterns, taking their parsed regexes from `parsed` where it has them.
+    /// Regexes are assumed valid (checked at load time); an error here means a combined set is
+    /// too large.
+    pub(crate) fn build(
+        entries: &[Entry],
+        parsed: &mut ParsedRegexes,
+    ) -> Result<LineMatcher, String> {
         let mut limits: Vec<usize> = entries.iter().map(|e| e.2.unwrap_or(usize::MAX)).collect();
         limits.sort_unstable_by(|a, b| b.cmp(a));
         limits.dedup();
@@ -423,7 +450,7 @@ impl LineMatcher {
                 .filter(|e| e.2.unwrap_or(usize::MAX) == limit)
                 .map(|&(p, ic, _, id)| (p, ic, id))
                 .collect();
-            groups.push((limit, PatternSet::build(&members)?));
+            groups.push((limit, PatternSet::build(&members, parsed)?));
         }
         Ok(LineMatcher { groups })
     }
@@ -466,6 +493,10 @@ mod tests {
         RuleId(n)
     }
 
+    fn build(entries: &[Entry]) -> Result<LineMatcher, String> {
+        LineMatcher::build(entries, &mut ParsedRegexes::default())
+    }
+
     fn find(m: &LineMatcher, line: &str) -> Option<RuleId> {
         m.find(line, &mut Folded::default())
     }
@@ -483,7 +514,7 @@ mod tests {
             (Pattern::Regex(r"^\d+ Comments?$".into()), false, id(3)),
         ];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         assert_eq!(find(&m, "Subscribe"), Some(id(0)));
         assert_eq!(find(&m, "Subscribe now"), None);
         assert_eq!(find(&m, "READ ALSO: x"), Some(id(1)));
@@ -497,7 +528,7 @@ mod tests {
     fn unicode_case_folding() {
         let pats = [(Pattern::Prefix("Читайте также:".into()), true, id(0))];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
     }
 
@@ -514,7 +545,7 @@ mod tests {
             ),
         ];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         assert_eq!(find(&m, "SHARE POST:"), Some(id(0)));
         assert_eq!(find(&m, "© 2024 Foo. All Rights Reserved."), Some(id(1)));
         assert_eq!(find(&m, "© 2024 Foo — “All Rights Reserved”"), Some(id(1)));
@@ -534,7 +565,7 @@ mod tests {
             ),
         ];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         let set = &m.groups[0].1;
         assert!(set.regex_anchored.is_some() && set.regex_anywhere.is_some());
         assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
@@ -547,20 +578,19 @@ mod tests {
     fn max_words_limits_a_rule_without_hiding_others() {
         let short = Pattern::Contains("all rights reserved".into());
         let any = Pattern::Contains("rights".into());
-        let m = LineMatcher::build(&[(&short, true, Some(6), id(0)), (&any, false, None, id(1))])
-            .unwrap();
+        let m = build(&[(&short, true, Some(6), id(0)), (&any, false, None, id(1))]).unwrap();
         assert_eq!(find(&m, "© 2024 Foo. All rights reserved."), Some(id(0)));
         let long = "The union said that all rights reserved for members would be kept in the deal.";
         assert_eq!(find(&m, long), Some(id(1)));
-        let m = LineMatcher::build(&[(&short, true, Some(6), id(0))]).unwrap();
+        let m = build(&[(&short, true, Some(6), id(0))]).unwrap();
         assert_eq!(find(&m, long), None);
     }
 
     #[test]
     fn lowest_id_wins_for_equal_patterns_whatever_the_order() {
         let a = Pattern::Exact("Trending".into());
-        let m1 = LineMatcher::build(&[(&a, false, None, id(5)), (&a, false, None, id(2))]).unwrap();
-        let m2 = LineMatcher::build(&[(&a, false, None, id(2)), (&a, false, None, id(5))]).unwrap();
+        let m1 = build(&[(&a, false, None, id(5)), (&a, false, None, id(2))]).unwrap();
+        let m2 = build(&[(&a, false, None, id(2)), (&a, false, None, id(5))]).unwrap();
         assert_eq!(find(&m1, "Trending"), Some(id(2)));
         assert_eq!(find(&m2, "Trending"), Some(id(2)));
     }
@@ -569,9 +599,9 @@ mod tests {
     fn longest_prefix_wins() {
         let a = Pattern::Prefix("Read".into());
         let b = Pattern::Prefix("Read Also:".into());
-        let m = LineMatcher::build(&[(&a, false, None, id(1)), (&b, false, None, id(0))]).unwrap();
+        let m = build(&[(&a, false, None, id(1)), (&b, false, None, id(0))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
-        let m = LineMatcher::build(&[(&b, false, None, id(0)), (&a, false, None, id(1))]).unwrap();
+        let m = build(&[(&b, false, None, id(0)), (&a, false, None, id(1))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
     }
 }
