@@ -2,7 +2,7 @@
 //!
 //! A [`LineMatcher`] answers "does any rule of this phase match this line, and which one?" with
 //! a hash lookup for `exact`, one anchored Aho-Corasick automaton for all `prefix` patterns, one
-//! unanchored automaton for all `contains` patterns and one `RegexSet` for all regexes. Each
+//! unanchored automaton for all `contains` patterns and one regex set for all regexes. Each
 //! literal part comes twice, case-sensitive and case-folded; the folded line is computed once
 //! per line by the caller ([`fold_case`]) and shared by every ignore-case matcher.
 //!
@@ -13,7 +13,13 @@
 use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::{Regex, RegexBuilder};
+use regex_automata::meta;
+use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::{
+    Input as RegexInput, MatchKind as RegexMatchKind, PatternSet as RegexPatterns,
+};
+use regex_syntax::hir::{Hir, Look};
 
 use crate::rules::RuleId;
 use crate::words::at_most_words;
@@ -195,6 +201,77 @@ impl ExactSet {
     }
 }
 
+/// Rule regexes already parsed (while the rules were validated), by their source as compiled
+/// (with the ignore-case wrapper), so that building the sets does not parse them again.
+#[derive(Debug, Default)]
+pub(crate) struct ParsedRegexes(HashMap<String, Hir>);
+
+impl ParsedRegexes {
+    /// Keep a parsed regex for the set that will compile it.
+    pub(crate) fn insert(&mut self, source: String, hir: Hir) {
+        self.0.insert(source, hir);
+    }
+
+    /// The parsed regex of this source: the kept one if there is one (it is handed out once),
+    /// else parsed now.
+    fn take(&mut self, source: &str) -> Result<Hir, String> {
+        match self.0.remove(source) {
+            Some(hir) => Ok(hir),
+            None => regex_syntax::parse(source).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Regexes compiled together: which of them match a line (set semantics, as `RegexSet`), with
+/// the rule of each.
+#[derive(Debug, Clone)]
+struct RegexGroup {
+    set: meta::Regex,
+    ids: Vec<RuleId>,
+}
+
+impl RegexGroup {
+    /// Build the set from parsed patterns, as `RegexSet` would from their sources (same
+    /// configuration), without parsing them again. Sorted by rule id, so the first match is the
+    /// lowest id.
+    fn build(mut regexes: Vec<(Hir, RuleId)>) -> Result<Option<RegexGroup>, String> {
+        if regexes.is_empty() {
+            return Ok(None);
+        }
+        regexes.sort_by_key(|(_, id)| *id);
+        let config = meta::Config::new()
+            .match_kind(RegexMatchKind::All)
+            .utf8_empty(true)
+            .which_captures(WhichCaptures::None)
+            .nfa_size_limit(Some(REGEX_SET_SIZE_LIMIT))
+            .hybrid_cache_capacity(REGEX_SET_SIZE_LIMIT);
+        let hirs: Vec<&Hir> = regexes.iter().map(|(h, _)| h).collect();
+        let set = meta::Builder::new()
+            .configure(config)
+            .build_many_from_hir(&hirs)
+            .map_err(|e| match e.size_limit() {
+                // The regex crate's wording for the same error.
+                Some(limit) => regex::Error::CompiledTooBig(limit).to_string(),
+                None => e.to_string(),
+            })?;
+        Ok(Some(RegexGroup {
+            set,
+            ids: regexes.into_iter().map(|(_, id)| id).collect(),
+        }))
+    }
+
+    /// The lowest rule id whose regex matches `line`.
+    fn find(&self, line: &str) -> Option<RuleId> {
+        if !self.set.is_match(line) {
+            return None;
+        }
+        let mut matched = RegexPatterns::new(self.set.pattern_len());
+        self.set
+            .which_overlapping_matches(&RegexInput::new(line), &mut matched);
+        matched.iter().next().map(|p| self.ids[p.as_usize()])
+    }
+}
+
 /// Patterns compiled together (one group of a [`LineMatcher`]).
 ///
 /// Ignore-case literals take the ASCII fast path when the folded pattern is ASCII: the
@@ -213,55 +290,26 @@ struct PatternSet {
     contains_folded: Option<LiteralSet>,
     /// Regexes anchored at the line start: the set's automaton gives up after a few bytes on
     /// most lines.
-    regex_anchored: Option<(RegexSet, Vec<RuleId>)>,
+    regex_anchored: Option<RegexGroup>,
     /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
     /// scan whole lines, and so that their own literal prefilter can skip lines.
-    regex_anywhere: Option<(RegexSet, Vec<RuleId>)>,
+    regex_anywhere: Option<RegexGroup>,
 }
 
-/// Whether a regex can only match at the start of the line (`^…`). Give the source without
-/// the ignore-case wrapper: case folding does not change anchoring, and translating the
-/// folded classes is most of the cost of parsing. (The answer only decides which set a regex
-/// goes to, for speed: results are the same either way.)
-fn is_start_anchored(source: &str) -> bool {
-    regex_syntax::parse(source)
-        .map(|hir| {
-            hir.properties()
-                .look_set_prefix()
-                .contains(regex_syntax::hir::Look::Start)
-        })
-        .unwrap_or(false)
-}
-
-fn build_set(
-    mut regexes: Vec<(String, RuleId)>,
-) -> Result<Option<(RegexSet, Vec<RuleId>)>, String> {
-    if regexes.is_empty() {
-        return Ok(None);
-    }
-    // Sorted by rule id, so the first set match is the lowest id.
-    regexes.sort_by_key(|(_, id)| *id);
-    let set = RegexSetBuilder::new(regexes.iter().map(|(s, _)| s))
-        .size_limit(REGEX_SET_SIZE_LIMIT)
-        .dfa_size_limit(REGEX_SET_SIZE_LIMIT)
-        .build()
-        .map_err(|e| e.to_string())?;
-    Ok(Some((set, regexes.into_iter().map(|(_, id)| id).collect())))
-}
-
-fn set_find(set: &Option<(RegexSet, Vec<RuleId>)>, line: &str) -> Option<RuleId> {
-    let (set, ids) = set.as_ref()?;
-    if !set.is_match(line) {
-        return None;
-    }
-    set.matches(line).iter().next().map(|i| ids[i])
+/// Whether a regex can only match at the start of the line (`^…`). (The answer only decides
+/// which set a regex goes to, for speed: results are the same either way.)
+fn is_start_anchored(hir: &Hir) -> bool {
+    hir.properties().look_set_prefix().contains(Look::Start)
 }
 
 impl PatternSet {
-    fn build(patterns: &[(&Pattern, bool, RuleId)]) -> Result<PatternSet, String> {
+    fn build(
+        patterns: &[(&Pattern, bool, RuleId)],
+        parsed: &mut ParsedRegexes,
+    ) -> Result<PatternSet, String> {
         let mut m = PatternSet::default();
         let mut lit: [Vec<(String, RuleId)>; 6] = Default::default();
-        let mut regexes: Vec<(String, bool, RuleId)> = vec![];
+        let mut regexes: Vec<(Hir, RuleId)> = vec![];
         for &(pattern, ignore_case, id) in patterns {
             let text = pattern.text();
             let (f, ascii) = if ignore_case {
@@ -289,11 +337,11 @@ impl PatternSet {
                 Pattern::Contains(s) => {
                     lit[group(3)].push((if ignore_case { f } else { s.clone() }, id))
                 }
-                Pattern::Regex(_) => regexes.push((
-                    pattern.to_regex_source(ignore_case),
-                    is_start_anchored(&pattern.to_regex_source(false)),
-                    id,
-                )),
+                Pattern::Regex(_) => {
+                    // Validated at load time; one parse serves the set and its anchoring.
+                    let hir = parsed.take(&pattern.to_regex_source(ignore_case))?;
+                    regexes.push((hir, id))
+                }
             }
         }
         let [p, p_ci, p_f, c, c_ci, c_f] = lit;
@@ -303,15 +351,11 @@ impl PatternSet {
         m.contains = LiteralSet::build(c, false, false);
         m.contains_ascii_ci = LiteralSet::build(c_ci, false, true);
         m.contains_folded = LiteralSet::build(c_f, false, false);
-        let (anchored, anywhere): (Vec<_>, Vec<_>) =
-            regexes.into_iter().partition(|&(_, anchored, _)| anchored);
-        let strip = |v: Vec<(String, bool, RuleId)>| {
-            v.into_iter()
-                .map(|(src, _, id)| (src, id))
-                .collect::<Vec<_>>()
-        };
-        m.regex_anchored = build_set(strip(anchored))?;
-        m.regex_anywhere = build_set(strip(anywhere))?;
+        let (anchored, anywhere): (Vec<_>, Vec<_>) = regexes
+            .into_iter()
+            .partition(|(hir, _)| is_start_anchored(hir));
+        m.regex_anchored = RegexGroup::build(anchored)?;
+        m.regex_anywhere = RegexGroup::build(anywhere)?;
         Ok(m)
     }
 
@@ -366,8 +410,8 @@ impl PatternSet {
             }
         }
         match (
-            set_find(&self.regex_anchored, line),
-            set_find(&self.regex_anywhere, line),
+            self.regex_anchored.as_ref().and_then(|g| g.find(line)),
+            self.regex_anywhere.as_ref().and_then(|g| g.find(line)),
         ) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -389,9 +433,13 @@ pub(crate) struct LineMatcher {
 }
 
 impl LineMatcher {
-    /// Compile the given patterns. Regexes are assumed valid (checked at load time); an error
-    /// here means a combined set is too large.
-    pub(crate) fn build(entries: &[Entry]) -> Result<LineMatcher, String> {
+    /// Compile the given patterns, taking their parsed regexes from `parsed` where it has them.
+    /// Regexes are assumed valid (checked at load time); an error here means a combined set is
+    /// too large.
+    pub(crate) fn build(
+        entries: &[Entry],
+        parsed: &mut ParsedRegexes,
+    ) -> Result<LineMatcher, String> {
         let mut limits: Vec<usize> = entries.iter().map(|e| e.2.unwrap_or(usize::MAX)).collect();
         limits.sort_unstable_by(|a, b| b.cmp(a));
         limits.dedup();
@@ -402,7 +450,7 @@ impl LineMatcher {
                 .filter(|e| e.2.unwrap_or(usize::MAX) == limit)
                 .map(|&(p, ic, _, id)| (p, ic, id))
                 .collect();
-            groups.push((limit, PatternSet::build(&members)?));
+            groups.push((limit, PatternSet::build(&members, parsed)?));
         }
         Ok(LineMatcher { groups })
     }
@@ -445,6 +493,10 @@ mod tests {
         RuleId(n)
     }
 
+    fn build(entries: &[Entry]) -> Result<LineMatcher, String> {
+        LineMatcher::build(entries, &mut ParsedRegexes::default())
+    }
+
     fn find(m: &LineMatcher, line: &str) -> Option<RuleId> {
         m.find(line, &mut Folded::default())
     }
@@ -462,7 +514,7 @@ mod tests {
             (Pattern::Regex(r"^\d+ Comments?$".into()), false, id(3)),
         ];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         assert_eq!(find(&m, "Subscribe"), Some(id(0)));
         assert_eq!(find(&m, "Subscribe now"), None);
         assert_eq!(find(&m, "READ ALSO: x"), Some(id(1)));
@@ -476,7 +528,7 @@ mod tests {
     fn unicode_case_folding() {
         let pats = [(Pattern::Prefix("Читайте также:".into()), true, id(0))];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
     }
 
@@ -493,7 +545,7 @@ mod tests {
             ),
         ];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         assert_eq!(find(&m, "SHARE POST:"), Some(id(0)));
         assert_eq!(find(&m, "© 2024 Foo. All Rights Reserved."), Some(id(1)));
         assert_eq!(find(&m, "© 2024 Foo — “All Rights Reserved”"), Some(id(1)));
@@ -513,7 +565,7 @@ mod tests {
             ),
         ];
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = LineMatcher::build(&refs).unwrap();
+        let m = build(&refs).unwrap();
         let set = &m.groups[0].1;
         assert!(set.regex_anchored.is_some() && set.regex_anywhere.is_some());
         assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
@@ -526,20 +578,19 @@ mod tests {
     fn max_words_limits_a_rule_without_hiding_others() {
         let short = Pattern::Contains("all rights reserved".into());
         let any = Pattern::Contains("rights".into());
-        let m = LineMatcher::build(&[(&short, true, Some(6), id(0)), (&any, false, None, id(1))])
-            .unwrap();
+        let m = build(&[(&short, true, Some(6), id(0)), (&any, false, None, id(1))]).unwrap();
         assert_eq!(find(&m, "© 2024 Foo. All rights reserved."), Some(id(0)));
         let long = "The union said that all rights reserved for members would be kept in the deal.";
         assert_eq!(find(&m, long), Some(id(1)));
-        let m = LineMatcher::build(&[(&short, true, Some(6), id(0))]).unwrap();
+        let m = build(&[(&short, true, Some(6), id(0))]).unwrap();
         assert_eq!(find(&m, long), None);
     }
 
     #[test]
     fn lowest_id_wins_for_equal_patterns_whatever_the_order() {
         let a = Pattern::Exact("Trending".into());
-        let m1 = LineMatcher::build(&[(&a, false, None, id(5)), (&a, false, None, id(2))]).unwrap();
-        let m2 = LineMatcher::build(&[(&a, false, None, id(2)), (&a, false, None, id(5))]).unwrap();
+        let m1 = build(&[(&a, false, None, id(5)), (&a, false, None, id(2))]).unwrap();
+        let m2 = build(&[(&a, false, None, id(2)), (&a, false, None, id(5))]).unwrap();
         assert_eq!(find(&m1, "Trending"), Some(id(2)));
         assert_eq!(find(&m2, "Trending"), Some(id(2)));
     }
@@ -548,9 +599,9 @@ mod tests {
     fn longest_prefix_wins() {
         let a = Pattern::Prefix("Read".into());
         let b = Pattern::Prefix("Read Also:".into());
-        let m = LineMatcher::build(&[(&a, false, None, id(1)), (&b, false, None, id(0))]).unwrap();
+        let m = build(&[(&a, false, None, id(1)), (&b, false, None, id(0))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
-        let m = LineMatcher::build(&[(&b, false, None, id(0)), (&a, false, None, id(1))]).unwrap();
+        let m = build(&[(&b, false, None, id(0)), (&a, false, None, id(1))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
     }
 }

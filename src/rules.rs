@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::clean::{By, Cleaned};
 use crate::diag::{Diagnostic, LoadError, Severity};
 use crate::format::{RawFile, RawKind, RawPattern, RawRule};
-use crate::matcher::{Entry, LineMatcher, Pattern, compile_regex};
+use crate::matcher::{Entry, LineMatcher, ParsedRegexes, Pattern, compile_regex};
 use crate::settings::Settings;
 use crate::source::{domain_of, host_matches, is_valid_domain};
 
@@ -157,7 +157,12 @@ pub(crate) struct Engine {
 }
 
 impl Engine {
-    fn build(rules: &[Rule], members: &[RuleId], sources: Vec<String>) -> Result<Engine, String> {
+    fn build(
+        rules: &[Rule],
+        members: &[RuleId],
+        sources: Vec<String>,
+        parsed: &mut ParsedRegexes,
+    ) -> Result<Engine, String> {
         let mut phases: [Vec<Entry>; 3] = Default::default();
         let mut strip = Vec::new();
         let mut block_end = HashMap::new();
@@ -169,7 +174,10 @@ impl Engine {
                 RuleKind::DropBlock => {
                     phases[1].push(entry);
                     let until = r.until.as_ref().expect("validated: block rules have until");
-                    block_end.insert(id, LineMatcher::build(&[(until, r.ignore_case, None, id)])?);
+                    block_end.insert(
+                        id,
+                        LineMatcher::build(&[(until, r.ignore_case, None, id)], parsed)?,
+                    );
                 }
                 RuleKind::DropLine => phases[2].push(entry),
                 RuleKind::Strip => strip.push((
@@ -181,10 +189,10 @@ impl Engine {
         Ok(Engine {
             sources,
             strip,
-            truncate: LineMatcher::build(&phases[0])?,
-            block_start: LineMatcher::build(&phases[1])?,
+            truncate: LineMatcher::build(&phases[0], parsed)?,
+            block_start: LineMatcher::build(&phases[1], parsed)?,
             block_end,
-            drop: LineMatcher::build(&phases[2])?,
+            drop: LineMatcher::build(&phases[2], parsed)?,
         })
     }
 
@@ -273,8 +281,9 @@ impl RuleSetBuilder {
         files.extend(self.texts);
 
         let mut rules = Vec::new();
+        let mut parsed = ParsedRegexes::default();
         for (i, (name, text)) in files.iter().enumerate() {
-            parse_file(i, name, text, &mut rules, &mut diags);
+            parse_file(i, name, text, &mut rules, &mut parsed, &mut diags);
         }
         check_duplicate_ids(&rules, &files, &mut diags);
         if rules.len() > MAX_RULES {
@@ -301,7 +310,7 @@ impl RuleSetBuilder {
             .collect();
         rules.sort_by(|a, b| a.id.cmp(&b.id));
         let settings = self.settings.unwrap_or_else(Settings::builtin);
-        RuleSet::compile(rules, settings, diags)
+        RuleSet::compile(rules, settings, diags, &mut parsed)
     }
 }
 
@@ -345,10 +354,12 @@ impl RuleSet {
             .build()
     }
 
+    /// `parsed` holds regexes already parsed while validating (any missing one is parsed again).
     fn compile(
         rules: Vec<Rule>,
         settings: Settings,
         mut warnings: Vec<Diagnostic>,
+        parsed: &mut ParsedRegexes,
     ) -> Result<RuleSet, LoadError> {
         // Group rules by scope: one engine for unscoped rules, one per distinct source list.
         let mut groups: Vec<(Vec<String>, Vec<RuleId>)> = vec![(vec![], vec![])];
@@ -363,7 +374,7 @@ impl RuleSet {
         }
         let mut engines = Vec::new();
         for (sources, members) in groups {
-            match Engine::build(&rules, &members, sources) {
+            match Engine::build(&rules, &members, sources, parsed) {
                 Ok(e) => engines.push(e),
                 Err(e) => return Err(LoadError::new(compile_errors(&rules, &members, e))),
             }
@@ -383,8 +394,13 @@ impl RuleSet {
 
     /// A rule set of just this rule (for checking its examples), with these settings.
     pub(crate) fn single(rule: &Rule, settings: Settings) -> RuleSet {
-        RuleSet::compile(vec![rule.clone()], settings, vec![])
-            .expect("a rule that compiled in a set compiles alone")
+        RuleSet::compile(
+            vec![rule.clone()],
+            settings,
+            vec![],
+            &mut ParsedRegexes::default(),
+        )
+        .expect("a rule that compiled in a set compiles alone")
     }
 
     /// The same rules with other settings.
@@ -393,6 +409,7 @@ impl RuleSet {
             self.inner.rules.clone(),
             settings,
             self.inner.warnings.clone(),
+            &mut ParsedRegexes::default(),
         )
         .expect("rules that compiled once compile again")
     }
@@ -576,6 +593,7 @@ fn parse_file(
     name: &str,
     text: &str,
     out: &mut Vec<(Rule, IdPlace)>,
+    parsed: &mut ParsedRegexes,
     diags: &mut Vec<Diagnostic>,
 ) {
     let raw: RawFile = match toml::from_str(text) {
@@ -595,7 +613,7 @@ fn parse_file(
         let span = r.id.span();
         line += memchr::memchr_iter(b'\n', &text.as_bytes()[pos..span.start.max(pos)]).count();
         pos = pos.max(span.start);
-        if let Some(mut rule) = validate(name, text, r, &file_sources, diags) {
+        if let Some(mut rule) = validate(name, text, r, &file_sources, parsed, diags) {
             rule.line = line;
             out.push((rule, IdPlace { file, span }));
         }
@@ -659,6 +677,7 @@ fn check_pattern(
     id: &str,
     p: &toml::Spanned<RawPattern>,
     ignore_case: bool,
+    parsed: &mut ParsedRegexes,
     diags: &mut Vec<Diagnostic>,
 ) -> bool {
     let pattern = convert_pattern(p.get_ref());
@@ -679,18 +698,24 @@ fn check_pattern(
             return false;
         }
         // Parsing is enough to find syntax errors; the regex is compiled once, into its
-        // phase's set, when the rule set is built (the size limit is checked there).
-        match parse_regex(&pattern, ignore_case) {
+        // phase's set, when the rule set is built (the size limit is checked there), from
+        // this parse.
+        let source = pattern.to_regex_source(ignore_case);
+        match regex_syntax::parse(&source) {
             Err(e) => {
-                diags.push(at("invalid regex".into()).note(e));
+                diags.push(at("invalid regex".into()).note(e.to_string()));
                 return false;
             }
-            Ok(hir) if hir.properties().look_set().contains_word_unicode() => diags.push(
-                at("Unicode word boundary `\\b`: matching falls back to a slow engine on non-ASCII lines".into())
-                    .help("write `(?-u:\\b)` (an ASCII word boundary) or anchor the pattern instead")
-                    .warning(),
-            ),
-            Ok(_) => {}
+            Ok(hir) => {
+                if hir.properties().look_set().contains_word_unicode() {
+                    diags.push(
+                        at("Unicode word boundary `\\b`: matching falls back to a slow engine on non-ASCII lines".into())
+                            .help("write `(?-u:\\b)` (an ASCII word boundary) or anchor the pattern instead")
+                            .warning(),
+                    );
+                }
+                parsed.insert(source, hir);
+            }
         }
     } else if pattern.text() != pattern.text().trim() {
         diags.push(
@@ -702,28 +727,12 @@ fn check_pattern(
     true
 }
 
-/// Parse a rule's regex as it will be compiled (with the ignore-case wrapper), with the same
-/// result and error as `regex_syntax::parse` of that source, but cheaper when it is valid: the
-/// pattern is translated without case folding (which changes neither validity nor the
-/// look-around assertions), and the wrapped source is only checked for syntax. Any error comes
-/// from the full parse of the wrapped source, as before.
-fn parse_regex(pattern: &Pattern, ignore_case: bool) -> Result<regex_syntax::hir::Hir, String> {
-    let wrapped = pattern.to_regex_source(ignore_case);
-    if ignore_case {
-        let plain = regex_syntax::parse(&pattern.to_regex_source(false));
-        let wrapped_syntax = regex_syntax::ast::parse::Parser::new().parse(&wrapped);
-        if let (Ok(hir), Ok(_)) = (plain, wrapped_syntax) {
-            return Ok(hir);
-        }
-    }
-    regex_syntax::parse(&wrapped).map_err(|e| e.to_string())
-}
-
 fn validate(
     name: &str,
     text: &str,
     r: RawRule,
     file_sources: &[String],
+    parsed: &mut ParsedRegexes,
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Rule> {
     let id = r.id.get_ref().clone();
@@ -751,14 +760,14 @@ fn validate(
         RawKind::Truncate => RuleKind::Truncate,
         RawKind::DropBlock => RuleKind::DropBlock,
     };
-    check_pattern(name, text, &id, &r.pattern, r.ignore_case, diags);
+    check_pattern(name, text, &id, &r.pattern, r.ignore_case, parsed, diags);
     match (&r.until, kind) {
         (None, RuleKind::DropBlock) => diags.push(
             err(r.kind.span(), "a drop-block rule needs an end marker")
                 .help("add e.g. until = { prefix = \"Like this:\" }"),
         ),
         (Some(u), RuleKind::DropBlock) => {
-            check_pattern(name, text, &id, u, r.ignore_case, diags);
+            check_pattern(name, text, &id, u, r.ignore_case, parsed, diags);
         }
         (Some(u), _) => diags.push(
             err(u.span(), "`until` only goes with kind = \"drop-block\"")
