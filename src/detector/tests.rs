@@ -404,3 +404,16 @@ fn the_class_tables_agree_with_the_runs() {
         assert_eq!(text::class(c), text::lookup_runs(u), "U+{u:04X}");
     }
 }
+
+#[test]
+fn eq_lower_compares_lowercased_lines() {
+    use super::text::eq_lower;
+    assert!(eq_lower("Share This", "share this"));
+    assert!(eq_lower("same", "same"));
+    assert!(!eq_lower("Share this", "Share that"));
+    assert!(!eq_lower("ab", "abc"));
+    // Non-ASCII on one side: the Kelvin sign lowercases to `k`, `É` to `é`.
+    assert!(eq_lower("k", "\u{212A}"));
+    assert!(eq_lower("Été", "éTÉ"));
+    assert!(!eq_lower("ete", "été"));
+}

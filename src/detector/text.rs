@@ -680,6 +680,13 @@ fn norm_ascii(line: &[u8], out: &mut String) {
 
 /// Whether two lines are equal after lowercasing (verifies a hash match).
 pub(super) fn eq_lower(a: &str, b: &str) -> bool {
+    // Equal bytes are equal lowercased; ASCII lines lowercase byte by byte.
+    if a == b {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
