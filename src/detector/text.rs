@@ -88,8 +88,22 @@ fn char_at(s: &str, pos: usize) -> (char, u8, usize) {
     if b < 0x80 {
         return (b as char, LOW[b as usize], 1);
     }
-    let c = s[pos..].chars().next().expect("pos is a char boundary");
-    (c, class(c), c.len_utf8())
+    // Decoded by hand: `s` is valid UTF-8 and `pos` a boundary, so `b` leads a sequence of 2
+    // to 4 bytes (no re-slicing of the string, no validity checks).
+    let by = s.as_bytes();
+    let cont = |k: usize| (by[pos + k] & 0x3f) as u32;
+    let (u, len) = if b < 0xe0 {
+        (((b & 0x1f) as u32) << 6 | cont(1), 2)
+    } else if b < 0xf0 {
+        (((b & 0x0f) as u32) << 12 | cont(1) << 6 | cont(2), 3)
+    } else {
+        (
+            ((b & 0x07) as u32) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3),
+            4,
+        )
+    };
+    let c = char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER);
+    (c, class(c), len)
 }
 
 /// Whether an ASCII byte is a Python space.
