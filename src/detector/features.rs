@@ -107,6 +107,8 @@ pub(super) struct Buffers {
     pref: [Vec<f64>; N_WIN_SRC],
     pairs: Vec<(u64, u32)>,
     classes: Vec<(u32, u32)>,
+    /// The class (index into `classes`) of each line of the current hash group.
+    class_of: Vec<u32>,
 }
 
 /// `ln_1p` of the integers below this, computed once.
@@ -224,24 +226,26 @@ pub(super) fn doc_features(
         if e - g > 1 {
             // (representative, count) per class of equal lines within the hash group.
             bufs.classes.clear();
+            bufs.class_of.clear();
             for k in g..e {
                 let i = bufs.pairs[k].1;
-                match bufs
+                let c = match bufs
                     .classes
-                    .iter_mut()
-                    .find(|(rep, _)| eq_lower(lines[*rep as usize], lines[i as usize]))
+                    .iter()
+                    .position(|(rep, _)| eq_lower(lines[*rep as usize], lines[i as usize]))
                 {
-                    Some(c) => c.1 += 1,
-                    None => bufs.classes.push((i, 1)),
-                }
+                    Some(c) => c,
+                    None => {
+                        bufs.classes.push((i, 0));
+                        bufs.classes.len() - 1
+                    }
+                };
+                bufs.classes[c].1 += 1;
+                bufs.class_of.push(c as u32);
             }
             for k in g..e {
                 let i = bufs.pairs[k].1 as usize;
-                let count = bufs
-                    .classes
-                    .iter()
-                    .find(|(rep, _)| eq_lower(lines[*rep as usize], lines[i]))
-                    .map_or(1, |c| c.1);
+                let count = bufs.classes[bufs.class_of[k - g] as usize].1;
                 basics[i].rep = count > 1;
             }
         }

@@ -404,3 +404,32 @@ fn the_class_tables_agree_with_the_runs() {
         assert_eq!(text::class(c), text::lookup_runs(u), "U+{u:04X}");
     }
 }
+
+#[test]
+fn eq_lower_compares_lowercased_lines() {
+    use super::text::eq_lower;
+    assert!(eq_lower("Share This", "share this"));
+    assert!(eq_lower("same", "same"));
+    assert!(!eq_lower("Share this", "Share that"));
+    assert!(!eq_lower("ab", "abc"));
+    // Non-ASCII on one side: the Kelvin sign lowercases to `k`, `É` to `é`.
+    assert!(eq_lower("k", "\u{212A}"));
+    assert!(eq_lower("Été", "éTÉ"));
+    assert!(!eq_lower("ete", "été"));
+}
+
+#[test]
+fn stopword_counts_do_not_overflow_on_long_lines() {
+    use super::text::{LineScratch, line_basic_any};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    // 700 stopwords: more than a byte-wide counter holds, on both paths.
+    let ascii = "the and ".repeat(350);
+    let any = format!("\u{e9} {ascii}");
+    for l in [ascii.trim(), any.as_str()] {
+        let b = line_basic(l, &d.chrome, &d.stop, &mut sc);
+        assert_eq!(b.stop_by_lang[0], 700, "{}", &l[..10]);
+        let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
+        assert_eq!(b, slow);
+    }
+}

@@ -88,8 +88,22 @@ fn char_at(s: &str, pos: usize) -> (char, u8, usize) {
     if b < 0x80 {
         return (b as char, LOW[b as usize], 1);
     }
-    let c = s[pos..].chars().next().expect("pos is a char boundary");
-    (c, class(c), c.len_utf8())
+    // Decoded by hand: `s` is valid UTF-8 and `pos` a boundary, so `b` leads a sequence of 2
+    // to 4 bytes (no re-slicing of the string, no validity checks).
+    let by = s.as_bytes();
+    let cont = |k: usize| (by[pos + k] & 0x3f) as u32;
+    let (u, len) = if b < 0xe0 {
+        (((b & 0x1f) as u32) << 6 | cont(1), 2)
+    } else if b < 0xf0 {
+        (((b & 0x0f) as u32) << 12 | cont(1) << 6 | cont(2), 3)
+    } else {
+        (
+            ((b & 0x07) as u32) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3),
+            4,
+        )
+    };
+    let c = char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER);
+    (c, class(c), len)
 }
 
 /// Whether an ASCII byte is a Python space.
@@ -429,6 +443,7 @@ pub(super) fn line_basic_any(
     let mut commas = 0u32;
     let mut hash = LowerHash::default();
     let mut stack = [0u8; 64];
+    let mut sw = StopCount::default();
     let mut end_token =
         |start: usize, end: usize, ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
             b.ntok += 1;
@@ -439,11 +454,11 @@ pub(super) fn line_basic_any(
             let tok = &l[start..end];
             // Lowercasing shrinks a non-ASCII character to no less than a third of its bytes.
             if ascii && tok.len() <= 8 {
-                add_stop(stop.mask_packed(ascii_lower8(pack8(tok.as_bytes()))), b);
+                sw.add(stop.mask_packed(ascii_lower8(pack8(tok.as_bytes()))));
             } else if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
                 let low = lower_into(tok, ascii, &mut stack, &mut sc.lower);
                 if low.len() <= stop.max_len {
-                    add_stop(stop.mask(low), b);
+                    sw.add(stop.mask(low));
                 }
             }
         };
@@ -509,6 +524,7 @@ pub(super) fn line_basic_any(
     if let Some(s) = tok_start.take() {
         end_token(s, l.len(), tok_ascii, tok_all_digit, tok_upper, &mut b);
     }
+    b.stop_by_lang = sw.finish();
     b.hash = hash.finish();
     finish(
         l,
@@ -522,12 +538,57 @@ pub(super) fn line_basic_any(
     b
 }
 
-#[inline]
-fn add_stop(mask: u8, b: &mut Basic) {
-    if mask != 0 {
-        for (k, n) in b.stop_by_lang.iter_mut().enumerate() {
-            *n += ((mask >> k) & 1) as u32;
+/// Per language mask, one byte per language holding its bit (`SPREAD[m]` byte `k` is bit `k`
+/// of `m`).
+static SPREAD: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut m = 0;
+    while m < 256 {
+        let mut k = 0;
+        while k < 8 {
+            t[m] |= (((m >> k) & 1) as u64) << (8 * k);
+            k += 1;
         }
+        m += 1;
+    }
+    t
+};
+
+/// Stopword counts per language, as 8 byte-wide counters in one integer (one add per
+/// stopword instead of one per language), flushed to 32-bit counts before a byte can overflow.
+#[derive(Default)]
+struct StopCount {
+    // (One byte per language: at most 8 of them.)
+    packed: u64,
+    pending: u32,
+    total: [u32; super::LANGS.len()],
+}
+
+const _: () = assert!(super::LANGS.len() <= 8);
+
+impl StopCount {
+    #[inline]
+    fn add(&mut self, mask: u8) {
+        if mask != 0 {
+            self.packed += SPREAD[mask as usize];
+            self.pending += 1;
+            if self.pending == 255 {
+                self.flush();
+            }
+        }
+    }
+
+    fn flush(&mut self) {
+        for (k, n) in self.total.iter_mut().enumerate() {
+            *n += ((self.packed >> (8 * k)) & 0xff) as u32;
+        }
+        self.packed = 0;
+        self.pending = 0;
+    }
+
+    fn finish(mut self) -> [u32; super::LANGS.len()] {
+        self.flush();
+        self.total
     }
 }
 
@@ -592,6 +653,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     }
     b.hash = hash_ascii_lower(bytes);
     let (mut words, mut upper_words) = (0u32, 0u32);
+    let mut sw = StopCount::default();
     let n = bytes.len();
     let mut i = 0;
     loop {
@@ -618,15 +680,16 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
         }
         let tok = &bytes[start..i];
         if tok.len() <= 8 {
-            add_stop(stop.mask_packed(ascii_lower8(pack8(tok))), &mut b);
+            sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
         } else if tok.len() <= stop.max_len {
             let mut low = [0u8; 64];
             let low = &mut low[..tok.len()];
             low.copy_from_slice(tok);
             low.make_ascii_lowercase();
-            add_stop(stop.mask(low), &mut b);
+            sw.add(stop.mask(low));
         }
     }
+    b.stop_by_lang = sw.finish();
     finish(
         l,
         &mut b,
@@ -680,6 +743,13 @@ fn norm_ascii(line: &[u8], out: &mut String) {
 
 /// Whether two lines are equal after lowercasing (verifies a hash match).
 pub(super) fn eq_lower(a: &str, b: &str) -> bool {
+    // Equal bytes are equal lowercased; ASCII lines lowercase byte by byte.
+    if a == b {
+        return true;
+    }
+    if a.is_ascii() && b.is_ascii() {
+        return a.eq_ignore_ascii_case(b);
+    }
     a.chars()
         .flat_map(char::to_lowercase)
         .eq(b.chars().flat_map(char::to_lowercase))
