@@ -46,7 +46,7 @@ pub enum Record {
 /// lines take a fast path that gives exactly those bytes without building the map: it rewrites
 /// the line token by token into that form and splices the cleaned text in. Anything it is not
 /// sure of (malformed JSON, duplicate keys, deep nesting, lone surrogates, a missing or
-/// non-string text field) goes through [`clean_record_general`].
+/// non-string text field) goes through the general path, [`clean_map`].
 pub fn clean_record(
     rules: &RuleSet,
     line: &[u8],
@@ -54,37 +54,49 @@ pub fn clean_record(
     fields: &Fields<'_>,
     mut on_clean: impl FnMut(&str, &[Hit]),
 ) -> Record {
-    let mut bytes = line.strip_suffix(b"\n").unwrap_or(line);
-    bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-    if first {
-        bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    let Some(bytes) = record_body(line, first) else {
         return Record::Blank;
-    }
+    };
     if let Some(record) = fast::clean(rules, bytes, fields, &mut on_clean) {
         return record;
     }
-    clean_record_general(rules, line, first, fields, on_clean)
+    clean_map(rules, bytes, fields, on_clean)
 }
 
 /// [`clean_record`] through a full `serde_json` map: any line, with serde_json's own error
-/// messages. The reference for the fast path.
+/// messages. The reference the tests hold the fast path to.
+#[cfg(test)]
 pub fn clean_record_general(
     rules: &RuleSet,
     line: &[u8],
     first: bool,
     fields: &Fields<'_>,
-    mut on_clean: impl FnMut(&str, &[Hit]),
+    on_clean: impl FnMut(&str, &[Hit]),
 ) -> Record {
+    match record_body(line, first) {
+        Some(bytes) => clean_map(rules, bytes, fields, on_clean),
+        None => Record::Blank,
+    }
+}
+
+/// The JSON text of a line: without its line ending and (on the `first` line) a UTF-8 BOM;
+/// `None` for a blank line.
+fn record_body(line: &[u8], first: bool) -> Option<&[u8]> {
     let mut bytes = line.strip_suffix(b"\n").unwrap_or(line);
     bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
     if first {
         bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Record::Blank;
-    }
+    (!bytes.iter().all(u8::is_ascii_whitespace)).then_some(bytes)
+}
+
+/// The general path on a line's JSON text (see [`record_body`]).
+fn clean_map(
+    rules: &RuleSet,
+    bytes: &[u8],
+    fields: &Fields<'_>,
+    mut on_clean: impl FnMut(&str, &[Hit]),
+) -> Record {
     let mut map: Map<String, Value> = match serde_json::from_slice(bytes) {
         Ok(map) => map,
         Err(e) => {
