@@ -344,15 +344,100 @@ pub(crate) struct Model {
     /// Per tree `2^depth` leaf values.
     leaf: Vec<f64>,
     trees: usize,
-    /// The same trees when the depth is 3 (the shipped model), for a loop without slicing.
-    trees3: Vec<Tree3>,
+    /// The same trees laid out for [`Model::eval_block`] when the depth is 3 (the shipped
+    /// model).
+    d3: Option<Depth3>,
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Tree3 {
-    f: [u8; 7],
-    t: [f64; 7],
-    v: [f64; 8],
+/// Depth-3 trees evaluated a block of lines at a time.
+///
+/// Why: line by line, a tree is three dependent loads and compares (~30 instructions). Over a
+/// block of lines stored by feature, each distinct (feature, threshold) test of the model is
+/// computed once for all lines, vectorized, as a byte per line ("predicate"); a tree is then
+/// a few byte-wise selections of its seven predicates for 16 lines at a time; the logits are
+/// the leaf values summed per line in tree order, exactly as [`Model::logit`] sums them.
+#[derive(Debug)]
+struct Depth3 {
+    /// The features the trees use, each once: the columns of a [`Block`].
+    used: Vec<u8>,
+    /// The distinct tests: per test the column (index into `used`) and the threshold, sorted
+    /// by column.
+    tests: Vec<(u8, f64)>,
+    /// Runs of `tests` on one column: `(column, start, end)`.
+    runs: Vec<(usize, usize, usize)>,
+    /// The thresholds of `tests`.
+    thresholds: Vec<f64>,
+    /// Per tree, the test (index into `tests`) of each of its 7 nodes.
+    nodes: Vec<[u16; 7]>,
+    /// Per tree, its 8 leaf values.
+    leaves: Vec<[f64; 8]>,
+}
+
+impl Depth3 {
+    fn new(feat: &[u8], thr: &[f64], leaf: &[f64]) -> Option<Depth3> {
+        let mut used = feat.to_vec();
+        used.sort_unstable();
+        used.dedup();
+        let col = |f: u8| used.binary_search(&f).expect("a used feature") as u8;
+        // Tests are equal when their feature and their threshold's bits are.
+        let mut tests: Vec<(u8, f64)> = feat.iter().zip(thr).map(|(&f, &t)| (col(f), t)).collect();
+        tests.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)));
+        tests.dedup_by(|a, b| a.0 == b.0 && a.1.to_bits() == b.1.to_bits());
+        if tests.len() > u16::MAX as usize {
+            return None;
+        }
+        let test = |f: u8, t: f64| {
+            let key = (col(f), t);
+            tests
+                .binary_search_by(|p| p.0.cmp(&key.0).then(p.1.total_cmp(&key.1)))
+                .expect("a test of the model") as u16
+        };
+        let mut runs = Vec::new();
+        let mut start = 0;
+        for i in 1..=tests.len() {
+            if i == tests.len() || tests[i].0 != tests[start].0 {
+                runs.push((tests[start].0 as usize, start, i));
+                start = i;
+            }
+        }
+        let nodes = feat
+            .chunks_exact(7)
+            .zip(thr.chunks_exact(7))
+            .map(|(f, t)| std::array::from_fn(|j| test(f[j], t[j])))
+            .collect();
+        let leaves = leaf
+            .chunks_exact(8)
+            .map(|v| v.try_into().expect("8 leaves"))
+            .collect();
+        Some(Depth3 {
+            used,
+            thresholds: tests.iter().map(|t| t.1).collect(),
+            tests,
+            runs,
+            nodes,
+            leaves,
+        })
+    }
+}
+
+/// Lines whose trees are evaluated together (see [`Model::eval_block`]).
+const BLOCK: usize = 64;
+/// Lines per vectorized step of [`Model::eval_block`] (`BLOCK` is a multiple).
+const LANES: usize = 16;
+
+/// Up to [`BLOCK`] consecutive lines of a document on their way through [`Model::eval_block`].
+#[derive(Debug, Default)]
+struct Block {
+    /// `cols[c][k]`: feature `used[c]` of the block's line `k`.
+    cols: Vec<[f64; BLOCK]>,
+    /// `tests[p][k]`: 1 when line `k` passes test `p` (`x >= threshold`), else 0.
+    tests: Vec<[u8; BLOCK]>,
+    /// `leaf[t][k]`: the leaf (0..8) of tree `t` for line `k`.
+    leaf: Vec<[u8; BLOCK]>,
+    /// Lines in the block.
+    len: usize,
+    /// Index of the block's first line in the document.
+    first: usize,
 }
 
 impl Model {
@@ -398,17 +483,9 @@ impl Model {
         if !m.bias.is_finite() {
             return Err("model.toml: the bias is not finite".into());
         }
-        let trees3 = if m.depth == 3 {
-            (0..m.trees.len())
-                .map(|k| Tree3 {
-                    f: feat[k * 7..k * 7 + 7].try_into().expect("7 nodes"),
-                    t: thr[k * 7..k * 7 + 7].try_into().expect("7 nodes"),
-                    v: leaf[k * 8..k * 8 + 8].try_into().expect("8 leaves"),
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let d3 = (m.depth == 3)
+            .then(|| Depth3::new(&feat, &thr, &leaf))
+            .flatten();
         Ok(Model {
             bias: m.bias,
             depth: m.depth,
@@ -416,26 +493,72 @@ impl Model {
             thr,
             leaf,
             trees: m.trees.len(),
-            trees3,
+            d3,
         })
     }
 
-    /// The logit of one feature vector: bias plus one leaf per tree, summed in tree order.
+    /// Add the features `x` of the next line of a document to `b` (whose `first` and `len` are
+    /// 0 at the document's start), and write the logits of the block's lines into `logit`
+    /// when it is full. Call [`Model::finish_block`] after the last line.
     #[inline]
+    fn push_line(&self, b: &mut Block, x: &[f64; XLEN], logit: &mut [f64]) {
+        let Some(d3) = &self.d3 else {
+            logit[b.first] = self.logit(x);
+            b.first += 1;
+            return;
+        };
+        if b.cols.len() != d3.used.len() || b.tests.len() != d3.tests.len() {
+            b.cols.resize(d3.used.len(), [0.0; BLOCK]);
+            b.tests.resize(d3.tests.len(), [0; BLOCK]);
+            b.leaf.resize(d3.nodes.len(), [0; BLOCK]);
+        }
+        let k = b.len % BLOCK;
+        for (col, &f) in b.cols.iter_mut().zip(&d3.used) {
+            col[k] = x[f as usize];
+        }
+        b.len = k + 1;
+        if b.len == BLOCK {
+            self.eval_block(d3, b, logit);
+        }
+    }
+
+    /// Write the logits of the lines left in `b` into `logit`.
+    fn finish_block(&self, b: &mut Block, logit: &mut [f64]) {
+        if let (Some(d3), 1..) = (&self.d3, b.len) {
+            self.eval_block(d3, b, logit);
+        }
+    }
+
+    /// The logits of the block's lines (see [`Depth3`]).
+    fn eval_block(&self, d3: &Depth3, b: &mut Block, logit: &mut [f64]) {
+        // Lanes past `len` hold stale features: their results are computed and ignored.
+        let lanes = b.len.div_ceil(LANES) * LANES;
+        for &(c, start, end) in &d3.runs {
+            test_kernel(
+                &b.cols[c],
+                &d3.thresholds[start..end],
+                &mut b.tests[start..end],
+                lanes,
+            );
+        }
+        for (nodes, out) in d3.nodes.iter().zip(b.leaf.iter_mut()) {
+            tree_kernel(nodes.map(|p| &b.tests[p as usize]), out, lanes);
+        }
+        let out = &mut logit[b.first..b.first + b.len];
+        for (k, l) in out.iter_mut().enumerate() {
+            let mut s = self.bias;
+            for (v, leaf) in d3.leaves.iter().zip(&b.leaf) {
+                s += v[(leaf[k] & 7) as usize];
+            }
+            *l = s;
+        }
+        b.first += b.len;
+        b.len = 0;
+    }
+
+    /// The logit of one feature vector: bias plus one leaf per tree, summed in tree order.
     pub(crate) fn logit(&self, x: &[f64; XLEN]) -> f64 {
         let mut s = self.bias;
-        if self.depth == 3 {
-            // Node `k` has children `2k + 1` (below the threshold) and `2k + 2`; the node
-            // indexes stay below 7 and the feature indexes below 256, so nothing is
-            // bounds-checked.
-            for t in &self.trees3 {
-                let n1 = 1 + (x[t.f[0] as usize] >= t.t[0]) as usize;
-                let n2 = 2 * n1 + 1 + (x[t.f[n1] as usize] >= t.t[n1]) as usize;
-                let leaf = 2 * n2 + 1 + (x[t.f[n2] as usize] >= t.t[n2]) as usize - 7;
-                s += t.v[leaf];
-            }
-            return s;
-        }
         let inner = (1usize << self.depth) - 1;
         for t in 0..self.trees {
             let f = &self.feat[t * inner..(t + 1) * inner];
@@ -447,6 +570,42 @@ impl Model {
             s += self.leaf[t * (inner + 1) + node - inner];
         }
         s
+    }
+}
+
+/// `out[p][k] = (col[k] >= thr[p]) as u8` for the first `lanes` lines (a multiple of
+/// [`LANES`]). A function of its own, with fixed-size chunks, so that it vectorizes.
+#[inline(never)]
+fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
+    for (t, o) in thr.iter().zip(out.iter_mut()) {
+        for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
+            let c: &[f64; LANES] = col[k0..k0 + LANES].try_into().expect("LANES");
+            let o: &mut [u8; LANES] = (&mut o[k0..k0 + LANES]).try_into().expect("LANES");
+            for k in 0..LANES {
+                o[k] = (c[k] >= *t) as u8;
+            }
+        }
+    }
+}
+
+/// The leaf (0..8) of a depth-3 tree for the first `lanes` lines, from the 0/1 results of its
+/// nodes' tests (`p[j][k]` for node `j`, breadth first).
+#[inline(never)]
+fn tree_kernel(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
+    for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
+        let o: &mut [u8; LANES] = (&mut out[k0..k0 + LANES]).try_into().expect("LANES");
+        let q: [&[u8; LANES]; 7] = p.map(|c| c[k0..k0 + LANES].try_into().expect("LANES"));
+        for k in 0..LANES {
+            // Node `j` goes right when its test passes; its children are `2j + 1` and
+            // `2j + 2`. Selections as bit operations, so that this vectorizes.
+            let (p0, p1, p2) = (q[0][k], q[1][k], q[2][k]);
+            let (p3, p4, p5, p6) = (q[3][k], q[4][k], q[5][k], q[6][k]);
+            let l1 = p1 ^ (p0 & (p1 ^ p2));
+            let lo = p3 ^ (l1 & (p3 ^ p4));
+            let hi = p5 ^ (l1 & (p5 ^ p6));
+            let l2 = lo ^ (p0 & (lo ^ hi));
+            o[k] = p0 << 2 | l1 << 1 | l2;
+        }
     }
 }
 
@@ -474,6 +633,7 @@ struct Scratch {
     cache: Vec<Basic>,
     basics: Vec<Basic>,
     bufs: features::Buffers,
+    block: Block,
     logit: Vec<f64>,
     keep: Vec<bool>,
 }
@@ -514,10 +674,12 @@ impl Detector {
         sc.logit.clear();
         sc.logit.resize(n, 0.0);
         let model = &self.model;
-        let logit = &mut sc.logit;
-        features::doc_features(lines, &mut sc.basics, &self.region, &mut sc.bufs, |i, x| {
-            logit[i] = model.logit(x);
+        let (logit, block) = (&mut sc.logit, &mut sc.block);
+        (block.first, block.len) = (0, 0);
+        features::doc_features(lines, &mut sc.basics, &self.region, &mut sc.bufs, |_, x| {
+            model.push_line(block, x, logit);
         });
+        model.finish_block(block, logit);
         let thr = (s.threshold / (1.0 - s.threshold)).ln();
         sc.keep.clear();
         sc.keep.extend(sc.logit.iter().map(|&l| l >= thr));

@@ -54,6 +54,42 @@ fn a_hand_made_tree_evaluates_like_the_prototype() {
 }
 
 #[test]
+fn block_evaluation_gives_the_logits_of_the_line_by_line_trees() {
+    let d = Detector::builtin().unwrap();
+    let m = &d.model;
+    assert!(m.d3.is_some());
+    // Feature values on, just below and just above the model's thresholds, and others.
+    let mut values: Vec<Vec<f64>> = vec![vec![0.0, 1.0, -1.0, 0.5]; XLEN];
+    for (&f, &t) in m.feat.iter().zip(&m.thr) {
+        let v = &mut values[f as usize];
+        v.extend([t, t.next_down(), t.next_up(), t * 2.0]);
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut block = Block::default();
+    // Block sizes around the block and lane lengths, and a document over several blocks.
+    for n in [1, 2, 15, 16, 17, 63, 64, 65, 200] {
+        let xs: Vec<[f64; XLEN]> = (0..n)
+            .map(|_| std::array::from_fn(|f| values[f][next(values[f].len())]))
+            .collect();
+        let mut logit = vec![f64::NAN; n];
+        (block.first, block.len) = (0, 0);
+        for x in &xs {
+            m.push_line(&mut block, x, &mut logit);
+        }
+        m.finish_block(&mut block, &mut logit);
+        for (x, l) in xs.iter().zip(&logit) {
+            assert_eq!(l.to_bits(), m.logit(x).to_bits(), "{n} lines");
+        }
+    }
+}
+
+#[test]
 fn region_pass_on_a_small_score_vector() {
     let s = [-1.0, 5.0, -2.0, 4.0, -20.0, 3.0, 1.0, -1.0];
     assert_eq!(max_span(&s, 0, s.len()), (7.0, 1, 4));
