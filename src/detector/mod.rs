@@ -209,6 +209,11 @@ pub(crate) struct Chrome {
     // fast anchored searches (a set falls back to the PikeVM on non-ASCII lines).
     regex: Vec<Regex>,
     tail_regex: Vec<Regex>,
+    /// Each list as one alternation, for ASCII lines: one lazy-DFA pass instead of one search
+    /// per regex (on other lines `\b` and `\w` are Unicode, which the DFA cannot do, and
+    /// the single regexes with their own prefilters are faster).
+    regex_any: Option<Regex>,
+    tail_regex_any: Option<Regex>,
     pmax: usize,
     rmax: usize,
     tmax: usize,
@@ -238,10 +243,21 @@ impl Chrome {
                 .map(|r| Regex::new(r).map_err(|e| format!("chrome.toml: {e}")))
                 .collect()
         };
+        let any = |res: &[String]| -> Result<Option<Regex>, String> {
+            if res.is_empty() {
+                return Ok(None);
+            }
+            let alt: Vec<String> = res.iter().map(|r| format!("(?:{r})")).collect();
+            Regex::new(&alt.join("|"))
+                .map(Some)
+                .map_err(|e| format!("chrome.toml: {e}"))
+        };
         Ok(Chrome {
             phrases,
             regex: set(&f.regex)?,
             tail_regex: set(&f.tail_regex)?,
+            regex_any: any(&f.regex)?,
+            tail_regex_any: any(&f.tail_regex)?,
             pmax: f.prefix_max_tokens,
             rmax: f.regex_max_tokens,
             tmax: f.tail_regex_max_tokens,
@@ -283,13 +299,22 @@ impl Chrome {
                 return (true, whole & TAIL != 0, false);
             }
         }
-        if ntok <= self.tmax && self.tail_regex.iter().any(|r| r.is_match(n)) {
+        let ascii = n.is_ascii();
+        if ntok <= self.tmax && Self::any_match(&self.tail_regex, &self.tail_regex_any, n, ascii) {
             return (true, true, false);
         }
-        if ntok <= self.rmax && self.regex.iter().any(|r| r.is_match(n)) {
+        if ntok <= self.rmax && Self::any_match(&self.regex, &self.regex_any, n, ascii) {
             return (true, false, false);
         }
         (false, false, false)
+    }
+
+    /// Whether any of `res` matches `n` (through `any`, their alternation, on an ASCII line).
+    fn any_match(res: &[Regex], any: &Option<Regex>, n: &str, ascii: bool) -> bool {
+        match any {
+            Some(any) if ascii => any.is_match(n),
+            _ => res.iter().any(|r| r.is_match(n)),
+        }
     }
 }
 

@@ -65,6 +65,32 @@ static PUNCT: [u8; PUNCT_LEN] = {
     t
 };
 
+/// Per 256-code-point page of the Basic Multilingual Plane, the classes shared by the whole
+/// page, or [`MIXED`] when a run starts inside it (CJK ideographs, Hangul and most other
+/// scripts' letters come in whole pages: one load instead of a binary search).
+static PAGES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut r = 0;
+    while r < RUNS.len() {
+        let start = RUNS[r].0;
+        if start < 0x1_0000 && start % 256 != 0 {
+            t[(start / 256) as usize] = MIXED;
+        }
+        r += 1;
+    }
+    let mut p = 0;
+    while p < 256 {
+        if t[p] != MIXED {
+            t[p] = lookup_runs(p as u32 * 256);
+        }
+        p += 1;
+    }
+    t
+};
+
+/// A [`PAGES`] entry for a page of several classes (no class has all bits set).
+const MIXED: u8 = 0xff;
+
 /// Python's character classes of `c` (bits above).
 #[inline]
 pub(super) fn class(c: char) -> u8 {
@@ -74,7 +100,10 @@ pub(super) fn class(c: char) -> u8 {
     } else if let Some(&cls) = PUNCT.get(u.wrapping_sub(PUNCT_START) as usize) {
         cls
     } else {
-        lookup_runs(u)
+        match PAGES.get((u >> 8) as usize) {
+            Some(&cls) if cls != MIXED => cls,
+            _ => lookup_runs(u),
+        }
     }
 }
 
