@@ -83,6 +83,11 @@ pub(crate) struct Stopwords {
     short: Vec<(u64, u8)>,
     /// `64 - log2(short.len())`: the shift that turns a hash into a slot.
     shift: u32,
+    /// Words of 9 to 16 bytes as two integers (the first 8 bytes, then the rest packed), in
+    /// the same kind of table (second key 0 marks an empty slot).
+    mid: Vec<(u64, u64, u8)>,
+    /// The same as `shift` for `mid`.
+    mid_shift: u32,
     /// Longer words.
     map: HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>,
     /// Longest word in bytes (longer tokens are not looked up).
@@ -111,26 +116,41 @@ pub(super) fn pack8(word: &[u8]) -> u64 {
     }
 }
 
+/// A word of 9 to 16 bytes as two integers: its first 8 bytes, then [`pack8`] of the rest (not
+/// 0, as the rest is not empty and holds no NUL byte).
+#[inline]
+fn pack16(word: &[u8]) -> (u64, u64) {
+    let (head, rest) = word.split_at(8);
+    (
+        u64::from_le_bytes(head.try_into().expect("8 bytes")),
+        pack8(rest),
+    )
+}
+
 impl Stopwords {
     fn parse(lists: &[&str; LANGS.len()]) -> Stopwords {
         let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
         let mut short: HashMap<u64, u8> = HashMap::default();
+        let mut mid: HashMap<(u64, u64), u8> = HashMap::default();
         let mut max_len = 0;
         for (k, list) in lists.iter().enumerate() {
             for w in list.split_whitespace() {
                 let w = w.as_bytes();
                 max_len = max_len.max(w.len());
-                if w.len() <= 8 {
-                    *short.entry(pack8(w)).or_insert(0) |= 1u8 << k;
-                } else {
-                    *map.entry(w.into()).or_insert(0) |= 1u8 << k;
+                match w.len() {
+                    ..=8 => *short.entry(pack8(w)).or_insert(0) |= 1u8 << k,
+                    9..=16 => *mid.entry(pack16(w)).or_insert(0) |= 1u8 << k,
+                    _ => *map.entry(w.into()).or_insert(0) |= 1u8 << k,
                 }
             }
         }
         let size = (2 * short.len()).next_power_of_two().max(2);
+        let mid_size = (2 * mid.len()).next_power_of_two().max(2);
         let mut sw = Stopwords {
             short: vec![(0, 0); size],
             shift: 64 - size.trailing_zeros(),
+            mid: vec![(0, 0, 0); mid_size],
+            mid_shift: 64 - mid_size.trailing_zeros(),
             map,
             max_len,
         };
@@ -141,6 +161,13 @@ impl Stopwords {
             }
             sw.short[i] = (key, mask);
         }
+        for ((lo, hi), mask) in mid {
+            let mut i = sw.mid_slot(lo, hi);
+            while sw.mid[i].1 != 0 {
+                i = (i + 1) & (mid_size - 1);
+            }
+            sw.mid[i] = (lo, hi, mask);
+        }
         sw
     }
 
@@ -150,11 +177,30 @@ impl Stopwords {
     }
 
     #[inline]
+    fn mid_slot(&self, lo: u64, hi: u64) -> usize {
+        ((lo ^ hi.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.mid_shift) as usize
+    }
+
+    #[inline]
     fn mask(&self, word: &[u8]) -> u8 {
-        if word.len() <= 8 {
-            self.mask_packed(pack8(word))
-        } else {
-            self.map.get(word).copied().unwrap_or(0)
+        match word.len() {
+            ..=8 => self.mask_packed(pack8(word)),
+            9..=16 => {
+                let (lo, hi) = pack16(word);
+                let last = self.mid.len() - 1;
+                let mut i = self.mid_slot(lo, hi);
+                loop {
+                    let (l, h, m) = self.mid[i];
+                    if (l, h) == (lo, hi) {
+                        return m;
+                    }
+                    if h == 0 {
+                        return 0;
+                    }
+                    i = (i + 1) & last;
+                }
+            }
+            _ => self.map.get(word).copied().unwrap_or(0),
         }
     }
 
@@ -388,8 +434,9 @@ struct Depth3 {
     /// The distinct tests: per test the column (index into `used`) and the threshold, sorted
     /// by column.
     tests: Vec<(u8, f64)>,
-    /// Runs of `tests` on one column: `(column, start, end)`.
-    runs: Vec<(usize, usize, usize)>,
+    /// Runs of `tests` on one column: `(column, start, end, per_document)`, `per_document`
+    /// when the feature has one value for all lines of a document ([`PER_DOCUMENT`]).
+    runs: Vec<(usize, usize, usize, bool)>,
     /// The thresholds of `tests`.
     thresholds: Vec<f64>,
     /// Per tree, the test (index into `tests`) of each of its 7 nodes.
@@ -421,7 +468,9 @@ impl Depth3 {
         let mut start = 0;
         for i in 1..=tests.len() {
             if i == tests.len() || tests[i].0 != tests[start].0 {
-                runs.push((tests[start].0 as usize, start, i));
+                let c = tests[start].0 as usize;
+                let per_doc = PER_DOCUMENT.contains(&FEATURES[used[c] as usize]);
+                runs.push((c, start, i, per_doc));
                 start = i;
             }
         }
@@ -444,6 +493,10 @@ impl Depth3 {
         })
     }
 }
+
+/// Features with one value for all lines of a document (computed once per document in
+/// `features.rs`): their tests are computed once per block.
+const PER_DOCUMENT: [&str; 3] = ["r_share", "doc_logtok", "doc_goodshare"];
 
 /// Lines whose trees are evaluated together (see [`Model::eval_block`]).
 const BLOCK: usize = 64;
@@ -558,13 +611,21 @@ impl Model {
     fn eval_block(&self, d3: &Depth3, b: &mut Block, logit: &mut [f64]) {
         // Lanes past `len` hold stale features: their results are computed and ignored.
         let lanes = b.len.div_ceil(LANES) * LANES;
-        for &(c, start, end) in &d3.runs {
-            test_kernel(
+        for &(c, start, end, per_doc) in &d3.runs {
+            let (col, thr, out) = (
                 &b.cols[c],
                 &d3.thresholds[start..end],
                 &mut b.tests[start..end],
-                lanes,
             );
+            if per_doc {
+                // One value for the whole block (a block never spans two documents).
+                debug_assert!(col[..b.len].iter().all(|v| v.to_bits() == col[0].to_bits()));
+                for (t, o) in thr.iter().zip(out) {
+                    o[..lanes].fill((col[0] >= *t) as u8);
+                }
+            } else {
+                test_kernel(col, thr, out, lanes);
+            }
         }
         for (nodes, out) in d3.nodes.iter().zip(b.leaf.iter_mut()) {
             tree_kernel(nodes.map(|p| &b.tests[p as usize]), out, lanes);

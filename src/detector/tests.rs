@@ -74,8 +74,18 @@ fn block_evaluation_gives_the_logits_of_the_line_by_line_trees() {
     let mut block = Block::default();
     // Block sizes around the block and lane lengths, and a document over several blocks.
     for n in [1, 2, 15, 16, 17, 63, 64, 65, 200] {
+        // Features with one value per document get one value per document.
+        let doc: [f64; XLEN] = std::array::from_fn(|f| values[f][next(values[f].len())]);
         let xs: Vec<[f64; XLEN]> = (0..n)
-            .map(|_| std::array::from_fn(|f| values[f][next(values[f].len())]))
+            .map(|_| {
+                std::array::from_fn(|f| {
+                    if f < FEATURES.len() && PER_DOCUMENT.contains(&FEATURES[f]) {
+                        doc[f]
+                    } else {
+                        values[f][next(values[f].len())]
+                    }
+                })
+            })
             .collect();
         let mut logit = vec![f64::NAN; n];
         (block.first, block.len) = (0, 0);
@@ -87,6 +97,28 @@ fn block_evaluation_gives_the_logits_of_the_line_by_line_trees() {
             assert_eq!(l.to_bits(), m.logit(x).to_bits(), "{n} lines");
         }
     }
+}
+
+#[test]
+fn per_document_features_have_one_value_per_document() {
+    let d = Detector::builtin().unwrap();
+    let mut sc = text::LineScratch::default();
+    let lines: Vec<&str> = ARTICLE.lines().collect();
+    let mut basics: Vec<_> = lines
+        .iter()
+        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .collect();
+    let cols: Vec<usize> = PER_DOCUMENT
+        .iter()
+        .map(|name| FEATURES.iter().position(|f| f == name).unwrap())
+        .collect();
+    let mut seen: Vec<Vec<u64>> = vec![];
+    let mut bufs = features::Buffers::default();
+    features::doc_features(&lines, &mut basics, &d.region, &mut bufs, |_, x| {
+        seen.push(cols.iter().map(|&f| x[f].to_bits()).collect());
+    });
+    assert_eq!(seen.len(), lines.len());
+    assert!(seen.iter().all(|v| *v == seen[0]), "{seen:?}");
 }
 
 #[test]
@@ -414,6 +446,36 @@ fn the_three_line_hashes_agree() {
 }
 
 #[test]
+fn stopword_lookups_agree_with_the_lists_at_every_length() {
+    let check = |lists: &[&str; LANGS.len()]| {
+        let sw = Stopwords::parse(lists);
+        let mut want: HashMap<String, u8> = HashMap::new();
+        for (k, list) in lists.iter().enumerate() {
+            for w in list.split_whitespace() {
+                *want.entry(w.to_string()).or_insert(0) |= 1 << k;
+            }
+        }
+        for w in want.keys() {
+            for probe in [
+                w.clone(),
+                format!("{w}x"),
+                format!("x{w}"),
+                w[..w.len() - w.chars().next_back().map_or(0, char::len_utf8)].to_string(),
+            ] {
+                let expect = want.get(&probe).copied().unwrap_or(0);
+                assert_eq!(sw.mask(probe.as_bytes()), expect, "{probe}");
+            }
+        }
+    };
+    check(&STOPWORDS);
+    // Words of 8, 9, 16, 17 and more bytes, shared between languages.
+    let mut lists = [""; LANGS.len()];
+    lists[0] = "abcdefgh abcdefghi abcdefghijklmnop abcdefghijklmnopq abcdefghijklmnopqrstuvwxyz";
+    lists[1] = "abcdefghi abcdefghijklmnopq zyxwvutsrqponmlk";
+    check(&lists);
+}
+
+#[test]
 fn the_ln_1p_table_is_bit_identical() {
     for k in [0usize, 1, 2, 7, 100, 999, 1000, 1023, 1024, 5000, 1 << 40] {
         assert_eq!(
@@ -425,11 +487,16 @@ fn the_ln_1p_table_is_bit_identical() {
 
 #[test]
 fn the_lowercase_table_agrees_with_to_lowercase() {
-    for u in 0..0x900u32 {
+    // The table's range, and the CJK ranges taken as caseless.
+    for u in (0..0x900u32).chain(0x3000..0xA000).chain(0xF900..0x1_0000) {
         let Some(c) = char::from_u32(u) else { continue };
         let mut got = String::new();
         super::text::for_lower(c, |lc| got.push(lc));
         assert_eq!(got, c.to_lowercase().collect::<String>(), "U+{u:04X}");
+    }
+    for u in 0x2_0000..0x2_FA20u32 {
+        let Some(c) = char::from_u32(u) else { continue };
+        assert!(c.to_lowercase().eq([c]), "U+{u:04X}");
     }
 }
 

@@ -266,7 +266,8 @@ static LOWER_LOW: LazyLock<Box<[u32]>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Call `f` on each character of `c.to_lowercase()` (the common ones from a table).
+/// Call `f` on each character of `c.to_lowercase()` (the common ones from a table; Han and
+/// kana have no case).
 #[inline]
 pub(super) fn for_lower(c: char, mut f: impl FnMut(char)) {
     if let Some(&lc) = LOWER_LOW.get(c as usize) {
@@ -274,6 +275,9 @@ pub(super) fn for_lower(c: char, mut f: impl FnMut(char)) {
             f(lc);
             return;
         }
+    } else if is_cjk(c) {
+        f(c);
+        return;
     }
     c.to_lowercase().for_each(f);
 }
