@@ -20,7 +20,7 @@ use crate::normalize::{
 };
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
-use crate::words::word_count;
+use crate::words::{trim, word_count};
 
 /// A pipeline stage that removes lines without a rule of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,7 +138,7 @@ impl View<'_> {
             // An ASCII first byte that is not whitespace (what `trim` removes): text. One
             // compare for almost every line; the structural passes ask this in every round.
             Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0B => false,
-            _ => self.text.trim().is_empty(),
+            _ => trim(self.text).is_empty(),
         }
     }
 }
@@ -311,7 +311,7 @@ pub(crate) fn clean_with(
         if !v.alive || v.is_blank() {
             continue;
         }
-        let t = v.text.trim();
+        let t = trim(v.text);
         folded.reset();
         drop_by[i] = find_rule(&engines, |e| &e.drop, t, &mut folded).map(|(_, r)| r);
         if any_truncate {
@@ -375,7 +375,7 @@ pub(crate) fn clean_with(
                     return false;
                 }
                 folded.reset();
-                end_matcher.find(v.text.trim(), &mut folded).is_some()
+                end_matcher.find(trim(v.text), &mut folded).is_some()
             });
             match end {
                 Some(j) => {

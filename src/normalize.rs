@@ -123,9 +123,11 @@ pub(crate) fn append_normalized(
         out.push_str(line);
         return false;
     }
-    let changed = normalize_line(line, opts, scratch);
+    // Not plain: straight to the slow path (`normalize_line` would check `is_plain` again).
+    scratch.clear();
+    normalize_line_slow(line, opts, scratch);
     out.push_str(scratch);
-    changed
+    scratch.trim() != line.trim()
 }
 
 /// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
@@ -556,7 +558,7 @@ impl Joiner {
     }
 
     fn push(&mut self, line: &str, out: &mut String) {
-        let blank = line.trim().is_empty();
+        let blank = crate::words::trim(line).is_empty();
         if self.blank_lines {
             if blank {
                 // Only a blank line between two text lines is written, and only once.
