@@ -19,6 +19,7 @@ use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{
     Input as RegexInput, MatchKind as RegexMatchKind, PatternSet as RegexPatterns,
 };
+use regex_syntax::hir::literal::{ExtractKind, Extractor};
 use regex_syntax::hir::{Hir, Look};
 
 use crate::rules::RuleId;
@@ -223,11 +224,70 @@ impl ParsedRegexes {
 }
 
 /// Regexes compiled together: which of them match a line (set semantics, as `RegexSet`), with
-/// the rule of each.
+/// the rule of each, and two cheap necessary conditions checked before the set runs: most lines
+/// fail one of them and never reach the regex engine.
 #[derive(Debug, Clone)]
 struct RegexGroup {
     set: meta::Regex,
     ids: Vec<RuleId>,
+    /// Every regex matches whole lines only (`^…$`) of at most this many bytes.
+    max_len: Option<usize>,
+    /// Every regex only matches at the line start, and only after one of these first two bytes.
+    start: Option<StartBytes>,
+}
+
+/// The pairs of first two bytes that a match at the start of a line can begin with (64 Ki
+/// bits, one per pair).
+#[derive(Debug, Clone)]
+struct StartBytes(Box<[u64; 1024]>);
+
+impl StartBytes {
+    /// The pairs of every regex: `None` when one of them can start with anything (or with an
+    /// empty match), judged by the regex crate's own prefix-literal extraction, whose literals
+    /// begin every match.
+    fn of(hirs: &[&Hir]) -> Option<StartBytes> {
+        let mut extractor = Extractor::new();
+        extractor
+            .kind(ExtractKind::Prefix)
+            .limit_literal_len(2)
+            .limit_total(4096);
+        let mut bits = Box::new([0u64; 1024]);
+        for hir in hirs {
+            let seq = extractor.extract(hir);
+            for lit in seq.literals()? {
+                match *lit.as_bytes() {
+                    [a, b, ..] => {
+                        let pair = usize::from(a) << 8 | usize::from(b);
+                        bits[pair / 64] |= 1 << (pair % 64);
+                    }
+                    // One byte: any second byte.
+                    [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
+                    [] => return None,
+                }
+            }
+        }
+        Some(StartBytes(bits))
+    }
+
+    /// Whether a match can start at the start of `line`. (A one-byte line is not checked.)
+    fn allows(&self, line: &str) -> bool {
+        match *line.as_bytes() {
+            [a, b, ..] => {
+                let pair = usize::from(a) << 8 | usize::from(b);
+                self.0[pair / 64] & (1 << (pair % 64)) != 0
+            }
+            [_] => true,
+            [] => false,
+        }
+    }
+}
+
+/// The longest line a regex can match when it only matches whole lines (`^…$`), if bounded.
+fn whole_line_max_len(hir: &Hir) -> Option<usize> {
+    let props = hir.properties();
+    let whole = props.look_set_prefix().contains(Look::Start)
+        && props.look_set_suffix().contains(Look::End);
+    whole.then(|| props.maximum_len()).flatten()
 }
 
 impl RegexGroup {
@@ -254,14 +314,30 @@ impl RegexGroup {
                 Some(limit) => regex::Error::CompiledTooBig(limit).to_string(),
                 None => e.to_string(),
             })?;
+        let max_len = hirs
+            .iter()
+            .map(|h| whole_line_max_len(h))
+            .try_fold(0, |m, n| Some(m.max(n?)));
+        let start = hirs
+            .iter()
+            .all(|h| is_start_anchored(h))
+            .then(|| StartBytes::of(&hirs))
+            .flatten();
         Ok(Some(RegexGroup {
             set,
             ids: regexes.into_iter().map(|(_, id)| id).collect(),
+            max_len,
+            start,
         }))
     }
 
     /// The lowest rule id whose regex matches `line`.
     fn find(&self, line: &str) -> Option<RuleId> {
+        if self.max_len.is_some_and(|n| line.len() > n)
+            || self.start.as_ref().is_some_and(|s| !s.allows(line))
+        {
+            return None;
+        }
         if !self.set.is_match(line) {
             return None;
         }
@@ -572,6 +648,54 @@ mod tests {
         assert_eq!(find(&m, "© 2024 Foo. ALL RIGHTS RESERVED."), Some(id(1)));
         assert_eq!(find(&m, "Photo: AP. All rights reserved"), Some(id(1)));
         assert_eq!(find(&m, "All rights reserved to the crown, he said"), None);
+    }
+
+    #[test]
+    fn line_gates_never_hide_a_match() {
+        let sources = [
+            r"^(?:[-–—] *)?(?:Advertisement|Sponsored|Реклама) *$",
+            r"(?i)^(?:share|teilen|поделиться):?$",
+            r"^(?:©|\([cC]\) ?[0-9]{4})",
+            r"^\w+ said$",
+            r"^a?$",
+            r"^(?:x|yz)",
+        ];
+        let lines = [
+            "Advertisement",
+            "— Sponsored",
+            "-Реклама ",
+            "SHARE:",
+            "ПОДЕЛИТЬСЯ",
+            "Teilen",
+            "© 2024",
+            "(c) 2024 Foo",
+            "(C)2024",
+            "Кто said",
+            "a",
+            "",
+            "x",
+            "yz",
+            "yzz",
+            "y",
+            "The Advertisement",
+            "Share this",
+            "Sponsored content",
+            "ab",
+        ];
+        for (n, src) in sources.iter().enumerate() {
+            let group = RegexGroup::build(vec![(regex_syntax::parse(src).unwrap(), id(7))])
+                .unwrap()
+                .unwrap();
+            let re = Regex::new(src).unwrap();
+            for line in lines {
+                let want = re.is_match(line).then_some(id(7));
+                assert_eq!(group.find(line), want, "{src} on {line:?}");
+            }
+            // Which gates apply: a length bound for bounded whole-line regexes (` *$` is not
+            // bounded), start bytes for all but the `\w` and possibly-empty ones.
+            assert_eq!(group.max_len.is_some(), [1, 4].contains(&n), "{src}");
+            assert_eq!(group.start.is_some(), ![3, 4].contains(&n), "{src}");
+        }
     }
 
     #[test]
