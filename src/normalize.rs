@@ -318,7 +318,8 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         }
     }
     if opts.nfc && may_need_nfc && is_nfc_quick(out.chars()) != IsNormalized::Yes {
-        let composed: String = out.nfc().collect();
+        let mut composed = String::with_capacity(out.len() + 8);
+        push_nfc(out, &mut composed);
         // Copy back rather than replace, so the caller's reused buffer keeps its capacity.
         out.clear();
         out.push_str(&composed);
@@ -331,6 +332,41 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         let start = out.len() - out.trim_start_matches(trimmed).len();
         out.drain(..start);
     }
+}
+
+/// Append the NFC form of `text` to `out`, composing only the stretches that need it: text is
+/// cut before characters that nothing before them interacts with (canonical combining class 0
+/// and NFC quick check Yes: such a character neither composes with nor reorders around what
+/// precedes it, so NFC of the whole is NFC of the pieces), and only the pieces holding another
+/// character go through the composer; the rest is copied.
+fn push_nfc(text: &str, out: &mut String) {
+    use unicode_normalization::char::canonical_combining_class;
+    let starts_piece = |c: char| {
+        c.is_ascii()
+            || (canonical_combining_class(c) == 0
+                && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)
+    };
+    // `text[..copied]` is in `out`; `piece` is where the current piece starts.
+    let (mut copied, mut piece) = (0, 0);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if starts_piece(c) {
+            piece = i;
+            continue;
+        }
+        let mut end = text.len();
+        while let Some(&(j, d)) = chars.peek() {
+            if starts_piece(d) {
+                end = j;
+                break;
+            }
+            chars.next();
+        }
+        out.push_str(&text[copied..piece]);
+        out.extend(text[piece..end].nfc());
+        (copied, piece) = (end, end);
+    }
+    out.push_str(&text[copied..]);
 }
 
 /// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
@@ -1107,6 +1143,25 @@ mod tests {
             let changed = normalize_line(&once, &opts, &mut twice);
             prop_assert_eq!(&twice, &once);
             prop_assert!(!changed);
+        }
+
+        #[test]
+        fn nfc_by_pieces_is_nfc(
+            v in prop::collection::vec(
+                prop_oneof![
+                    4 => "[a-zA-Z ;]",
+                    2 => "[\u{300}-\u{345}\u{0327}\u{0328}\u{05B0}-\u{05BD}\u{0F71}-\u{0F75}]",
+                    2 => "[\u{C0}-\u{17F}\u{1E00}-\u{1E20}\u{1F00}-\u{1F10}\u{0390}-\u{03B0}]",
+                    2 => "[\u{1100}-\u{1112}\u{1161}-\u{1175}\u{11A8}-\u{11C2}\u{AC00}-\u{AC30}]",
+                    1 => "[\u{2126}\u{212A}\u{212B}\u{0344}\u{0F73}\u{F900}-\u{F910}\u{0958}-\u{095F}\u{0915}\u{093C}\u{09C7}\u{09BE}\u{09D7}\u{0CC6}\u{0CD5}\u{0CC2}\u{3099}\u{309A}\u{304B}\u{30A6}]",
+                ],
+                0..30,
+            )
+        ) {
+            let s = v.concat();
+            let mut pieces = String::new();
+            push_nfc(&s, &mut pieces);
+            prop_assert_eq!(pieces, s.nfc().collect::<String>());
         }
 
         #[test]
