@@ -20,7 +20,7 @@ use crate::normalize::{
 };
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
-use crate::words::{trim, word_count};
+use crate::words::{trim, word_count_up_to};
 
 /// A pipeline stage that removes lines without a rule of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -379,7 +379,7 @@ pub(crate) fn clean_with(
                 }
             }
             if drop_by[i].is_none() && words < enough {
-                words += word_count(v.text);
+                words += word_count_up_to(v.text, enough - words);
             }
         }
         if let Some((at, r)) = cut {

@@ -10,7 +10,7 @@
 
 use crate::clean::{Action, By, Hit, Stage, View};
 use crate::settings::{AuthorBoxSettings, TailSettings};
-use crate::words::{trim, word_count};
+use crate::words::{trim, word_count, word_count_up_to};
 
 fn drop(v: &mut View, stage: Stage, hits: &mut Vec<Hit>) {
     v.alive = false;
@@ -115,7 +115,8 @@ pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
     let mut start = idx.len();
     for (k, &i) in idx.iter().enumerate().rev() {
         let t = trim(views[i].text);
-        let words = word_count(t);
+        // More words than either limit: not short, and the count no longer matters.
+        let words = word_count_up_to(t, s.max_words.max(s.max_teaser_words).saturating_add(1));
         let short = (words <= s.max_words && !ends_like_sentence(t) && !introduces_list(t))
             || (is_teaser(t) && words <= s.max_teaser_words);
         if !short {

@@ -22,6 +22,12 @@ pub(crate) fn word_count(text: &str) -> usize {
     count_words(text, usize::MAX)
 }
 
+/// Words in `text`, but no more than `stop_at` (at least 1): `min(word_count(text), stop_at)`,
+/// without counting past it.
+pub(crate) fn word_count_up_to(text: &str, stop_at: usize) -> usize {
+    count_words(text, stop_at.max(1))
+}
+
 /// Whether `text` has at most `limit` words. A line with fewer than `limit` possible separators
 /// passes at once; otherwise counting stops at `limit + 1`.
 pub(crate) fn at_most_words(text: &str, limit: usize) -> bool {
@@ -151,6 +157,7 @@ mod tests {
             prop_assert_eq!(word_count(&text), plain);
             prop_assert_eq!(at_most_words(&text, limit), plain <= limit);
             prop_assert_eq!(trim(&text), text.trim());
+            prop_assert_eq!(word_count_up_to(&text, limit + 1), plain.min(limit + 1));
         }
     }
 }
