@@ -14,13 +14,13 @@
 //! Phases are fixed by rule kind, never by file order, and within a phase the rules act as a
 //! set. Every removal is recorded as a [`Hit`] with its line number in the original input.
 
-use crate::matcher::{Folded, LineMatcher};
+use crate::matcher::{DocMask, Folded, LineMatcher};
 use crate::normalize::{
     append_normalized, join_lines, normalize_line, split_lines, split_lines_lf,
 };
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
-use crate::words::word_count;
+use crate::words::{trim, word_count_up_to};
 
 /// A pipeline stage that removes lines without a rule of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -138,7 +138,7 @@ impl View<'_> {
             // An ASCII first byte that is not whitespace (what `trim` removes): text. One
             // compare for almost every line; the structural passes ask this in every round.
             Some(&b) if b.is_ascii() && !b.is_ascii_whitespace() && b != 0x0B => false,
-            _ => self.text.trim().is_empty(),
+            _ => trim(self.text).is_empty(),
         }
     }
 }
@@ -178,21 +178,32 @@ fn hit(line: usize, by: By, action: Action) -> Hit {
 }
 
 /// The lowest-id rule of any engine whose phase matcher matches, and that engine's index.
+/// `masks` has one [`DocMask`] per engine, made for this phase on the document of `line`.
 fn find_rule(
     engines: &[&Engine],
     phase: impl Fn(&Engine) -> &LineMatcher,
+    masks: &[DocMask],
     line: &str,
     folded: &mut Folded,
 ) -> Option<(usize, RuleId)> {
     let mut best: Option<(usize, RuleId)> = None;
     for (i, e) in engines.iter().enumerate() {
-        if let Some(r) = phase(e).find(line, folded) {
+        if let Some(r) = phase(e).find_in(line, folded, masks[i]) {
             if best.is_none_or(|(_, b)| r < b) {
                 best = Some((i, r));
             }
         }
     }
     best
+}
+
+/// The [`DocMask`]s of one phase, one per engine, for the lines held in `doc`.
+fn doc_masks(
+    engines: &[&Engine],
+    phase: impl Fn(&Engine) -> &LineMatcher,
+    doc: &str,
+) -> Vec<DocMask> {
+    engines.iter().map(|e| phase(e).doc_mask(doc)).collect()
 }
 
 /// Options for one run of the pipeline (the library's `clean` uses all defaults; `rules test`
@@ -241,15 +252,28 @@ pub(crate) fn clean_with(
 
     // 2. Strip rules, to a fixed point so that cleaning twice changes nothing. A line that
     // stripping empties is dropped: a blank line left by it would split a paragraph.
-    let strips: Vec<&(regex::Regex, RuleId)> =
-        engines.iter().flat_map(|e| e.strip.iter()).collect();
+    let strips: Vec<(&regex::Regex, RuleId)> = engines
+        .iter()
+        .flat_map(|e| e.strip.iter())
+        .map(|(re, id, _)| (re, *id))
+        .collect();
+    // A strip regex whose literals do not occur in the document cannot match any of its lines
+    // as they are; all of them run once a line is being stripped (stripping makes new text).
+    let gated: Vec<&regex::Regex> = engines
+        .iter()
+        .flat_map(|e| e.strip.iter())
+        .filter(|(_, _, gate)| gate.as_ref().is_none_or(|g| g.may_match(&buf)))
+        .map(|(re, _, _)| re)
+        .collect();
     let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
     let mut folded = Folded::default();
-    if !strips.is_empty() {
+    let mut drop_masks = doc_masks(&engines, |e| &e.drop, &buf);
+    if !gated.is_empty() {
         let mut line = String::new();
+        let mut stripped = false;
         for (i, span) in spans.iter_mut().enumerate() {
             let text = &buf[span.0..span.1];
-            if !strips.iter().any(|(re, _)| re.is_match(text)) {
+            if !gated.iter().any(|re| re.is_match(text)) {
                 continue;
             }
             line.clear();
@@ -257,13 +281,13 @@ pub(crate) fn clean_with(
             // A line that a drop-line rule removes whole is left to that rule, so the report
             // names the rule that describes the line.
             folded.reset();
-            if find_rule(&engines, |e| &e.drop, line.trim(), &mut folded).is_some() {
+            if find_rule(&engines, |e| &e.drop, &drop_masks, line.trim(), &mut folded).is_some() {
                 continue;
             }
             let mut last = None;
             for _round in 0..8 {
                 let before = last;
-                for &&(ref re, id) in &strips {
+                for &(re, id) in &strips {
                     if re.is_match(&line) {
                         let replaced = re.replace_all(&line, " ").into_owned();
                         normalize_line(&replaced, opts, &mut line);
@@ -282,9 +306,16 @@ pub(crate) fn clean_with(
                 let start = buf.len();
                 buf.push_str(&line);
                 *span = (start, buf.len());
+                stripped = true;
             }
         }
+        if stripped {
+            // Stripped lines are new text (appended to `buf`), where new literals may occur.
+            drop_masks = doc_masks(&engines, |e| &e.drop, &buf);
+        }
     }
+    let truncate_masks = doc_masks(&engines, |e| &e.truncate, &buf);
+    let block_masks = doc_masks(&engines, |e| &e.block_start, &buf);
 
     let mut views: Vec<View> = spans
         .iter()
@@ -311,14 +342,15 @@ pub(crate) fn clean_with(
         if !v.alive || v.is_blank() {
             continue;
         }
-        let t = v.text.trim();
+        let t = trim(v.text);
         folded.reset();
-        drop_by[i] = find_rule(&engines, |e| &e.drop, t, &mut folded).map(|(_, r)| r);
+        drop_by[i] = find_rule(&engines, |e| &e.drop, &drop_masks, t, &mut folded).map(|(_, r)| r);
         if any_truncate {
-            truncate_by[i] = find_rule(&engines, |e| &e.truncate, t, &mut folded).map(|(_, r)| r);
+            truncate_by[i] = find_rule(&engines, |e| &e.truncate, &truncate_masks, t, &mut folded)
+                .map(|(_, r)| r);
         }
         if any_block {
-            block_by[i] = find_rule(&engines, |e| &e.block_start, t, &mut folded);
+            block_by[i] = find_rule(&engines, |e| &e.block_start, &block_masks, t, &mut folded);
         }
     }
 
@@ -347,7 +379,7 @@ pub(crate) fn clean_with(
                 }
             }
             if drop_by[i].is_none() && words < enough {
-                words += word_count(v.text);
+                words += word_count_up_to(v.text, enough - words);
             }
         }
         if let Some((at, r)) = cut {
@@ -375,7 +407,7 @@ pub(crate) fn clean_with(
                     return false;
                 }
                 folded.reset();
-                end_matcher.find(v.text.trim(), &mut folded).is_some()
+                end_matcher.find(trim(v.text), &mut folded).is_some()
             });
             match end {
                 Some(j) => {
@@ -577,6 +609,40 @@ must-remove = ["Trending"]
         let rs = rules(RULES);
         let out = no_passes(&rs, "A.\nspot_imgspot_img\nspot_imgTrending\nB.\n");
         assert_eq!(out.text, "A.\nB.\n");
+    }
+
+    #[test]
+    fn a_strip_gated_out_by_the_document_still_runs_on_text_another_strip_made() {
+        let rs = rules(
+            r#"
+[[rule]]
+id = "qs"
+description = "d"
+kind = "strip"
+match = { regex = 'Q+' }
+must-remove = ["aQb"]
+
+[[rule]]
+id = "photo"
+description = "d"
+kind = "strip"
+match = { regex = '\(Photo [a-z]+\)' }
+must-remove = ["A (Photo ap) B"]
+
+[[rule]]
+id = "rights"
+description = "d"
+kind = "drop-line"
+match = { regex = 'All rights reserved' }
+must-remove = ["(c) All rights reserved"]
+"#,
+        );
+        // "(Photo " only appears once the first strip has run.
+        let out = no_passes(&rs, "(PhotoQQap) Text\nMore text.\n");
+        assert_eq!(out.text, "Text\nMore text.\n");
+        // Stripping can also make a line that a drop rule's literal gate has not seen.
+        let out = no_passes(&rs, "All rightsQreserved\nMore text.\n");
+        assert_eq!(out.text, "More text.\n");
     }
 
     #[test]

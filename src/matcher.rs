@@ -19,6 +19,7 @@ use regex_automata::nfa::thompson::WhichCaptures;
 use regex_automata::{
     Input as RegexInput, MatchKind as RegexMatchKind, PatternSet as RegexPatterns,
 };
+use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, Look};
 
 use crate::rules::RuleId;
@@ -222,12 +223,105 @@ impl ParsedRegexes {
     }
 }
 
+/// A necessary condition for some regexes to match anywhere in a text: one of the literals
+/// that begin every match (regex-syntax's prefix-literal extraction, what the regex crate's own
+/// prefilters rely on) occurs in it. Checked once on a whole document, it lets a document with
+/// none of them skip those regexes on every line.
+#[derive(Debug, Clone)]
+pub(crate) struct DocGate(AhoCorasick);
+
+impl DocGate {
+    /// The gate of these regexes; `None` when one of them can begin with anything.
+    pub(crate) fn of(hirs: &[&Hir]) -> Option<DocGate> {
+        let mut seq = Seq::empty();
+        for hir in hirs {
+            seq.union(&mut Extractor::new().kind(ExtractKind::Prefix).extract(hir));
+        }
+        // Shortens literals to shared prefixes (still prefixes of every match), so that there
+        // are few enough for a fast packed search.
+        seq.optimize_for_prefix_by_preference();
+        let literals = seq.literals()?;
+        if literals.iter().any(|l| l.as_bytes().is_empty()) {
+            return None;
+        }
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostFirst)
+            .build(literals.iter().map(|l| l.as_bytes()))
+            .ok()
+            .map(DocGate)
+    }
+
+    /// Whether one of the regexes may match somewhere in `text` (`false`: none can).
+    pub(crate) fn may_match(&self, text: &str) -> bool {
+        self.0.is_match(text)
+    }
+}
+
 /// Regexes compiled together: which of them match a line (set semantics, as `RegexSet`), with
-/// the rule of each.
+/// the rule of each, and two cheap necessary conditions checked before the set runs: most lines
+/// fail one of them and never reach the regex engine.
 #[derive(Debug, Clone)]
 struct RegexGroup {
     set: meta::Regex,
     ids: Vec<RuleId>,
+    /// Every regex matches whole lines only (`^…$`) of at most this many bytes.
+    max_len: Option<usize>,
+    /// Every regex only matches at the line start, and only after one of these first two bytes.
+    start: Option<StartBytes>,
+}
+
+/// The pairs of first two bytes that a match at the start of a line can begin with (64 Ki
+/// bits, one per pair).
+#[derive(Debug, Clone)]
+struct StartBytes(Box<[u64; 1024]>);
+
+impl StartBytes {
+    /// The pairs of every regex: `None` when one of them can start with anything (or with an
+    /// empty match), judged by the regex crate's own prefix-literal extraction, whose literals
+    /// begin every match.
+    fn of(hirs: &[&Hir]) -> Option<StartBytes> {
+        let mut extractor = Extractor::new();
+        extractor
+            .kind(ExtractKind::Prefix)
+            .limit_literal_len(2)
+            .limit_total(4096);
+        let mut bits = Box::new([0u64; 1024]);
+        for hir in hirs {
+            let seq = extractor.extract(hir);
+            for lit in seq.literals()? {
+                match *lit.as_bytes() {
+                    [a, b, ..] => {
+                        let pair = usize::from(a) << 8 | usize::from(b);
+                        bits[pair / 64] |= 1 << (pair % 64);
+                    }
+                    // One byte: any second byte.
+                    [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
+                    [] => return None,
+                }
+            }
+        }
+        Some(StartBytes(bits))
+    }
+
+    /// Whether a match can start at the start of `line`. (A one-byte line is not checked.)
+    fn allows(&self, line: &str) -> bool {
+        match *line.as_bytes() {
+            [a, b, ..] => {
+                let pair = usize::from(a) << 8 | usize::from(b);
+                self.0[pair / 64] & (1 << (pair % 64)) != 0
+            }
+            [_] => true,
+            [] => false,
+        }
+    }
+}
+
+/// The longest line a regex can match when it only matches whole lines (`^…$`), if bounded.
+fn whole_line_max_len(hir: &Hir) -> Option<usize> {
+    let props = hir.properties();
+    let whole = props.look_set_prefix().contains(Look::Start)
+        && props.look_set_suffix().contains(Look::End);
+    whole.then(|| props.maximum_len()).flatten()
 }
 
 impl RegexGroup {
@@ -254,14 +348,30 @@ impl RegexGroup {
                 Some(limit) => regex::Error::CompiledTooBig(limit).to_string(),
                 None => e.to_string(),
             })?;
+        let max_len = hirs
+            .iter()
+            .map(|h| whole_line_max_len(h))
+            .try_fold(0, |m, n| Some(m.max(n?)));
+        let start = hirs
+            .iter()
+            .all(|h| is_start_anchored(h))
+            .then(|| StartBytes::of(&hirs))
+            .flatten();
         Ok(Some(RegexGroup {
             set,
             ids: regexes.into_iter().map(|(_, id)| id).collect(),
+            max_len,
+            start,
         }))
     }
 
     /// The lowest rule id whose regex matches `line`.
     fn find(&self, line: &str) -> Option<RuleId> {
+        if self.max_len.is_some_and(|n| line.len() > n)
+            || self.start.as_ref().is_some_and(|s| !s.allows(line))
+        {
+            return None;
+        }
         if !self.set.is_match(line) {
             return None;
         }
@@ -294,6 +404,8 @@ struct PatternSet {
     /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
     /// scan whole lines, and so that their own literal prefilter can skip lines.
     regex_anywhere: Option<RegexGroup>,
+    /// A document-level gate for `regex_anywhere`.
+    anywhere_gate: Option<DocGate>,
 }
 
 /// Whether a regex can only match at the start of the line (`^…`). (The answer only decides
@@ -355,6 +467,9 @@ impl PatternSet {
             .into_iter()
             .partition(|(hir, _)| is_start_anchored(hir));
         m.regex_anchored = RegexGroup::build(anchored)?;
+        if !anywhere.is_empty() {
+            m.anywhere_gate = DocGate::of(&anywhere.iter().map(|(h, _)| h).collect::<Vec<_>>());
+        }
         m.regex_anywhere = RegexGroup::build(anywhere)?;
         Ok(m)
     }
@@ -376,7 +491,14 @@ impl PatternSet {
             && self.regex_anywhere.is_none()
     }
 
-    fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
+    /// Whether the regexes that may match anywhere in a line can match in `doc` at all.
+    fn anywhere_may_match(&self, doc: &str) -> bool {
+        self.regex_anywhere.is_some()
+            && self.anywhere_gate.as_ref().is_none_or(|g| g.may_match(doc))
+    }
+
+    /// The lowest-id match; `anywhere` false skips the regexes that may match anywhere.
+    fn find(&self, line: &str, folded: &mut Folded, anywhere: bool) -> Option<RuleId> {
         if line.len() <= self.exact.max_len {
             if let Some(&id) = self.exact.lines.get(line) {
                 return Some(id);
@@ -411,7 +533,10 @@ impl PatternSet {
         }
         match (
             self.regex_anchored.as_ref().and_then(|g| g.find(line)),
-            self.regex_anywhere.as_ref().and_then(|g| g.find(line)),
+            self.regex_anywhere
+                .as_ref()
+                .filter(|_| anywhere)
+                .and_then(|g| g.find(line)),
         ) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -463,10 +588,29 @@ impl LineMatcher {
     /// The lowest-id rule that matches `line` (trimmed, normalized), if any. `folded` must have
     /// been [`reset`](Folded::reset) since it was last used with another line.
     pub(crate) fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
+        self.find_in(line, folded, DocMask::ALL)
+    }
+
+    /// Which parts of the matcher can match somewhere in `doc`, for [`LineMatcher::find_in`]
+    /// on lines of `doc` (any text that holds every line to be matched, e.g. all of them
+    /// concatenated).
+    pub(crate) fn doc_mask(&self, doc: &str) -> DocMask {
+        let mut mask = DocMask::ALL;
+        for (i, (_, set)) in self.groups.iter().enumerate().take(64) {
+            if !set.anywhere_may_match(doc) {
+                mask.0 &= !(1 << i);
+            }
+        }
+        mask
+    }
+
+    /// [`LineMatcher::find`] for a line of the document that `mask` was made for.
+    pub(crate) fn find_in(&self, line: &str, folded: &mut Folded, mask: DocMask) -> Option<RuleId> {
         let mut best: Option<RuleId> = None;
-        for (limit, set) in &self.groups {
+        for (i, (limit, set)) in self.groups.iter().enumerate() {
             // Patterns first: most lines match none, and then the words need no counting.
-            let Some(id) = set.find(line, folded) else {
+            let anywhere = i >= 64 || mask.0 & (1 << i) != 0;
+            let Some(id) = set.find(line, folded, anywhere) else {
                 continue;
             };
             if *limit != usize::MAX && !at_most_words(line, *limit) {
@@ -477,6 +621,16 @@ impl LineMatcher {
         }
         best
     }
+}
+
+/// Which groups of a [`LineMatcher`] may match their unanchored regexes in one document: a
+/// bit per group (groups past the 64th are always searched).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct DocMask(u64);
+
+impl DocMask {
+    /// Search everything.
+    pub(crate) const ALL: DocMask = DocMask(u64::MAX);
 }
 
 fn keep_lowest(map: &mut HashMap<String, RuleId>, key: String, id: RuleId) {
@@ -572,6 +726,89 @@ mod tests {
         assert_eq!(find(&m, "© 2024 Foo. ALL RIGHTS RESERVED."), Some(id(1)));
         assert_eq!(find(&m, "Photo: AP. All rights reserved"), Some(id(1)));
         assert_eq!(find(&m, "All rights reserved to the crown, he said"), None);
+    }
+
+    #[test]
+    fn line_gates_never_hide_a_match() {
+        let sources = [
+            r"^(?:[-–—] *)?(?:Advertisement|Sponsored|Реклама) *$",
+            r"(?i)^(?:share|teilen|поделиться):?$",
+            r"^(?:©|\([cC]\) ?[0-9]{4})",
+            r"^\w+ said$",
+            r"^a?$",
+            r"^(?:x|yz)",
+        ];
+        let lines = [
+            "Advertisement",
+            "— Sponsored",
+            "-Реклама ",
+            "SHARE:",
+            "ПОДЕЛИТЬСЯ",
+            "Teilen",
+            "© 2024",
+            "(c) 2024 Foo",
+            "(C)2024",
+            "Кто said",
+            "a",
+            "",
+            "x",
+            "yz",
+            "yzz",
+            "y",
+            "The Advertisement",
+            "Share this",
+            "Sponsored content",
+            "ab",
+        ];
+        for (n, src) in sources.iter().enumerate() {
+            let group = RegexGroup::build(vec![(regex_syntax::parse(src).unwrap(), id(7))])
+                .unwrap()
+                .unwrap();
+            let re = Regex::new(src).unwrap();
+            for line in lines {
+                let want = re.is_match(line).then_some(id(7));
+                assert_eq!(group.find(line), want, "{src} on {line:?}");
+            }
+            // Which gates apply: a length bound for bounded whole-line regexes (` *$` is not
+            // bounded), start bytes for all but the `\w` and possibly-empty ones.
+            assert_eq!(group.max_len.is_some(), [1, 4].contains(&n), "{src}");
+            assert_eq!(group.start.is_some(), ![3, 4].contains(&n), "{src}");
+        }
+    }
+
+    #[test]
+    fn doc_gate_is_a_necessary_condition() {
+        let gate = |src: &str| DocGate::of(&[&regex_syntax::parse(src).unwrap()]);
+        let g = gate(r"(?:All [Rr]ights [Rr]eserved|Tous droits réservés)\.?$").unwrap();
+        assert!(!g.may_match("Nothing here.\nAll rights are reserved"));
+        assert!(g.may_match("x\n© 2024 Foo. All Rights reserved."));
+        assert!(g.may_match("Tous droits réservés"));
+        let g = gate(r"(?i)^(?:spot_img)+|(?:spot_img)+$").unwrap();
+        assert!(g.may_match("Headline SPOT_IMG"));
+        // Case variants are many: the literals may be cut short, but stay necessary.
+        assert!(!g.may_match("Quick brown"));
+        assert!(gate(r"\w+ said").is_none());
+        assert!(gate(r"x?").is_none());
+    }
+
+    #[test]
+    fn an_anywhere_regex_gated_out_by_the_document_is_skipped_only_there() {
+        let rights = Pattern::Regex("All rights reserved".into());
+        let anchored = Pattern::Regex("^Photo:".into());
+        let m = build(&[
+            (&rights, false, None, id(0)),
+            (&anchored, false, None, id(1)),
+        ])
+        .unwrap();
+        let mut folded = Folded::default();
+        let without = m.doc_mask("Photo: AP\nText.");
+        assert_ne!(without, DocMask::ALL);
+        assert_eq!(m.find_in("Photo: AP", &mut folded, without), Some(id(1)));
+        let with = m.doc_mask("Photo: AP\n(c) All rights reserved");
+        assert_eq!(
+            m.find_in("(c) All rights reserved", &mut folded, with),
+            Some(id(0))
+        );
     }
 
     #[test]

@@ -123,9 +123,11 @@ pub(crate) fn append_normalized(
         out.push_str(line);
         return false;
     }
-    let changed = normalize_line(line, opts, scratch);
+    // Not plain: straight to the slow path (`normalize_line` would check `is_plain` again).
+    scratch.clear();
+    normalize_line_slow(line, opts, scratch);
     out.push_str(scratch);
-    changed
+    scratch.trim() != line.trim()
 }
 
 /// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
@@ -145,6 +147,19 @@ fn is_plain(line: &str) -> bool {
     let mut prev_space = false;
     let mut i = 0;
     while i < bytes.len() {
+        #[cfg(target_arch = "x86_64")]
+        if let Some(chunk) = bytes.get(i..i + 16) {
+            match plain_ascii_16(chunk, prev_space) {
+                Some(Some(space_last)) => {
+                    prev_space = space_last;
+                    i += 16;
+                    continue;
+                }
+                Some(None) => return false,
+                // Not all ASCII: the narrower paths below take it.
+                None => {}
+            }
+        }
         if let Some(chunk) = bytes.get(i..i + 8) {
             let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
             if w & HI == 0 {
@@ -185,6 +200,41 @@ fn is_plain(line: &str) -> bool {
         }
     }
     true
+}
+
+/// Sixteen bytes at once for [`is_plain`] (SSE2, which every x86_64 CPU has): `None` when a byte
+/// is not ASCII, `Some(None)` when one is not plain (a control, DEL, `&`, or a space after a
+/// space, `prev_space` being whether the byte before `chunk` is one), else `Some(Some(_))` with
+/// whether the last byte is a space.
+#[cfg(target_arch = "x86_64")]
+fn plain_ascii_16(chunk: &[u8], prev_space: bool) -> Option<Option<bool>> {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    assert!(chunk.len() >= 16, "a chunk of 16 bytes");
+    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes, which `chunk` has
+    // (checked above), and needs no alignment.
+    unsafe {
+        let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+        if _mm_movemask_epi8(v) != 0 {
+            return None;
+        }
+        // All bytes are below 0x80, so the signed compare is the unsigned one.
+        let bad = _mm_or_si128(
+            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+            _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'&' as i8)),
+            ),
+        );
+        let spaces = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32;
+        let double = spaces & ((spaces << 1) | u32::from(prev_space));
+        if _mm_movemask_epi8(bad) != 0 || double != 0 {
+            return Some(None);
+        }
+        Some(Some(spaces & 0x8000 != 0))
+    }
 }
 
 /// The plain definition that [`is_plain`] computes faster (for tests).
@@ -268,7 +318,8 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         }
     }
     if opts.nfc && may_need_nfc && is_nfc_quick(out.chars()) != IsNormalized::Yes {
-        let composed: String = out.nfc().collect();
+        let mut composed = String::with_capacity(out.len() + 8);
+        push_nfc(out, &mut composed);
         // Copy back rather than replace, so the caller's reused buffer keeps its capacity.
         out.clear();
         out.push_str(&composed);
@@ -281,6 +332,41 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         let start = out.len() - out.trim_start_matches(trimmed).len();
         out.drain(..start);
     }
+}
+
+/// Append the NFC form of `text` to `out`, composing only the stretches that need it: text is
+/// cut before characters that nothing before them interacts with (canonical combining class 0
+/// and NFC quick check Yes: such a character neither composes with nor reorders around what
+/// precedes it, so NFC of the whole is NFC of the pieces), and only the pieces holding another
+/// character go through the composer; the rest is copied.
+fn push_nfc(text: &str, out: &mut String) {
+    use unicode_normalization::char::canonical_combining_class;
+    let starts_piece = |c: char| {
+        c.is_ascii()
+            || (canonical_combining_class(c) == 0
+                && is_nfc_quick(std::iter::once(c)) == IsNormalized::Yes)
+    };
+    // `text[..copied]` is in `out`; `piece` is where the current piece starts.
+    let (mut copied, mut piece) = (0, 0);
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if starts_piece(c) {
+            piece = i;
+            continue;
+        }
+        let mut end = text.len();
+        while let Some(&(j, d)) = chars.peek() {
+            if starts_piece(d) {
+                end = j;
+                break;
+            }
+            chars.next();
+        }
+        out.push_str(&text[copied..piece]);
+        out.extend(text[piece..end].nfc());
+        (copied, piece) = (end, end);
+    }
+    out.push_str(&text[copied..]);
 }
 
 /// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
@@ -556,7 +642,7 @@ impl Joiner {
     }
 
     fn push(&mut self, line: &str, out: &mut String) {
-        let blank = line.trim().is_empty();
+        let blank = crate::words::trim(line).is_empty();
         if self.blank_lines {
             if blank {
                 // Only a blank line between two text lines is written, and only once.
@@ -643,6 +729,29 @@ mod tests {
             collapse_spaces: b[5],
             trim_lines: b[6],
             blank_lines: b[7],
+        }
+    }
+
+    #[test]
+    fn plain_check_at_every_position_of_the_wide_chunks() {
+        for at in 1..46 {
+            let with = |mid: &str| format!("{}{mid}{}", "a".repeat(at), "b".repeat(48 - at));
+            for (mid, plain) in [
+                (" ", true),
+                ("  ", false),
+                ("&", false),
+                ("\u{7F}", false),
+                ("\t", false),
+                ("\u{1F}", false),
+                ("~", true),
+                ("\u{E9}", true),
+                ("\u{A0}", false),
+                (" \u{2019} ", true),
+            ] {
+                let s = with(mid);
+                assert_eq!(is_plain(&s), plain, "{s:?}");
+                assert_eq!(is_plain(&s), is_plain_simple(&s), "{s:?}");
+            }
         }
     }
 
@@ -1034,6 +1143,25 @@ mod tests {
             let changed = normalize_line(&once, &opts, &mut twice);
             prop_assert_eq!(&twice, &once);
             prop_assert!(!changed);
+        }
+
+        #[test]
+        fn nfc_by_pieces_is_nfc(
+            v in prop::collection::vec(
+                prop_oneof![
+                    4 => "[a-zA-Z ;]",
+                    2 => "[\u{300}-\u{345}\u{0327}\u{0328}\u{05B0}-\u{05BD}\u{0F71}-\u{0F75}]",
+                    2 => "[\u{C0}-\u{17F}\u{1E00}-\u{1E20}\u{1F00}-\u{1F10}\u{0390}-\u{03B0}]",
+                    2 => "[\u{1100}-\u{1112}\u{1161}-\u{1175}\u{11A8}-\u{11C2}\u{AC00}-\u{AC30}]",
+                    1 => "[\u{2126}\u{212A}\u{212B}\u{0344}\u{0F73}\u{F900}-\u{F910}\u{0958}-\u{095F}\u{0915}\u{093C}\u{09C7}\u{09BE}\u{09D7}\u{0CC6}\u{0CD5}\u{0CC2}\u{3099}\u{309A}\u{304B}\u{30A6}]",
+                ],
+                0..30,
+            )
+        ) {
+            let s = v.concat();
+            let mut pieces = String::new();
+            push_nfc(&s, &mut pieces);
+            prop_assert_eq!(pieces, s.nfc().collect::<String>());
         }
 
         #[test]

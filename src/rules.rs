@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use crate::clean::{By, Cleaned};
 use crate::diag::{Diagnostic, LoadError, Severity};
 use crate::format::{RawFile, RawKind, RawPattern, RawRule};
-use crate::matcher::{Entry, LineMatcher, ParsedRegexes, Pattern, compile_regex};
+use crate::matcher::{DocGate, Entry, LineMatcher, ParsedRegexes, Pattern, compile_regex};
 use crate::settings::Settings;
 use crate::source::{domain_of, host_matches, is_valid_domain};
 
@@ -147,8 +147,9 @@ impl Rule {
 pub(crate) struct Engine {
     /// Domains this engine applies to; empty = every document.
     pub sources: Vec<String>,
-    /// Strip rules: one regex each (they need match positions), in rule id order.
-    pub strip: Vec<(regex::Regex, RuleId)>,
+    /// Strip rules: one regex each (they need match positions), in rule id order, each with
+    /// a gate that tells documents where it cannot match.
+    pub strip: Vec<(regex::Regex, RuleId, Option<DocGate>)>,
     pub truncate: LineMatcher,
     pub block_start: LineMatcher,
     /// End marker matcher of every block rule, by rule.
@@ -180,10 +181,13 @@ impl Engine {
                     );
                 }
                 RuleKind::DropLine => phases[2].push(entry),
-                RuleKind::Strip => strip.push((
-                    compile_regex(&r.pattern.to_regex_source(r.ignore_case))?,
-                    id,
-                )),
+                RuleKind::Strip => {
+                    let source = r.pattern.to_regex_source(r.ignore_case);
+                    let gate = regex_syntax::parse(&source)
+                        .ok()
+                        .and_then(|hir| DocGate::of(&[&hir]));
+                    strip.push((compile_regex(&source)?, id, gate));
+                }
             }
         }
         Ok(Engine {

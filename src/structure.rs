@@ -10,7 +10,7 @@
 
 use crate::clean::{Action, By, Hit, Stage, View};
 use crate::settings::{AuthorBoxSettings, TailSettings};
-use crate::words::word_count;
+use crate::words::{trim, word_count, word_count_up_to};
 
 fn drop(v: &mut View, stage: Stage, hits: &mut Vec<Hit>) {
     v.alive = false;
@@ -62,10 +62,10 @@ pub(crate) fn author_box(views: &mut [View], s: &AuthorBoxSettings, hits: &mut V
     let mut k = 0;
     while k + 2 < idx.len() {
         let (a, b, c) = (idx[k], idx[k + 1], idx[k + 2]);
-        let name = views[a].text.trim();
-        let bio = views[c].text.trim();
+        let name = trim(views[a].text);
+        let bio = trim(views[c].text);
         // Cheapest test first: nearly every line differs from the next one.
-        let is_box = views[b].text.trim() == name
+        let is_box = trim(views[b].text) == name
             && looks_like_name(name, s.max_name_words)
             && bio.len() > name.len()
             && bio.starts_with(name)
@@ -88,7 +88,7 @@ pub(crate) fn duplicates(views: &mut [View], hits: &mut Vec<Hit>) {
         if !v.alive || v.is_blank() {
             continue;
         }
-        let t = v.text.trim();
+        let t = trim(v.text);
         if prev == Some(t) {
             drop(v, Stage::Duplicate, hits);
         } else {
@@ -114,8 +114,9 @@ pub(crate) fn tail(views: &mut [View], s: &TailSettings, hits: &mut Vec<Hit>) {
     let mut run_words = 0;
     let mut start = idx.len();
     for (k, &i) in idx.iter().enumerate().rev() {
-        let t = views[i].text.trim();
-        let words = word_count(t);
+        let t = trim(views[i].text);
+        // More words than either limit: not short, and the count no longer matters.
+        let words = word_count_up_to(t, s.max_words.max(s.max_teaser_words).saturating_add(1));
         let short = (words <= s.max_words && !ends_like_sentence(t) && !introduces_list(t))
             || (is_teaser(t) && words <= s.max_teaser_words);
         if !short {

@@ -3,9 +3,29 @@
 //! `–`, `|` and `—` do not count. Hot: it runs on most lines, so ASCII bytes take a fast path
 //! and counting stops as soon as the caller's question is answered.
 
+/// `text.trim()`, without decoding characters when both ends are ASCII and not whitespace
+/// (normalized lines almost always are): two byte compares instead of a scan from each end.
+pub(crate) fn trim(text: &str) -> &str {
+    // A byte in `!`..=`~` is a whole character and not whitespace; anything else (ASCII
+    // whitespace or controls, or the last byte of a multi-byte character) takes the slow path.
+    let inert = |b: Option<&u8>| b.is_some_and(|&b| (b'!'..=b'~').contains(&b));
+    let bytes = text.as_bytes();
+    if inert(bytes.first()) && inert(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 /// Words in `text`.
 pub(crate) fn word_count(text: &str) -> usize {
     count_words(text, usize::MAX)
+}
+
+/// Words in `text`, but no more than `stop_at` (at least 1): `min(word_count(text), stop_at)`,
+/// without counting past it.
+pub(crate) fn word_count_up_to(text: &str, stop_at: usize) -> usize {
+    count_words(text, stop_at.max(1))
 }
 
 /// Whether `text` has at most `limit` words. A line with fewer than `limit` possible separators
@@ -86,6 +106,27 @@ mod tests {
     }
 
     #[test]
+    fn trim_is_str_trim() {
+        for t in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "a\t",
+            "\u{0B}x",
+            "x\u{0C}",
+            "\u{A0}é\u{3000}",
+            "é",
+            "—x—",
+            "\u{1}a\u{7F}",
+            "a\u{85}",
+            "\u{2003}a b\u{2028}",
+        ] {
+            assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+    }
+
+    #[test]
     fn at_most_words_agrees_at_the_edges() {
         assert!(at_most_words("one two three", 3));
         assert!(!at_most_words("one two three four", 3));
@@ -115,6 +156,8 @@ mod tests {
                 .count();
             prop_assert_eq!(word_count(&text), plain);
             prop_assert_eq!(at_most_words(&text, limit), plain <= limit);
+            prop_assert_eq!(trim(&text), text.trim());
+            prop_assert_eq!(word_count_up_to(&text, limit + 1), plain.min(limit + 1));
         }
     }
 }

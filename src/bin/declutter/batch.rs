@@ -240,31 +240,16 @@ fn read_bounded(path: &Path, max: u64, buf: &mut Vec<u8>) -> io::Result<()> {
     if len > max {
         return Err(io::Error::other(too_large(len, max)));
     }
-    // Room for the whole file and one byte more, so the first read can reach the end.
-    let limit = usize::try_from(max.saturating_add(1)).unwrap_or(usize::MAX);
-    let mut size = usize::try_from(len).map_or(limit, |n| n.saturating_add(1).min(limit));
-    size = size.max(1);
-    buf.resize(size, 0);
-    let mut filled = 0;
-    loop {
-        if filled == buf.len() {
-            if buf.len() >= limit {
-                break;
-            }
-            let grow = buf.len().saturating_mul(2).max(8 * 1024).min(limit);
-            buf.resize(grow, 0);
-        }
-        match file.read(&mut buf[filled..]) {
-            Ok(0) => break,
-            Ok(n) => filled += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => {
-                buf.clear();
-                return Err(e);
-            }
-        }
+    // Room for the whole file and one byte more, so the first read can reach the end; reading
+    // into spare capacity, so the buffer is never zeroed first.
+    let limit = max.saturating_add(1);
+    let size = usize::try_from(len.saturating_add(1).min(limit)).unwrap_or(usize::MAX);
+    buf.reserve(size.max(1));
+    if let Err(e) = (&mut file).take(limit).read_to_end(buf) {
+        buf.clear();
+        return Err(e);
     }
-    buf.truncate(filled);
+    let filled = buf.len();
     if filled as u64 > max {
         buf.clear();
         return Err(io::Error::other(too_large(filled as u64, max)));

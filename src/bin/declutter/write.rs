@@ -47,6 +47,17 @@ impl AtomicFile {
         root: Option<&Path>,
         dirs: &mut DirCache,
     ) -> Result<AtomicFile> {
+        AtomicFile::create_buffered(dest, root, dirs, 64 * 1024)
+    }
+
+    /// [`create_cached`](AtomicFile::create_cached) with a write buffer of `capacity` bytes
+    /// (0: writes go straight to the file, for data written in one piece).
+    fn create_buffered(
+        dest: &Path,
+        root: Option<&Path>,
+        dirs: &mut DirCache,
+        capacity: usize,
+    ) -> Result<AtomicFile> {
         let dir = match dest.parent() {
             Some(p) if !p.as_os_str().is_empty() => p,
             _ => Path::new("."),
@@ -84,7 +95,7 @@ impl AtomicFile {
             .tempfile_in(dir)
             .with_context(|| format!("{}: cannot create a temporary file", dir.display()))?;
         Ok(AtomicFile {
-            file: BufWriter::with_capacity(64 * 1024, tmp),
+            file: BufWriter::with_capacity(capacity, tmp),
         })
     }
 
@@ -171,7 +182,8 @@ pub fn write_atomic_cached(
             }
         }
     }
-    let mut file = AtomicFile::create_cached(dest, root, dirs)?;
+    // One write of the whole text: no buffer to allocate and copy it into.
+    let mut file = AtomicFile::create_buffered(dest, root, dirs, 0)?;
     file.write_all(data)
         .with_context(|| format!("{}: cannot write", dest.display()))?;
     if root.is_some() && !fresh_root && !dirs.fresh {
