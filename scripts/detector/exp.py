@@ -4,7 +4,8 @@ train.py, with a numpy tree evaluator (same decisions as detector.py, faster).
 
 usage: exp.py prepare [--bin target/release/declutter]    # writes the feature cache
        exp.py run --exp base|mark [--mark-weight W] [--hp '{"n_trees": 200}'] [--tag NAME]
-       exp.py run --exp stack ...                          # two-stage stacking (see stage2)
+       exp.py run --exp stack|mark-stack [--only-folds 0,1] [--inner 3]   # two-stage stacking
+       exp.py final [--out PATH]    # the "ruled" model on every page (read by detector.py)
 
 * base: the shipped setting (`train.py --pre-clean --structural --train-on both`): trained on
   the engine's pre-cleaned inputs (rules + structural passes, no detector) and the raw inputs,
@@ -154,8 +155,21 @@ def predict(bias, trees, X):
     return F
 
 
+MARK_WIN = []  # --mark-win: window means of 'ruled' over +-k non-blank lines
+
+
 def with_mark(X, mark):
-    return np.hstack([X, mark.reshape(-1, 1)])
+    cols = [mark.reshape(-1, 1)]
+    n = len(mark)
+    if MARK_WIN and n:
+        cs = np.concatenate([[0.0], np.cumsum(mark)])
+        i = np.arange(n)
+        for k in MARK_WIN:
+            lo, hi = np.maximum(0, i - k), np.minimum(n, i + k + 1)
+            cols.append(((cs[hi] - cs[lo]) / (hi - lo)).reshape(-1, 1))
+    elif MARK_WIN:
+        cols.append(np.zeros((0, len(MARK_WIN))))
+    return np.hstack([X] + cols)
 
 
 def decide(m, lines, mark_all=None, feats=None):
@@ -233,6 +247,8 @@ def stage2_feats(s, basics):
     n = len(s)
     p = 1 / (1 + np.exp(-np.clip(s, -30, 30)))
     out = np.zeros((n, 1 + 2 * len(S2_WIN) + 2))
+    if n == 0:
+        return out
     out[:, 0] = p
     cs = np.concatenate([[0.0], np.cumsum(p)])
     i = np.arange(n)
@@ -285,7 +301,7 @@ def s1_inputs(d, mark):
     return with_mark(d.X, d.mark) if mark else d.X
 
 
-def fit_stack(docs, mark, mark_weight, hp, folds_inner=4):
+def fit_stack(docs, mark, mark_weight, hp, folds_inner=3):
     """stage 1 on all docs; stage 2 on [X, stage2_feats(oof stage-1 logits)], where the stage-1
     logits of each training page come from a model that did not see that page (inner folds by
     page name)."""
@@ -299,8 +315,7 @@ def fit_stack(docs, mark, mark_weight, hp, folds_inner=4):
         for j, d in enumerate(docs):
             if inner[d.name] == k:
                 oof[j] = predict(b, t, s1_inputs(d, mark))
-    Xs, ys, ws = [], [], []
-    X1, y, w = train_set(docs, mark, mark_weight)
+    _, y, w = train_set(docs, mark, mark_weight)
     X2 = np.vstack([np.hstack([s1_inputs(d, mark), stage2_feats(oof[j], d.basics_)])
                     for j, d in enumerate(docs)])
     b2, t2 = T.fit_gbdt(X2, y, w, hp, None)
@@ -327,14 +342,15 @@ def run(a):
     fold = T.folds_of(data["input"]["pre"], 5)
     res = {v: [None] * len(fold) for v in VARIANTS}
     t0 = time.time()
-    for k in range(5):
+    only = [int(k) for k in a.only_folds.split(",") if k] or list(range(5))
+    for k in only:
         tr = []
         for v in VARIANTS:
             for f, dp, dr in zip(fold, data[v]["pre"], data[v]["raw"]):
                 if f != k:
                     tr += [dp, dr]
         if stack:
-            b, t, s2 = fit_stack(tr, use_mark, a.mark_weight, hp)
+            b, t, s2 = fit_stack(tr, use_mark, a.mark_weight, hp, a.inner)
         else:
             (b, t), s2 = fit(tr, use_mark, a.mark_weight, hp), None
         m = M(b, t, use_mark, cfg, s2)
@@ -345,28 +361,58 @@ def run(a):
         print(f"fold {k} done ({time.time() - t0:.0f}s)", flush=True)
     summary = {}
     for v in VARIANTS:
-        r1 = np.array([x[0] for x in res[v]]).mean(axis=0)
-        r2 = np.array([x[1] for x in res[v]]).mean(axis=0)
+        r1 = np.array([x[0] for x in res[v] if x]).mean(axis=0)
+        r2 = np.array([x[1] for x in res[v] if x]).mean(axis=0)
         summary[v] = dict(first=list(r1), fixed=list(r2))
         print(f"{a.tag} {v:13s} OOF 1 pass P {r1[0]:.4f} R {r1[1]:.4f} F1 {r1[2]:.4f} | "
               f"fixed point P {r2[0]:.4f} R {r2[1]:.4f} F1 {r2[2]:.4f}", flush=True)
     with open(f"/tmp/acc3-res-{a.tag}.json", "w") as f:
         json.dump(dict(args=vars(a), hp=hp, summary=summary,
-                       pages={v: [[d.name] + list(x[1]) for d, x in zip(data[v]["pre"], res[v])]
+                       pages={v: [[d.name] + list(x[1]) for d, x in zip(data[v]["pre"], res[v]) if x]
                               for v in VARIANTS}), f)
+
+
+def final(a):
+    """train on every page (both variants, raw with marks and pre-cleaned) and write the model
+    with the feature list FEATURES + ["ruled"] (read by detector.py; the Rust port needs the
+    first-round change described in README.md)."""
+    hp = dict(T.HP)
+    hp.update(json.loads(a.hp))
+    with open(CACHE, "rb") as f:
+        data = pickle.load(f)
+    docs = [d for v in VARIANTS for dp, dr in zip(data[v]["pre"], data[v]["raw"]) for d in (dp, dr)]
+    bias, trees = fit(docs, True, a.mark_weight, hp)
+    feats = list(D.FEATURES)
+    D.FEATURES.append("ruled")  # write_weights writes D.FEATURES
+    try:
+        T.write_weights(a.out, T.make_cfg(), bias, trees,
+                        f"trained on all {len(data['input']['pre'])} dev pages x 2 variants, raw inputs"
+                        " with the engine's rule/structural drops as the feature 'ruled' and the"
+                        f" inputs after the rules and structural passes (exp.py final); hyper-parameters {hp}")
+    finally:
+        D.FEATURES[:] = feats
+    rel = os.path.relpath(os.path.join(D.ROOT, "rules", "detector"), os.path.dirname(os.path.abspath(a.out)))
+    with open(a.out, "a", encoding="utf-8") as f:  # detector.py looks for the data next to the model
+        f.write(f'\n[data]\nchrome = "{rel}/chrome.toml"\nstopwords_dir = "{rel}/stopwords"\n')
+    print("wrote", a.out)
 
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("cmd", choices=("prepare", "run"))
+    ap.add_argument("cmd", choices=("prepare", "run", "final"))
+    ap.add_argument("--out", default="/tmp/acc3-model-ruled.toml")
     ap.add_argument("--dev", default=os.path.join(HERE, "../../../shared/eval/dev"))
     ap.add_argument("--bin", default=os.path.join(D.ROOT, "target", "release", "declutter"))
     ap.add_argument("--exp", default="base", choices=("base", "mark", "stack", "mark-stack"))
     ap.add_argument("--mark-weight", type=float, default=1.0)
     ap.add_argument("--hp", default="{}")
+    ap.add_argument("--only-folds", default="", help="comma-separated outer folds (default all 5)")
+    ap.add_argument("--inner", type=int, default=3, help="stack: inner folds for stage-1 OOF")
+    ap.add_argument("--mark-win", default="", help="comma-separated k: window means of 'ruled'")
     ap.add_argument("--tag", default="x")
     a = ap.parse_args()
-    prepare(a) if a.cmd == "prepare" else run(a)
+    MARK_WIN.extend(int(k) for k in a.mark_win.split(",") if k)
+    {"prepare": prepare, "run": run, "final": final}[a.cmd](a)
 
 
 if __name__ == "__main__":
