@@ -130,7 +130,9 @@ class Model:
         self.chrome = Chrome(os.path.join(base, data.get("chrome", "chrome.toml")))
         self.stop = load_stopwords(os.path.join(base, data.get("stopwords_dir", "stopwords")))
         self.feature_names = d["model"]["features"]
-        if self.feature_names != FEATURES:
+        # optional last feature "ruled" (see decide): 1 when the rules dropped the line
+        self.ruled = self.feature_names == FEATURES + ["ruled"]
+        if self.feature_names != FEATURES and not self.ruled:
             raise SystemExit("weights were trained with a different feature list")
         self.bias = d["model"]["bias"]
         self.trees = d["model"].get("trees", [])
@@ -612,9 +614,14 @@ def protect(all_lines, idx, basics, keep, p):
                 i += 1
 
 
-def decide(model, lines):
+def decide(model, lines, ruled=None):
     """returns a list of booleans (keep) aligned with lines.  Blank lines are kept iff they
-    sit between two kept lines."""
+    sit between two kept lines.
+
+    ruled (a model with the "ruled" feature only; None = all 0): per line 1 when the rule packs
+    (or the structural passes) already dropped it. The model sees such lines as context, with
+    the feature "ruled" = 1, and they are dropped whatever it decides (the engine's first
+    round; later rounds see only the surviving lines, ruled = 0)."""
     cfg = model.cfg
     R = cfg["region"]
     idx, feats, basics = doc_features(lines, model.chrome, model.stop, R)
@@ -623,8 +630,10 @@ def decide(model, lines):
     if n == 0:
         return [False] * len(lines)
     if sum(b["ntok"] for b in basics) < cfg["decision"].get("min_tokens", 0):
-        return [True] * len(lines)  # too short: left alone
+        return [not (ruled and ruled[i]) for i in range(len(lines))]  # too short: left alone
     logit_thr = math.log(model.threshold / (1 - model.threshold))
+    if getattr(model, "ruled", False):
+        feats = [f + [float(ruled[i]) if ruled else 0.0] for f, i in zip(feats, idx)]
     scores = [tree_predict(model.trees, model.bias, f) for f in feats]
     keep_nb = [s >= logit_thr for s in scores]
     protect(lines, idx, basics, keep_nb, cfg.get("protect", {}))
@@ -642,6 +651,8 @@ def decide(model, lines):
         kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
         if kept < bo["min_keep_share"] * total:
             keep_nb = [not b["chrome"] for b in basics]
+    if ruled:
+        keep_nb = [k and not ruled[i] for k, i in zip(keep_nb, idx)]
     out = [False] * len(lines)
     for j, i in enumerate(idx):
         out[i] = keep_nb[j]

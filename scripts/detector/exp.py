@@ -1,0 +1,419 @@
+#!/usr/bin/env python3
+"""Out-of-fold experiments on the content detector (python3 + numpy), same folds and trainer as
+train.py, with a numpy tree evaluator (same decisions as detector.py, faster).
+
+usage: exp.py prepare [--bin target/release/declutter]    # writes the feature cache
+       exp.py run --exp base|mark [--mark-weight W] [--hp '{"n_trees": 200}'] [--tag NAME]
+       exp.py run --exp stack|mark-stack [--only-folds 0,1] [--inner 3]   # two-stage stacking
+       exp.py final [--out PATH]    # the "ruled" model on every page (read by detector.py)
+
+* base: the shipped setting (`train.py --pre-clean --structural --train-on both`): trained on
+  the engine's pre-cleaned inputs (rules + structural passes, no detector) and the raw inputs,
+  evaluated on the pre-cleaned inputs with the detector to a fixed point.
+* mark: the detector's first round sees every line of the (normalized) raw input, with one more
+  feature `ruled` = 1 when the rules or the structural passes dropped the line (from the
+  engine's `--explain`); such lines are dropped whatever the model says. Later rounds see the
+  surviving lines only (`ruled` = 0 everywhere), to a fixed point. Trained on the raw inputs
+  with their marks and the pre-cleaned inputs (ruled = 0); --mark-weight scales the training
+  weight of the ruled lines (0: context only).
+* stack: a second model on the first one's out-of-fold probabilities (windows, max-sum span);
+  stage-1 predictions used to train stage 2 are out-of-fold inside each training fold.
+"""
+import argparse
+import difflib
+import json
+import math
+import os
+import pickle
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import detector as D  # noqa: E402
+import train as T  # noqa: E402
+
+CACHE = "/tmp/acc3-cache.pkl"
+VARIANTS = ("input", "input-region")
+EXPLAIN = re.compile(r"^(.*?):(\d+): \[([^\]]+)\] ([a-z ,]+?): ")
+DROP_VERBS = ("dropped", "truncated", "dropped block")
+
+
+# ---------------------------------------------------------------------------- data
+
+def engine_marks(binary, dev, v, tmp):
+    """run the engine without its detector; returns (dropped line numbers per page, output dir)."""
+    out = os.path.join(tmp, v)
+    r = subprocess.run([binary, "clean", os.path.join(dev, v), "-o", out, "--explain",
+                        "--color", "never", "--no-stage", "detector"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    marks = {}
+    for l in r.stderr.decode("utf-8", "replace").split("\n"):
+        m = EXPLAIN.match(l)
+        if m and m.group(4) in DROP_VERBS:
+            marks.setdefault(os.path.basename(m.group(1))[:-4], set()).add(int(m.group(2)) - 1)
+    return marks, out
+
+
+def align(raw, mark, st):
+    """the raw lines (normalized like train.py) with the engine's text for the lines it kept;
+    a raw line the engine lost without an explain line (it became blank) is marked too."""
+    lines = list(raw)
+    mark = list(mark)
+    surv = [i for i, l in enumerate(raw) if l and not mark[i]]
+    stn = [l for l in st if l]
+    sm = difflib.SequenceMatcher(None, [raw[i] for i in surv], stn, autojunk=False)
+    for op, a0, a1, b0, b1 in sm.get_opcodes():
+        if op == "equal" or (op == "replace" and a1 - a0 == b1 - b0):
+            for a, b in zip(range(a0, a1), range(b0, b1)):
+                lines[surv[a]] = stn[b]
+        elif op in ("replace", "delete"):
+            for a in range(a0, a1):
+                mark[surv[a]] = 1
+    return lines, mark
+
+
+class Doc:
+    pass
+
+
+def make_doc(name, lines, gold, mark, chrome, stop, R):
+    d = Doc()
+    d.name = name
+    d.lines = lines
+    d.gold = gold
+    d.idx, feats, basics = D.doc_features(lines, chrome, stop, R)
+    d.X = np.array(feats, dtype=np.float64).reshape(len(d.idx), len(D.FEATURES))
+    nb = [lines[i] for i in d.idx]
+    d.toks = [Counter(T.TOKEN.findall(l.lower())) for l in nb]
+    d.ntok = np.array([sum(c.values()) for c in d.toks], dtype=np.float64)
+    d.y = np.array(T.label_lines(nb, list(gold.elements())), dtype=np.float64)
+    d.mark = np.array([mark[i] for i in d.idx], dtype=np.float64) if mark else np.zeros(len(d.idx))
+    d.mark_all = list(mark) if mark else [0] * len(lines)
+    d.basics_ = basics
+    return d
+
+
+def prepare(a):
+    cfg = T.make_cfg()
+    data_dir = os.path.join(D.ROOT, "rules", "detector")
+    chrome = D.Chrome(os.path.join(data_dir, "chrome.toml"))
+    stop = D.load_stopwords(os.path.join(data_dir, "stopwords"))
+    R = cfg["region"]
+    tmp = tempfile.mkdtemp(prefix="acc3-prep-")
+    out = {}
+    for v in VARIANTS:
+        marks, stdir = engine_marks(a.bin, a.dev, v, tmp)
+        names = sorted(f[:-4] for f in os.listdir(os.path.join(a.dev, "gold")) if f.endswith(".txt"))
+        pre, raw = [], []
+        for n in names:
+            gold = Counter(T.TOKEN.findall(T.read(os.path.join(a.dev, "gold", n + ".txt")).lower()))
+            src = os.path.join(a.dev, v, n + ".txt")
+            rl = T.norm_lines(T.read(src)) if os.path.exists(src) else [""]
+            sp = os.path.join(stdir, n + ".txt")
+            sl = T.norm_lines(T.read(sp)) if os.path.exists(sp) else [""]
+            mk = [1 if i in marks.get(n, ()) else 0 for i in range(len(rl))]
+            ml, mk = align(rl, mk, sl)
+            pre.append(make_doc(n, sl, gold, None, chrome, stop, R))
+            raw.append(make_doc(n, ml, gold, mk, chrome, stop, R))
+        out[v] = dict(pre=pre, raw=raw)
+        print(f"{v}: {len(pre)} pages", flush=True)
+    with open(CACHE, "wb") as f:
+        pickle.dump(out, f)
+
+
+# ---------------------------------------------------------------------------- model
+
+class M:
+    """trees over FEATURES (+ 'ruled' when mark)."""
+
+    def __init__(self, bias, trees, mark, cfg, stack=None):
+        self.bias, self.trees, self.mark, self.cfg, self.stack = bias, trees, mark, cfg, stack
+        data_dir = os.path.join(D.ROOT, "rules", "detector")
+        self.chrome = D.Chrome(os.path.join(data_dir, "chrome.toml"))
+        self.stop = D.load_stopwords(os.path.join(data_dir, "stopwords"))
+
+
+def predict(bias, trees, X):
+    F = np.full(X.shape[0], bias)
+    rows = np.arange(X.shape[0])
+    for t in trees:
+        f = np.asarray(t["f"])
+        th = np.asarray(t["t"])
+        v = np.asarray(t["v"])
+        depth = len(v).bit_length() - 1
+        node = np.zeros(X.shape[0], dtype=np.int64)
+        for _ in range(depth):
+            node = 2 * node + 1 + (X[rows, f[node]] >= th[node])
+        F += v[node - (len(v) - 1)]
+    return F
+
+
+MARK_WIN = []  # --mark-win: window means of 'ruled' over +-k non-blank lines
+
+
+def with_mark(X, mark):
+    cols = [mark.reshape(-1, 1)]
+    n = len(mark)
+    if MARK_WIN and n:
+        cs = np.concatenate([[0.0], np.cumsum(mark)])
+        i = np.arange(n)
+        for k in MARK_WIN:
+            lo, hi = np.maximum(0, i - k), np.minimum(n, i + k + 1)
+            cols.append(((cs[hi] - cs[lo]) / (hi - lo)).reshape(-1, 1))
+    elif MARK_WIN:
+        cols.append(np.zeros((0, len(MARK_WIN))))
+    return np.hstack([X] + cols)
+
+
+def decide(m, lines, mark_all=None, feats=None):
+    """D.decide with a numpy evaluator; mark_all: per line 0/1 (ruled); a ruled line is dropped
+    whatever the model says.  feats: a cached (idx, X, basics) for these lines."""
+    cfg = m.cfg
+    R = cfg["region"]
+    if feats is None:
+        idx, fl, basics = D.doc_features(lines, m.chrome, m.stop, R)
+        X = np.array(fl, dtype=np.float64).reshape(len(idx), len(D.FEATURES))
+    else:
+        idx, X, basics = feats
+    n = len(idx)
+    if n == 0:
+        return [False] * len(lines)
+    if sum(b["ntok"] for b in basics) < cfg["decision"].get("min_tokens", 0):
+        keep = [True] * len(lines)
+        return [k and not (mark_all and mark_all[i]) for i, k in enumerate(keep)]
+    mk = np.array([mark_all[i] for i in idx], dtype=np.float64) if mark_all else np.zeros(n)
+    if m.mark:
+        X = with_mark(X, mk)
+    s = predict(m.bias, m.trees, X)
+    if m.stack is not None:
+        s = predict(m.stack[0], m.stack[1], np.hstack([X, stage2_feats(s, basics)]))
+    thr = math.log(cfg["decision"]["threshold"] / (1 - cfg["decision"]["threshold"]))
+    keep_nb = [bool(x >= thr) for x in s]
+    D.protect(lines, idx, basics, keep_nb, cfg.get("protect", {}))
+    total = sum(b["ntok"] for b in basics)
+    kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
+    bo = cfg["backoff"]
+    if total >= bo["min_doc_tokens"] and kept < bo["min_keep_share"] * total:
+        hs = [D.hand_score(b, R) for b in basics]
+        spans = D.regions(hs, R["second_ratio"])
+        keep_nb = [False] * n
+        for a, e in spans:
+            for i in range(a, e):
+                keep_nb[i] = not basics[i]["chrome"]
+        kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
+        if kept < bo["min_keep_share"] * total:
+            keep_nb = [not b["chrome"] for b in basics]
+    out = [False] * len(lines)
+    for j, i in enumerate(idx):
+        out[i] = keep_nb[j] and not mk[j]
+    return out  # blank lines do not matter for the bag of words
+
+
+def fixed_point(m, lines, mark_all=None, feats=None):
+    keep = decide(m, lines, mark_all, feats)
+    first = [l for l, k in zip(lines, keep) if k and l]
+    cur = first
+    for _ in range(D.MAX_ROUNDS - 1):
+        k2 = decide(m, cur)
+        if all(k2):
+            break
+        cur = [l for l, k in zip(cur, k2) if k]
+    return first, cur
+
+
+# ---------------------------------------------------------------------------- stage 2
+
+S2_WIN = (1, 3, 10, 30)
+
+
+def stage2_names():
+    names = ["s2_p"]
+    for k in S2_WIN:
+        names += [f"s2_mean{k}", f"s2_max{k}"]
+    names += ["s2_in_span", "s2_span_dist"]
+    return names
+
+
+def stage2_feats(s, basics):
+    """stage-1 logits s (one per non-blank line) -> extra features: p, window means and maxima of
+    p over +-k lines, the max-sum span of (p - 0.5) and the signed log distance to it."""
+    n = len(s)
+    p = 1 / (1 + np.exp(-np.clip(s, -30, 30)))
+    out = np.zeros((n, 1 + 2 * len(S2_WIN) + 2))
+    if n == 0:
+        return out
+    out[:, 0] = p
+    cs = np.concatenate([[0.0], np.cumsum(p)])
+    i = np.arange(n)
+    col = 1
+    for k in S2_WIN:
+        lo = np.maximum(0, i - k)
+        hi = np.minimum(n, i + k + 1)
+        out[:, col] = (cs[hi] - cs[lo]) / (hi - lo)
+        # window max: sliding max via stride over a padded array
+        pad = np.concatenate([np.full(k, -1.0), p, np.full(k, -1.0)])
+        w = np.lib.stride_tricks.sliding_window_view(pad, 2 * k + 1)
+        out[:, col + 1] = w.max(axis=1)
+        col += 2
+    best, bs, be = D.max_span(list(p - 0.5), 0, n)
+    if be > bs:
+        inside = (i >= bs) & (i < be)
+        d = np.where(inside, np.minimum(i - bs, be - 1 - i) + 1, -np.where(i < bs, bs - i, i - be + 1))
+        out[:, col] = inside
+        out[:, col + 1] = np.sign(d) * np.log1p(np.abs(d))
+    else:
+        out[:, col + 1] = -5.0
+    return out
+
+
+# ---------------------------------------------------------------------------- experiment
+
+def train_set(docs, mark, mark_weight):
+    Xs, ys, ws = [], [], []
+    for d in docs:
+        X = with_mark(d.X, d.mark) if mark else d.X
+        w = d.ntok.copy()
+        if mark:
+            w = np.where(d.mark > 0, w * mark_weight, w)
+        # every page weighs the same (a line: its share of the page's weighted tokens)
+        w = w / max(1e-9, w.sum())
+        Xs.append(X)
+        ys.append(d.y)
+        ws.append(w)
+    X, y, w = np.vstack(Xs), np.concatenate(ys), np.concatenate(ws)
+    w = w * len(docs) / w.sum() * 100
+    return X, y, w
+
+
+def fit(docs, mark, mark_weight, hp):
+    X, y, w = train_set(docs, mark, mark_weight)
+    return T.fit_gbdt(X, y, w, hp, None)
+
+
+def s1_inputs(d, mark):
+    return with_mark(d.X, d.mark) if mark else d.X
+
+
+def fit_stack(docs, mark, mark_weight, hp, folds_inner=3):
+    """stage 1 on all docs; stage 2 on [X, stage2_feats(oof stage-1 logits)], where the stage-1
+    logits of each training page come from a model that did not see that page (inner folds by
+    page name)."""
+    import zlib
+    bias, trees = fit(docs, mark, mark_weight, hp)
+    names = sorted({d.name for d in docs})
+    inner = {n: (zlib.crc32(n.encode()) // 7) % folds_inner for n in names}
+    oof = {}
+    for k in range(folds_inner):
+        b, t = fit([d for d in docs if inner[d.name] != k], mark, mark_weight, hp)
+        for j, d in enumerate(docs):
+            if inner[d.name] == k:
+                oof[j] = predict(b, t, s1_inputs(d, mark))
+    _, y, w = train_set(docs, mark, mark_weight)
+    X2 = np.vstack([np.hstack([s1_inputs(d, mark), stage2_feats(oof[j], d.basics_)])
+                    for j, d in enumerate(docs)])
+    b2, t2 = T.fit_gbdt(X2, y, w, hp, None)
+    return bias, trees, (b2, t2)
+
+
+def evaluate(args):
+    m, d_pre, d_raw, use_mark = args
+    if use_mark:
+        first, fin = fixed_point(m, d_raw.lines, d_raw.mark_all, (d_raw.idx, d_raw.X, d_raw.basics_))
+    else:
+        first, fin = fixed_point(m, d_pre.lines, None, (d_pre.idx, d_pre.X, d_pre.basics_))
+    return T.bag_prf(first, d_pre.gold), T.bag_prf(fin, d_pre.gold)
+
+
+def run(a):
+    hp = dict(T.HP)
+    hp.update(json.loads(a.hp))
+    with open(CACHE, "rb") as f:
+        data = pickle.load(f)
+    cfg = T.make_cfg()
+    use_mark = a.exp in ("mark", "mark-stack")
+    stack = a.exp in ("stack", "mark-stack")
+    fold = T.folds_of(data["input"]["pre"], 5)
+    res = {v: [None] * len(fold) for v in VARIANTS}
+    t0 = time.time()
+    only = [int(k) for k in a.only_folds.split(",") if k] or list(range(5))
+    for k in only:
+        tr = []
+        for v in VARIANTS:
+            for f, dp, dr in zip(fold, data[v]["pre"], data[v]["raw"]):
+                if f != k:
+                    tr += [dp, dr]
+        if stack:
+            b, t, s2 = fit_stack(tr, use_mark, a.mark_weight, hp, a.inner)
+        else:
+            (b, t), s2 = fit(tr, use_mark, a.mark_weight, hp), None
+        m = M(b, t, use_mark, cfg, s2)
+        for v in VARIANTS:
+            for i, (f, dp, dr) in enumerate(zip(fold, data[v]["pre"], data[v]["raw"])):
+                if f == k:
+                    res[v][i] = evaluate((m, dp, dr, use_mark))
+        print(f"fold {k} done ({time.time() - t0:.0f}s)", flush=True)
+    summary = {}
+    for v in VARIANTS:
+        r1 = np.array([x[0] for x in res[v] if x]).mean(axis=0)
+        r2 = np.array([x[1] for x in res[v] if x]).mean(axis=0)
+        summary[v] = dict(first=list(r1), fixed=list(r2))
+        print(f"{a.tag} {v:13s} OOF 1 pass P {r1[0]:.4f} R {r1[1]:.4f} F1 {r1[2]:.4f} | "
+              f"fixed point P {r2[0]:.4f} R {r2[1]:.4f} F1 {r2[2]:.4f}", flush=True)
+    with open(f"/tmp/acc3-res-{a.tag}.json", "w") as f:
+        json.dump(dict(args=vars(a), hp=hp, summary=summary,
+                       pages={v: [[d.name] + list(x[1]) for d, x in zip(data[v]["pre"], res[v]) if x]
+                              for v in VARIANTS}), f)
+
+
+def final(a):
+    """train on every page (both variants, raw with marks and pre-cleaned) and write the model
+    with the feature list FEATURES + ["ruled"] (read by detector.py; the Rust port needs the
+    first-round change described in README.md)."""
+    hp = dict(T.HP)
+    hp.update(json.loads(a.hp))
+    with open(CACHE, "rb") as f:
+        data = pickle.load(f)
+    docs = [d for v in VARIANTS for dp, dr in zip(data[v]["pre"], data[v]["raw"]) for d in (dp, dr)]
+    bias, trees = fit(docs, True, a.mark_weight, hp)
+    feats = list(D.FEATURES)
+    D.FEATURES.append("ruled")  # write_weights writes D.FEATURES
+    try:
+        T.write_weights(a.out, T.make_cfg(), bias, trees,
+                        f"trained on all {len(data['input']['pre'])} dev pages x 2 variants, raw inputs"
+                        " with the engine's rule/structural drops as the feature 'ruled' and the"
+                        f" inputs after the rules and structural passes (exp.py final); hyper-parameters {hp}")
+    finally:
+        D.FEATURES[:] = feats
+    rel = os.path.relpath(os.path.join(D.ROOT, "rules", "detector"), os.path.dirname(os.path.abspath(a.out)))
+    with open(a.out, "a", encoding="utf-8") as f:  # detector.py looks for the data next to the model
+        f.write(f'\n[data]\nchrome = "{rel}/chrome.toml"\nstopwords_dir = "{rel}/stopwords"\n')
+    print("wrote", a.out)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("cmd", choices=("prepare", "run", "final"))
+    ap.add_argument("--out", default="/tmp/acc3-model-ruled.toml")
+    ap.add_argument("--dev", default=os.path.join(HERE, "../../../shared/eval/dev"))
+    ap.add_argument("--bin", default=os.path.join(D.ROOT, "target", "release", "declutter"))
+    ap.add_argument("--exp", default="base", choices=("base", "mark", "stack", "mark-stack"))
+    ap.add_argument("--mark-weight", type=float, default=1.0)
+    ap.add_argument("--hp", default="{}")
+    ap.add_argument("--only-folds", default="", help="comma-separated outer folds (default all 5)")
+    ap.add_argument("--inner", type=int, default=3, help="stack: inner folds for stage-1 OOF")
+    ap.add_argument("--mark-win", default="", help="comma-separated k: window means of 'ruled'")
+    ap.add_argument("--tag", default="x")
+    a = ap.parse_args()
+    MARK_WIN.extend(int(k) for k in a.mark_win.split(",") if k)
+    {"prepare": prepare, "run": run, "final": final}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    main()
