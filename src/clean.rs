@@ -452,6 +452,9 @@ pub(crate) fn clean_with(
         // so the same count means the same alive set, on which the detector (a function of the
         // alive lines) would again remove nothing: that run is skipped.
         let mut detector_stable_at: Option<usize> = None;
+        // The detector's first round also sees the dropped lines (see `Detector::apply`): until
+        // a round without them has run, "nothing removed" does not mean a fixed point.
+        let mut context_round = false;
         for round in 0..crate::detector::MAX_ROUNDS {
             let before = hits.len();
             let mut changed = false;
@@ -466,16 +469,18 @@ pub(crate) fn clean_with(
             }
             // The detector goes last: the author-box pass needs the name lines it would drop.
             if let Some(d) = detector {
+                context_round = round == 0 && d.sees_dropped() && views.iter().any(|v| !v.alive);
                 let alive = views.iter().filter(|v| v.alive).count();
                 if detector_stable_at != Some(alive) {
                     let removed = d.apply(&mut views, &settings.detector, &mut hits, round == 0);
-                    detector_stable_at = (!removed).then_some(alive);
+                    detector_stable_at = (!removed && !context_round).then_some(alive);
                     changed |= removed;
                 }
             }
-            if !changed && hits.len() == before {
+            if !changed && hits.len() == before && !context_round {
                 break;
             }
+            context_round = false;
         }
     }
 

@@ -576,16 +576,6 @@ def protect(all_lines, idx, basics, keep, p):
                 i = j
             else:
                 i += 1
-    if p["fill_max"] > 0:  # short gaps of headings / list items between kept lines
-        prev = None
-        for i in range(n):
-            if not keep[i]:
-                continue
-            if prev is not None and 0 < i - prev - 1 <= p["fill_max"] and all(
-                    _inner_heading(b[k], lines[k]) or _item(b[k], p) for k in range(prev + 1, i)):
-                for k in range(prev + 1, i):
-                    keep[k] = True
-            prev = i
     if p["headline_lookback"] > 0:  # the headline before the first kept sentence
         first = next((i for i in range(n) if keep[i] and b[i]["endp"] and b[i]["ntok"] >= 8), None)
         if first is not None:
@@ -593,6 +583,17 @@ def protect(all_lines, idx, basics, keep, p):
                 if _title_like(b[i], lines[i]):
                     keep[i] = True
                     break
+    if p["fill_max"] > 0:  # short gaps of headings / list items / sentences between kept lines
+        prev = None
+        for i in range(n):
+            if not keep[i]:
+                continue
+            if prev is not None and 0 < i - prev - 1 <= p["fill_max"] and all(
+                    _inner_heading(b[k], lines[k]) or _item(b[k], p) or _sentence(b[k], lines[k])
+                    for k in range(prev + 1, i)):
+                for k in range(prev + 1, i):
+                    keep[k] = True
+            prev = i
     if p["extend"]:  # the article's last lines
         last = next((i for i in range(n - 1, -1, -1) if keep[i]), None)
         if last is not None:
@@ -620,10 +621,20 @@ def decide(model, lines, ruled=None):
 
     ruled (a model with the "ruled" feature only; None = all 0): per line 1 when the rule packs
     (or the structural passes) already dropped it. The model sees such lines as context, with
-    the feature "ruled" = 1, and they are dropped whatever it decides (the engine's first
-    round; later rounds see only the surviving lines, ruled = 0)."""
+    the feature "ruled" = 1; they are then dropped and left out of the keep passes and the
+    back-off, which see the surviving lines only (the engine's first round; later rounds see
+    only the surviving lines, ruled = 0)."""
     cfg = model.cfg
     R = cfg["region"]
+    if ruled:
+        # a dropped copy of the line before it tells nothing about its neighbours
+        lines, prev = list(lines), None
+        for i, l in enumerate(lines):
+            t = l.strip()
+            if t and ruled[i] and t == prev:
+                lines[i] = ""
+            elif t:
+                prev = t
     idx, feats, basics = doc_features(lines, model.chrome, model.stop, R)
     n = len(idx)
     keep_nb = [False] * n
@@ -636,6 +647,12 @@ def decide(model, lines, ruled=None):
         feats = [f + [float(ruled[i]) if ruled else 0.0] for f, i in zip(feats, idx)]
     scores = [tree_predict(model.trees, model.bias, f) for f in feats]
     keep_nb = [s >= logit_thr for s in scores]
+    if ruled and any(ruled[i] for i in idx):
+        alive = [j for j, i in enumerate(idx) if not ruled[i]]
+        idx = [idx[j] for j in alive]
+        basics = [basics[j] for j in alive]
+        keep_nb = [keep_nb[j] for j in alive]
+        n = len(idx)
     protect(lines, idx, basics, keep_nb, cfg.get("protect", {}))
     # back-off
     total = sum(b["ntok"] for b in basics)
@@ -651,8 +668,6 @@ def decide(model, lines, ruled=None):
         kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
         if kept < bo["min_keep_share"] * total:
             keep_nb = [not b["chrome"] for b in basics]
-    if ruled:
-        keep_nb = [k and not ruled[i] for k, i in zip(keep_nb, idx)]
     out = [False] * len(lines)
     for j, i in enumerate(idx):
         out[i] = keep_nb[j]
@@ -662,7 +677,7 @@ def decide(model, lines, ruled=None):
         if keep_nb[j]:
             if last_kept is not None:
                 for b in range(last_kept + 1, i):
-                    if not lines[b].strip():
+                    if not lines[b].strip() and not (ruled and ruled[b]):
                         out[b] = True
             last_kept = i
     return out

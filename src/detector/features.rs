@@ -12,7 +12,7 @@ use super::text::{Basic, eq_lower};
 
 /// The feature names, in the order this module computes them (detector.py `FEATURES`). A model
 /// may use any of them, in any order: the trees are remapped at load time.
-pub(crate) const FEATURES: [&str; 65] = [
+pub(crate) const FEATURES: [&str; 66] = [
     "logtok",
     "logchar",
     "endp",
@@ -78,6 +78,9 @@ pub(crate) const FEATURES: [&str; 65] = [
     "w30_chrome",
     "w30_stop",
     "w30_endp",
+    // Only in a document's first round: the rule packs or the structural passes dropped this
+    // line, which the model sees as context (see `Detector::apply`).
+    "ruled",
 ];
 
 /// Length of the feature vector handed to the trees: the features fill the first
@@ -204,6 +207,7 @@ fn prefix_sum(out: &mut Vec<f64>, values: impl Iterator<Item = f64>) {
 pub(super) fn doc_features(
     lines: &[&str],
     basics: &mut [Basic],
+    ruled: &[bool],
     r: &RegionParams,
     bufs: &mut Buffers,
     mut emit: impl FnMut(usize, &[f64; XLEN]),
@@ -491,6 +495,7 @@ pub(super) fn doc_features(
                 f += 1;
             }
         }
+        x[f] = b2f(ruled[i]);
         emit(i, &x);
     }
 }

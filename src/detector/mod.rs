@@ -418,6 +418,9 @@ pub(crate) struct Model {
     /// The same trees laid out for [`Model::eval_block`] when the depth is 3 (the shipped
     /// model).
     d3: Option<Depth3>,
+    /// The model was trained with the feature `ruled`: it sees, in a document's first round,
+    /// the lines the rules and structural passes dropped (see [`Detector::apply`]).
+    sees_dropped: bool,
 }
 
 /// Depth-3 trees evaluated a block of lines at a time.
@@ -572,6 +575,7 @@ impl Model {
             leaf,
             trees: m.trees.len(),
             d3,
+            sees_dropped: m.features.iter().any(|f| f == "ruled"),
         })
     }
 
@@ -726,6 +730,9 @@ struct Scratch {
     /// (they depend on the line's text only; later rounds only recompute the document part).
     cache: Vec<Basic>,
     basics: Vec<Basic>,
+    /// Per line of this round: already dropped by the rules or the structural passes (context
+    /// only, first round).
+    ruled: Vec<bool>,
     bufs: features::Buffers,
     block: Block,
     logit: Vec<f64>,
@@ -741,6 +748,11 @@ fn sigmoid(x: f64) -> f64 {
 }
 
 impl Detector {
+    /// Whether a document's first round shows the model the lines already dropped.
+    pub(crate) fn sees_dropped(&self) -> bool {
+        self.model.sees_dropped
+    }
+
     /// Parse the compiled-in data.
     pub(crate) fn builtin() -> Result<Detector, String> {
         Detector::parse(MODEL_TOML, CHROME_TOML, &STOPWORDS)
@@ -763,20 +775,60 @@ impl Detector {
     /// Keep/drop for non-blank, stripped lines into `sc.keep`, logits into `sc.logit`
     /// (detector.py `decide` without the blank-line handling). `sc.basics` holds the lines'
     /// basics.
-    fn decide(&self, lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
+    ///
+    /// Lines marked in `sc.ruled` (already dropped) are context for the model only: they are
+    /// then removed from `lines`, `idx` and the per-line buffers, so the keep passes and the
+    /// back-off see the document as it stands.
+    fn decide(
+        &self,
+        lines: &mut Vec<&str>,
+        idx: &mut Vec<usize>,
+        s: &DetectorSettings,
+        sc: &mut Scratch,
+    ) {
         let n = lines.len();
         sc.logit.clear();
         sc.logit.resize(n, 0.0);
         let model = &self.model;
         let (logit, block) = (&mut sc.logit, &mut sc.block);
         (block.first, block.len) = (0, 0);
-        features::doc_features(lines, &mut sc.basics, &self.region, &mut sc.bufs, |_, x| {
-            model.push_line(block, x, logit);
-        });
+        features::doc_features(
+            lines,
+            &mut sc.basics,
+            &sc.ruled,
+            &self.region,
+            &mut sc.bufs,
+            |_, x| {
+                model.push_line(block, x, logit);
+            },
+        );
         model.finish_block(block, logit);
         let thr = (s.threshold / (1.0 - s.threshold)).ln();
         sc.keep.clear();
         sc.keep.extend(sc.logit.iter().map(|&l| l >= thr));
+        if sc.ruled.contains(&true) {
+            let mut j = 0;
+            for i in 0..n {
+                if !sc.ruled[i] {
+                    lines[j] = lines[i];
+                    idx[j] = idx[i];
+                    sc.basics[j] = sc.basics[i];
+                    sc.keep[j] = sc.keep[i];
+                    sc.logit[j] = sc.logit[i];
+                    j += 1;
+                }
+            }
+            lines.truncate(j);
+            idx.truncate(j);
+            sc.basics.truncate(j);
+            sc.keep.truncate(j);
+            sc.logit.truncate(j);
+            sc.bufs.hs.clear();
+            let r = &self.region;
+            sc.bufs
+                .hs
+                .extend(sc.basics.iter().map(|b| features::hand_score(b, r)));
+        }
         protect(lines, s, sc);
         // Back-off: never leave a long enough document almost empty.
         let total: u64 = sc.basics.iter().map(|b| b.ntok as u64).sum();
@@ -789,7 +841,7 @@ impl Detector {
         };
         let share = s.backoff_min_share * total as f64;
         if total >= s.backoff_min_tokens as u64 && (kept(&sc.keep, &sc.basics) as f64) < share {
-            // `bufs.hs` still holds this document's hand scores.
+            // `bufs.hs` still holds the hand scores of these lines.
             let (spans, ns) = features::regions(&sc.bufs.hs, self.region.second_ratio);
             sc.keep.fill(false);
             for &(a, e) in &spans[..ns] {
@@ -809,8 +861,11 @@ impl Detector {
     /// each, with the model's probability as the score) and the blank lines that are no
     /// longer between two kept lines. Returns whether any line was removed.
     ///
-    /// `first_round` starts a new document; later rounds on the same document (same lines, some
-    /// of them no longer alive) reuse the per-line basics of the first.
+    /// `first_round` starts a new document: if the model was trained for it
+    /// (`sees_dropped`), the lines no longer alive are shown to it as context (feature
+    /// `ruled`), never kept. Later rounds on the same document (same lines, some
+    /// of them no longer alive) see only the alive lines and reuse the per-line basics of the
+    /// first.
     pub(crate) fn apply(
         &self,
         views: &mut [View],
@@ -829,14 +884,23 @@ impl Detector {
         first_round: bool,
         sc: &mut Scratch,
     ) -> bool {
+        // In a document's first round the model also sees the lines the rules and the
+        // structural passes already dropped, marked as such (feature `ruled`): chrome around a
+        // line is strong evidence about it. Later rounds see the surviving lines only; the
+        // caller runs rounds until one without that context removes nothing, so cleaning stays
+        // idempotent (a second cleaning's first round has no dropped lines to show).
         let mut idx = Vec::new();
         let mut lines = Vec::new();
+        sc.ruled.clear();
         for (i, v) in views.iter().enumerate() {
-            if v.alive {
+            if v.alive || (first_round && self.model.sees_dropped) {
                 let t = py_strip(v.text);
-                if !t.is_empty() {
+                // A dropped copy of the line before it tells nothing about its neighbours
+                // (and would make that line look repeated).
+                if !t.is_empty() && (v.alive || lines.last() != Some(&t)) {
                     idx.push(i);
                     lines.push(t);
+                    sc.ruled.push(!v.alive);
                 }
             }
         }
@@ -853,7 +917,7 @@ impl Detector {
         if total < s.min_tokens as u64 {
             return false;
         }
-        self.decide(&lines, s, sc);
+        self.decide(&mut lines, &mut idx, s, sc);
         let mut changed = false;
         let (mut first, mut last) = (usize::MAX, 0);
         for (j, &i) in idx.iter().enumerate() {
@@ -928,6 +992,17 @@ fn protect(lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
             }
         }
     }
+    // The headline: the nearest title-like line among the few before the first kept sentence.
+    if s.headline_lookback > 0 {
+        if let Some(first) = (0..n).find(|&i| keep[i] && b[i].endp && b[i].ntok >= 8) {
+            for i in (first.saturating_sub(s.headline_lookback)..first).rev() {
+                if title_like(&b[i], lines[i]) {
+                    keep[i] = true;
+                    break;
+                }
+            }
+        }
+    }
     // Gaps of at most `fill_max` dropped lines between two kept lines, none of them chrome.
     if s.fill_max > 0 {
         let mut prev: Option<usize> = None;
@@ -939,9 +1014,11 @@ fn protect(lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
                 let gap = p + 1..i;
                 if !gap.is_empty()
                     && gap.len() <= s.fill_max
-                    && gap
-                        .clone()
-                        .all(|k| inner_heading(&b[k], lines[k]) || is_item(&b[k], s))
+                    && gap.clone().all(|k| {
+                        inner_heading(&b[k], lines[k])
+                            || is_item(&b[k], s)
+                            || sentence(&b[k], lines[k])
+                    })
                 {
                     for k in gap {
                         keep[k] = true;
@@ -949,17 +1026,6 @@ fn protect(lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
                 }
             }
             prev = Some(i);
-        }
-    }
-    // The headline: the nearest title-like line among the few before the first kept sentence.
-    if s.headline_lookback > 0 {
-        if let Some(first) = (0..n).find(|&i| keep[i] && b[i].endp && b[i].ntok >= 8) {
-            for i in (first.saturating_sub(s.headline_lookback)..first).rev() {
-                if title_like(&b[i], lines[i]) {
-                    keep[i] = true;
-                    break;
-                }
-            }
         }
     }
     // The article goes on after the last kept line while it reads like one: sentences, a

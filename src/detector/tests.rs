@@ -13,6 +13,8 @@ fn builtin_data_parses_and_every_model_feature_is_known() {
     for name in &m.model.features {
         assert!(FEATURES.contains(&name.as_str()), "unknown feature {name}");
     }
+    // The shipped model is trained to see the lines the rules dropped (`Detector::apply`).
+    assert!(d.sees_dropped());
     assert_ne!(d.stop.mask(b"the"), 0);
     assert!(d.stop.max_len < 40);
     assert!(d.chrome.phrases.len() > 300);
@@ -114,7 +116,8 @@ fn per_document_features_have_one_value_per_document() {
         .collect();
     let mut seen: Vec<Vec<u64>> = vec![];
     let mut bufs = features::Buffers::default();
-    features::doc_features(&lines, &mut basics, &d.region, &mut bufs, |_, x| {
+    let ruled = vec![false; lines.len()];
+    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, |_, x| {
         seen.push(cols.iter().map(|&f| x[f].to_bits()).collect());
     });
     assert_eq!(seen.len(), lines.len());
@@ -209,6 +212,30 @@ fn drops_navigation_and_keeps_the_story() {
     let h = hits.iter().find(|h| h.line == 1).unwrap();
     assert_eq!(h.by, By::Stage(Stage::Detector));
     assert!(h.score.is_some_and(|p| (0.0..0.5).contains(&p)));
+}
+
+#[test]
+fn lines_dropped_before_the_first_round_are_context_only() {
+    let d = &*BUILTIN;
+    let mut v = views(ARTICLE);
+    // As if the rule packs had dropped the share lines.
+    let share: Vec<usize> = (0..v.len())
+        .filter(|&i| v[i].text.starts_with("Share on"))
+        .collect();
+    for &i in &share {
+        v[i].alive = false;
+    }
+    let mut hits = vec![];
+    d.apply(&mut v, &settings(), &mut hits, true);
+    assert!(share.iter().all(|&i| !v[i].alive));
+    // No second verdict on a line already dropped.
+    assert!(
+        hits.iter().all(|h| !share.contains(&(h.line - 1))),
+        "{hits:?}"
+    );
+    let out = kept(&v);
+    assert!(out.contains("The talks in Jeddah"), "{out}");
+    assert!(!out.contains("Skip to content"), "{out}");
 }
 
 #[test]
@@ -328,8 +355,13 @@ fn a_long_document_without_prose_does_not_overflow() {
         .collect();
     let mut v = views(&text);
     BUILTIN.apply(&mut v, &settings(), &mut vec![], true);
-    // The back-off keeps every line that is not chrome.
-    assert_eq!(kept(&v), text);
+    // Whatever the model decides, the back-off leaves at least its share of the tokens (all
+    // lines hold as many), and what is kept is lines of the input, in order.
+    let out = kept(&v);
+    let share = settings().backoff_min_share;
+    assert!(out.lines().count() as f64 >= share * 2500.0, "{out}");
+    let mut input = text.lines();
+    assert!(out.lines().all(|l| input.any(|i| i == l)));
 }
 
 #[test]
