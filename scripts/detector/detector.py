@@ -615,44 +615,29 @@ def protect(all_lines, idx, basics, keep, p):
                 i += 1
 
 
-def decide(model, lines, ruled=None):
-    """returns a list of booleans (keep) aligned with lines.  Blank lines are kept iff they
-    sit between two kept lines.
+def hide_dropped_copies(lines, ruled):
+    """lines with every ruled line that repeats the non-blank line before it made blank: a
+    dropped copy tells nothing about its neighbours (and would make its twin look repeated)."""
+    lines, prev = list(lines), None
+    for i, l in enumerate(lines):
+        t = l.strip()
+        if t and ruled[i] and t == prev:
+            lines[i] = ""
+        elif t:
+            prev = t
+    return lines
 
-    ruled (a model with the "ruled" feature only; None = all 0): per line 1 when the rule packs
-    (or the structural passes) already dropped it. The model sees such lines as context, with
-    the feature "ruled" = 1; they are then dropped and left out of the keep passes and the
-    back-off, which see the surviving lines only (the engine's first round; later rounds see
-    only the surviving lines, ruled = 0)."""
-    cfg = model.cfg
+
+def finish(lines, idx, basics, keep_nb, ruled, cfg):
+    """after the model: set the ruled lines aside, then the keep passes and the back-off on the
+    surviving lines. Returns (idx, keep_nb) of the surviving non-blank lines."""
     R = cfg["region"]
-    if ruled:
-        # a dropped copy of the line before it tells nothing about its neighbours
-        lines, prev = list(lines), None
-        for i, l in enumerate(lines):
-            t = l.strip()
-            if t and ruled[i] and t == prev:
-                lines[i] = ""
-            elif t:
-                prev = t
-    idx, feats, basics = doc_features(lines, model.chrome, model.stop, R)
-    n = len(idx)
-    keep_nb = [False] * n
-    if n == 0:
-        return [False] * len(lines)
-    if sum(b["ntok"] for b in basics) < cfg["decision"].get("min_tokens", 0):
-        return [not (ruled and ruled[i]) for i in range(len(lines))]  # too short: left alone
-    logit_thr = math.log(model.threshold / (1 - model.threshold))
-    if getattr(model, "ruled", False):
-        feats = [f + [float(ruled[i]) if ruled else 0.0] for f, i in zip(feats, idx)]
-    scores = [tree_predict(model.trees, model.bias, f) for f in feats]
-    keep_nb = [s >= logit_thr for s in scores]
     if ruled and any(ruled[i] for i in idx):
         alive = [j for j, i in enumerate(idx) if not ruled[i]]
         idx = [idx[j] for j in alive]
         basics = [basics[j] for j in alive]
         keep_nb = [keep_nb[j] for j in alive]
-        n = len(idx)
+    n = len(idx)
     protect(lines, idx, basics, keep_nb, cfg.get("protect", {}))
     # back-off
     total = sum(b["ntok"] for b in basics)
@@ -668,6 +653,32 @@ def decide(model, lines, ruled=None):
         kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
         if kept < bo["min_keep_share"] * total:
             keep_nb = [not b["chrome"] for b in basics]
+    return idx, keep_nb
+
+
+def decide(model, lines, ruled=None):
+    """returns a list of booleans (keep) aligned with lines.  Blank lines are kept iff they
+    sit between two kept lines.
+
+    ruled (a model with the "ruled" feature only; None = all 0): per line 1 when the rule packs
+    (or the structural passes) already dropped it. The model sees such lines as context, with
+    the feature "ruled" = 1; they are then dropped and left out of the keep passes and the
+    back-off, which see the surviving lines only (the engine's first round; later rounds see
+    only the surviving lines, ruled = 0)."""
+    cfg = model.cfg
+    R = cfg["region"]
+    if ruled:
+        lines = hide_dropped_copies(lines, ruled)
+    idx, feats, basics = doc_features(lines, model.chrome, model.stop, R)
+    if not idx:
+        return [False] * len(lines)
+    if sum(b["ntok"] for b in basics) < cfg["decision"].get("min_tokens", 0):
+        return [not (ruled and ruled[i]) for i in range(len(lines))]  # too short: left alone
+    logit_thr = math.log(model.threshold / (1 - model.threshold))
+    if getattr(model, "ruled", False):
+        feats = [f + [float(ruled[i]) if ruled else 0.0] for f, i in zip(feats, idx)]
+    scores = [tree_predict(model.trees, model.bias, f) for f in feats]
+    idx, keep_nb = finish(lines, idx, basics, [s >= logit_thr for s in scores], ruled, cfg)
     out = [False] * len(lines)
     for j, i in enumerate(idx):
         out[i] = keep_nb[j]

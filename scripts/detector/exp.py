@@ -120,6 +120,7 @@ def prepare(a):
             sl = T.norm_lines(T.read(sp)) if os.path.exists(sp) else [""]
             mk = [1 if i in marks.get(n, ()) else 0 for i in range(len(rl))]
             ml, mk = align(rl, mk, sl)
+            ml = D.hide_dropped_copies(ml, mk)  # as the engine's first round does
             pre.append(make_doc(n, sl, gold, None, chrome, stop, R))
             raw.append(make_doc(n, ml, gold, mk, chrome, stop, R))
         out[v] = dict(pre=pre, raw=raw)
@@ -195,24 +196,10 @@ def decide(m, lines, mark_all=None, feats=None):
     if m.stack is not None:
         s = predict(m.stack[0], m.stack[1], np.hstack([X, stage2_feats(s, basics)]))
     thr = math.log(cfg["decision"]["threshold"] / (1 - cfg["decision"]["threshold"]))
-    keep_nb = [bool(x >= thr) for x in s]
-    D.protect(lines, idx, basics, keep_nb, cfg.get("protect", {}))
-    total = sum(b["ntok"] for b in basics)
-    kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
-    bo = cfg["backoff"]
-    if total >= bo["min_doc_tokens"] and kept < bo["min_keep_share"] * total:
-        hs = [D.hand_score(b, R) for b in basics]
-        spans = D.regions(hs, R["second_ratio"])
-        keep_nb = [False] * n
-        for a, e in spans:
-            for i in range(a, e):
-                keep_nb[i] = not basics[i]["chrome"]
-        kept = sum(b["ntok"] for b, k in zip(basics, keep_nb) if k)
-        if kept < bo["min_keep_share"] * total:
-            keep_nb = [not b["chrome"] for b in basics]
+    idx, keep_nb = D.finish(lines, idx, basics, [bool(x >= thr) for x in s], mark_all, cfg)
     out = [False] * len(lines)
     for j, i in enumerate(idx):
-        out[i] = keep_nb[j] and not mk[j]
+        out[i] = keep_nb[j]
     return out  # blank lines do not matter for the bag of words
 
 
