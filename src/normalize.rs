@@ -106,8 +106,7 @@ pub(crate) fn normalize_line(line: &str, opts: &NormalizeOptions, out: &mut Stri
         out.push_str(line);
         return false;
     }
-    normalize_line_slow(line, opts, out);
-    out.trim() != line.trim()
+    normalize_not_plain(line, opts, out)
 }
 
 /// Append the normalized `line` to `out`, which keeps what it holds; otherwise the same as
@@ -125,9 +124,16 @@ pub(crate) fn append_normalized(
     }
     // Not plain: straight to the slow path (`normalize_line` would check `is_plain` again).
     scratch.clear();
-    normalize_line_slow(line, opts, scratch);
+    let changed = normalize_not_plain(line, opts, scratch);
     out.push_str(scratch);
-    scratch.trim() != line.trim()
+    changed
+}
+
+/// The slow path of [`normalize_line`] into the empty `out`, and whether the line changed
+/// (beyond its outer whitespace).
+fn normalize_not_plain(line: &str, opts: &NormalizeOptions, out: &mut String) -> bool {
+    normalize_line_slow(line, opts, out);
+    out.trim() != line.trim()
 }
 
 /// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
