@@ -452,12 +452,12 @@ pub(crate) fn clean_with(
         // so the same count means the same alive set, on which the detector (a function of the
         // alive lines) would again remove nothing: that run is skipped.
         let mut detector_stable_at: Option<usize> = None;
-        // The detector's first round also sees the dropped lines (see `Detector::apply`): until
-        // a round without them has run, "nothing removed" does not mean a fixed point.
-        let mut context_round = false;
         for round in 0..crate::detector::MAX_ROUNDS {
             let before = hits.len();
             let mut changed = false;
+            // The detector's first round also sees the dropped lines (see `Detector::apply`):
+            // until a round without them has run, "nothing removed" does not mean a fixed point.
+            let mut context_round = false;
             if settings.author_box.enabled {
                 structure::author_box(&mut views, &settings.author_box, &mut hits);
             }
@@ -480,7 +480,6 @@ pub(crate) fn clean_with(
             if !changed && hits.len() == before && !context_round {
                 break;
             }
-            context_round = false;
         }
     }
 

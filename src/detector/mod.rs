@@ -579,8 +579,18 @@ impl Model {
         })
     }
 
-    /// Add the features `x` of the next line of a document to `b` (whose `first` and `len` are
-    /// 0 at the document's start), and write the logits of the block's lines into `logit`
+    /// Make `b` empty, with room for this model's columns, at the start of a document.
+    fn start_block(&self, b: &mut Block) {
+        (b.first, b.len) = (0, 0);
+        if let Some(d3) = &self.d3 {
+            b.cols.resize(d3.used.len(), [0.0; BLOCK]);
+            b.tests.resize(d3.tests.len(), [0; BLOCK]);
+            b.leaf.resize(d3.nodes.len(), [0; BLOCK]);
+        }
+    }
+
+    /// Add the features `x` of the next line of a document to `b` (made ready by
+    /// [`Model::start_block`]), and write the logits of the block's lines into `logit`
     /// when it is full. Call [`Model::finish_block`] after the last line.
     #[inline]
     fn push_line(&self, b: &mut Block, x: &[f64; XLEN], logit: &mut [f64]) {
@@ -589,11 +599,6 @@ impl Model {
             b.first += 1;
             return;
         };
-        if b.cols.len() != d3.used.len() || b.tests.len() != d3.tests.len() {
-            b.cols.resize(d3.used.len(), [0.0; BLOCK]);
-            b.tests.resize(d3.tests.len(), [0; BLOCK]);
-            b.leaf.resize(d3.nodes.len(), [0; BLOCK]);
-        }
         let k = b.len % BLOCK;
         for (col, &f) in b.cols.iter_mut().zip(&d3.used) {
             col[k] = x[f as usize];
@@ -791,7 +796,7 @@ impl Detector {
         sc.logit.resize(n, 0.0);
         let model = &self.model;
         let (logit, block) = (&mut sc.logit, &mut sc.block);
-        (block.first, block.len) = (0, 0);
+        model.start_block(block);
         features::doc_features(
             lines,
             &mut sc.basics,
@@ -1003,7 +1008,8 @@ fn protect(lines: &[&str], s: &DetectorSettings, sc: &mut Scratch) {
             }
         }
     }
-    // Gaps of at most `fill_max` dropped lines between two kept lines, none of them chrome.
+    // Gaps of at most `fill_max` dropped lines between two kept lines, each a heading, a list
+    // item or a sentence.
     if s.fill_max > 0 {
         let mut prev: Option<usize> = None;
         for i in 0..n {

@@ -90,7 +90,7 @@ fn block_evaluation_gives_the_logits_of_the_line_by_line_trees() {
             })
             .collect();
         let mut logit = vec![f64::NAN; n];
-        (block.first, block.len) = (0, 0);
+        m.start_block(&mut block);
         for x in &xs {
             m.push_line(&mut block, x, &mut logit);
         }
