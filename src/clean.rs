@@ -266,7 +266,7 @@ pub(crate) fn clean_with(
         .map(|(re, _, _)| re)
         .collect();
     let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
-    let mut folded = Folded::default();
+    let mut folded = Folded::take(rules.inner.id);
     let mut drop_masks = doc_masks(&engines, |e| &e.drop, &buf);
     if !gated.is_empty() {
         let mut line = String::new();
@@ -482,6 +482,8 @@ pub(crate) fn clean_with(
             }
         }
     }
+
+    folded.keep();
 
     // 8. Tidy.
     let mut out = String::with_capacity(text.len());
@@ -701,6 +703,23 @@ must-remove = ["Download the app now"]
             input
         );
         assert_eq!(rs.clean(input, None).text, input);
+    }
+
+    #[test]
+    fn rule_sets_used_in_turn_on_one_thread_each_match_their_own_rules() {
+        let rule = |id: &str, re: &str| {
+            format!(
+                "[[rule]]\nid = \"{id}\"\ndescription = \"d\"\nkind = \"drop-line\"\nmatch = {{ regex = '{re}' }}\n"
+            )
+        };
+        let a = rules(&rule("alpha", "^Alpha [0-9]+$"));
+        let b = rules(&(rule("beta", "^Beta$") + &rule("gamma", "^Gamma [a-z]+$")));
+        let input = "Alpha 1\nBeta\nGamma x\nText.\n";
+        for _ in 0..2 {
+            assert_eq!(no_passes(&a, input).text, "Beta\nGamma x\nText.\n");
+            assert_eq!(no_passes(&b, input).text, "Alpha 1\nText.\n");
+            assert_eq!(no_passes(&a.clone(), input).text, "Beta\nGamma x\nText.\n");
+        }
     }
 
     #[test]

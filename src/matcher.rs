@@ -14,8 +14,9 @@ use std::collections::HashMap;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use regex::{Regex, RegexBuilder};
-use regex_automata::meta;
-use regex_automata::nfa::thompson::WhichCaptures;
+use regex_automata::hybrid;
+use regex_automata::nfa::thompson::{self, WhichCaptures, pikevm::PikeVM};
+use regex_automata::util::prefilter::Prefilter;
 use regex_automata::{
     Input as RegexInput, MatchKind as RegexMatchKind, PatternSet as RegexPatterns,
 };
@@ -111,18 +112,51 @@ fn folded(text: &str) -> String {
     s
 }
 
-/// The case-folded copy of the current line, computed at most once per line and only when a
-/// matcher needs it. Call [`Folded::reset`] before matching a new line.
+/// What matching needs besides the matchers: the case-folded copy of the current line,
+/// computed at most once per line and only when a matcher needs it, and the search caches of
+/// the regex sets. Call [`Folded::reset`] before matching a new line.
+///
+/// The caches belong to one rule set (see [`Folded::take`]): the lazy DFAs keep the states they
+/// have built in them, so a worker that keeps its `Folded` from one document to the next
+/// builds each state once, and two workers never share one.
 #[derive(Debug, Default)]
 pub(crate) struct Folded {
     folded: String,
     done: bool,
+    caches: Caches,
+}
+
+thread_local! {
+    /// The caches of the rule set this thread last cleaned with (see [`Folded::take`]).
+    static SPARE: std::cell::Cell<Option<Box<Caches>>> = const { std::cell::Cell::new(None) };
 }
 
 impl Folded {
     /// Forget the previous line (the buffer is reused).
     pub(crate) fn reset(&mut self) {
         self.done = false;
+    }
+
+    /// A `Folded` for the rule set `owner` (a [`crate::RuleSet`]'s unique number), with the
+    /// caches this thread kept for it, if any; give it back with [`Folded::keep`].
+    pub(crate) fn take(owner: u64) -> Folded {
+        let caches = match SPARE.take() {
+            Some(caches) if caches.owner == owner => *caches,
+            _ => Caches {
+                owner,
+                groups: Vec::new(),
+            },
+        };
+        Folded {
+            folded: String::new(),
+            done: false,
+            caches,
+        }
+    }
+
+    /// Keep the caches for the next document this thread cleans (with the same rule set).
+    pub(crate) fn keep(self) {
+        SPARE.set(Some(Box::new(self.caches)));
     }
 
     fn get(&mut self, line: &str) -> &str {
@@ -132,6 +166,23 @@ impl Folded {
         }
         &self.folded
     }
+}
+
+/// The search state of every [`RegexGroup`] of one rule set, by the group's slot.
+#[derive(Debug, Default)]
+struct Caches {
+    /// The rule set these caches belong to.
+    owner: u64,
+    groups: Vec<Option<GroupCache>>,
+}
+
+/// The search state of one [`RegexGroup`].
+#[derive(Debug)]
+struct GroupCache {
+    dfa: Option<hybrid::dfa::Cache>,
+    /// Made when the lazy DFA first gives up (rare).
+    pikevm: Option<thompson::pikevm::Cache>,
+    matched: RegexPatterns,
 }
 
 /// A set of literal patterns in one automaton, with the rules that own each pattern.
@@ -204,22 +255,33 @@ impl ExactSet {
 
 /// Rule regexes already parsed (while the rules were validated), by their source as compiled
 /// (with the ignore-case wrapper), so that building the sets does not parse them again.
+/// It also numbers the regex sets of one rule set as they are built (their slots in
+/// [`Caches`]).
 #[derive(Debug, Default)]
-pub(crate) struct ParsedRegexes(HashMap<String, Hir>);
+pub(crate) struct ParsedRegexes {
+    hirs: HashMap<String, Hir>,
+    slots: usize,
+}
 
 impl ParsedRegexes {
     /// Keep a parsed regex for the set that will compile it.
     pub(crate) fn insert(&mut self, source: String, hir: Hir) {
-        self.0.insert(source, hir);
+        self.hirs.insert(source, hir);
     }
 
     /// The parsed regex of this source: the kept one if there is one (it is handed out once),
     /// else parsed now.
     fn take(&mut self, source: &str) -> Result<Hir, String> {
-        match self.0.remove(source) {
+        match self.hirs.remove(source) {
             Some(hir) => Ok(hir),
             None => regex_syntax::parse(source).map_err(|e| e.to_string()),
         }
+    }
+
+    /// A new slot for a regex set.
+    fn slot(&mut self) -> usize {
+        self.slots += 1;
+        self.slots - 1
     }
 }
 
@@ -258,14 +320,25 @@ impl DocGate {
 }
 
 /// Regexes compiled together: which of them match a line (set semantics, as `RegexSet`), with
-/// the rule of each, and two cheap necessary conditions checked before the set runs: most lines
+/// the rule of each, and cheap necessary conditions checked before the set runs: most lines
 /// fail one of them and never reach the regex engine.
+///
+/// Only "does any match, and which" is asked, never where, so the set is one forward NFA
+/// searched by a lazy DFA, the engine the regex crate's own `RegexSet` runs (same
+/// configuration), without the reverse NFA and the other engines it also builds; a PikeVM
+/// answers when the lazy DFA gives up (as in the regex crate). The DFA's cache is per thread
+/// ([`Folded`]), never shared.
 #[derive(Debug, Clone)]
 struct RegexGroup {
-    set: meta::Regex,
+    dfa: Option<hybrid::dfa::DFA>,
+    pikevm: PikeVM,
+    /// This group's cache in [`Caches`].
+    slot: usize,
     ids: Vec<RuleId>,
     /// Every regex matches whole lines only (`^…$`) of at most this many bytes.
     max_len: Option<usize>,
+    /// No regex matches fewer bytes.
+    min_len: usize,
     /// Every regex only matches at the line start, and only after one of these first two bytes.
     start: Option<StartBytes>,
 }
@@ -316,6 +389,24 @@ impl StartBytes {
     }
 }
 
+/// The NFA configuration of the regex crate's `RegexSet`: no capture groups, empty matches only
+/// at character boundaries, the set's size limit.
+fn nfa_config() -> thompson::Config {
+    thompson::Config::new()
+        .utf8(true)
+        .nfa_size_limit(Some(REGEX_SET_SIZE_LIMIT))
+        .shrink(false)
+        .which_captures(WhichCaptures::None)
+}
+
+/// A set's build error, in the regex crate's wording for a set too large.
+fn too_big(e: thompson::BuildError) -> String {
+    match e.size_limit() {
+        Some(limit) => regex::Error::CompiledTooBig(limit).to_string(),
+        None => e.to_string(),
+    }
+}
+
 /// The longest line a regex can match when it only matches whole lines (`^…$`), if bounded.
 fn whole_line_max_len(hir: &Hir) -> Option<usize> {
     let props = hir.properties();
@@ -327,58 +418,133 @@ fn whole_line_max_len(hir: &Hir) -> Option<usize> {
 impl RegexGroup {
     /// Build the set from parsed patterns, as `RegexSet` would from their sources (same
     /// configuration), without parsing them again. Sorted by rule id, so the first match is the
-    /// lowest id.
-    fn build(mut regexes: Vec<(Hir, RuleId)>) -> Result<Option<RegexGroup>, String> {
+    /// lowest id. `slot` numbers the group's cache.
+    fn build(mut regexes: Vec<(Hir, RuleId)>, slot: usize) -> Result<Option<RegexGroup>, String> {
         if regexes.is_empty() {
             return Ok(None);
         }
         regexes.sort_by_key(|(_, id)| *id);
-        let config = meta::Config::new()
-            .match_kind(RegexMatchKind::All)
-            .utf8_empty(true)
-            .which_captures(WhichCaptures::None)
-            .nfa_size_limit(Some(REGEX_SET_SIZE_LIMIT))
-            .hybrid_cache_capacity(REGEX_SET_SIZE_LIMIT);
         let hirs: Vec<&Hir> = regexes.iter().map(|(h, _)| h).collect();
-        let set = meta::Builder::new()
-            .configure(config)
+        let nfa = thompson::Compiler::new()
+            .configure(nfa_config())
             .build_many_from_hir(&hirs)
-            .map_err(|e| match e.size_limit() {
-                // The regex crate's wording for the same error.
-                Some(limit) => regex::Error::CompiledTooBig(limit).to_string(),
-                None => e.to_string(),
-            })?;
+            .map_err(too_big)?;
+        // The regex crate also builds the reverse NFA, and refuses a set whose reverse NFA is
+        // over the limit: so does this, to accept exactly the rule sets it accepts. The reverse
+        // NFA is at most about three times the forward one (measured on wide Unicode classes,
+        // the worst case), so only a forward NFA over a quarter of the limit needs the check.
+        if nfa.memory_usage() > REGEX_SET_SIZE_LIMIT / 4 {
+            thompson::Compiler::new()
+                .configure(nfa_config().reverse(true))
+                .build_many_from_hir(&hirs)
+                .map_err(too_big)?;
+        }
+        let all_anchored = hirs.iter().all(|h| is_start_anchored(h));
+        // A literal prefilter for unanchored sets, as the regex crate makes one.
+        let pre = if all_anchored {
+            None
+        } else {
+            Prefilter::from_hirs_prefix(RegexMatchKind::All, &hirs)
+        };
+        let pikevm = PikeVM::builder()
+            .configure(
+                PikeVM::config()
+                    .match_kind(RegexMatchKind::All)
+                    .prefilter(pre.clone()),
+            )
+            .build_from_nfa(nfa.clone())
+            .map_err(|e| e.to_string())?;
+        // The regex crate's lazy DFA configuration; it can only fail to build when its cache
+        // is too small, and then the PikeVM does every search.
+        let dfa = hybrid::dfa::Builder::new()
+            .configure(
+                hybrid::dfa::Config::new()
+                    .match_kind(RegexMatchKind::All)
+                    .prefilter(pre.clone())
+                    .starts_for_each_pattern(true)
+                    .byte_classes(true)
+                    .unicode_word_boundary(true)
+                    .specialize_start_states(pre.is_some())
+                    .cache_capacity(REGEX_SET_SIZE_LIMIT)
+                    .skip_cache_capacity_check(false)
+                    .minimum_cache_clear_count(Some(3))
+                    .minimum_bytes_per_state(Some(10)),
+            )
+            .build_from_nfa(nfa)
+            .ok();
         let max_len = hirs
             .iter()
             .map(|h| whole_line_max_len(h))
             .try_fold(0, |m, n| Some(m.max(n?)));
-        let start = hirs
+        let min_len = hirs
             .iter()
-            .all(|h| is_start_anchored(h))
-            .then(|| StartBytes::of(&hirs))
-            .flatten();
+            .map(|h| h.properties().minimum_len().unwrap_or(0))
+            .min()
+            .unwrap_or(0);
+        let start = all_anchored.then(|| StartBytes::of(&hirs)).flatten();
         Ok(Some(RegexGroup {
-            set,
+            dfa,
+            pikevm,
+            slot,
             ids: regexes.into_iter().map(|(_, id)| id).collect(),
             max_len,
+            min_len,
             start,
         }))
     }
 
     /// The lowest rule id whose regex matches `line`.
-    fn find(&self, line: &str) -> Option<RuleId> {
+    fn find(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
         if self.max_len.is_some_and(|n| line.len() > n)
+            || line.len() < self.min_len
             || self.start.as_ref().is_some_and(|s| !s.allows(line))
         {
             return None;
         }
-        if !self.set.is_match(line) {
+        if caches.groups.len() <= self.slot {
+            caches.groups.resize_with(self.slot + 1, || None);
+        }
+        let cache = caches.groups[self.slot].get_or_insert_with(|| GroupCache {
+            dfa: self.dfa.as_ref().map(|d| d.create_cache()),
+            pikevm: None,
+            matched: RegexPatterns::new(self.ids.len()),
+        });
+        let input = RegexInput::new(line);
+        if !self.is_match(cache, input.clone().earliest(true)) {
             return None;
         }
-        let mut matched = RegexPatterns::new(self.set.pattern_len());
-        self.set
-            .which_overlapping_matches(&RegexInput::new(line), &mut matched);
-        matched.iter().next().map(|p| self.ids[p.as_usize()])
+        if self.ids.len() == 1 {
+            return Some(self.ids[0]);
+        }
+        cache.matched.clear();
+        self.which_matches(cache, &input);
+        cache.matched.iter().next().map(|p| self.ids[p.as_usize()])
+    }
+
+    fn is_match(&self, cache: &mut GroupCache, input: RegexInput) -> bool {
+        if let (Some(dfa), Some(c)) = (&self.dfa, cache.dfa.as_mut()) {
+            if let Ok(m) = dfa.try_search_fwd(c, &input) {
+                return m.is_some();
+            }
+        }
+        let vm = &self.pikevm;
+        vm.is_match(cache.pikevm.get_or_insert_with(|| vm.create_cache()), input)
+    }
+
+    /// Every pattern that matches, into `cache.matched` (empty).
+    fn which_matches(&self, cache: &mut GroupCache, input: &RegexInput) {
+        if let (Some(dfa), Some(c)) = (&self.dfa, cache.dfa.as_mut()) {
+            if dfa
+                .try_which_overlapping_matches(c, input, &mut cache.matched)
+                .is_ok()
+            {
+                return;
+            }
+            cache.matched.clear();
+        }
+        let vm = &self.pikevm;
+        let c = cache.pikevm.get_or_insert_with(|| vm.create_cache());
+        vm.which_overlapping_matches(c, input, &mut cache.matched);
     }
 }
 
@@ -466,11 +632,13 @@ impl PatternSet {
         let (anchored, anywhere): (Vec<_>, Vec<_>) = regexes
             .into_iter()
             .partition(|(hir, _)| is_start_anchored(hir));
-        m.regex_anchored = RegexGroup::build(anchored)?;
+        if !anchored.is_empty() {
+            m.regex_anchored = RegexGroup::build(anchored, parsed.slot())?;
+        }
         if !anywhere.is_empty() {
             m.anywhere_gate = DocGate::of(&anywhere.iter().map(|(h, _)| h).collect::<Vec<_>>());
+            m.regex_anywhere = RegexGroup::build(anywhere, parsed.slot())?;
         }
-        m.regex_anywhere = RegexGroup::build(anywhere)?;
         Ok(m)
     }
 
@@ -532,11 +700,13 @@ impl PatternSet {
             }
         }
         match (
-            self.regex_anchored.as_ref().and_then(|g| g.find(line)),
+            self.regex_anchored
+                .as_ref()
+                .and_then(|g| g.find(line, &mut folded.caches)),
             self.regex_anywhere
                 .as_ref()
                 .filter(|_| anywhere)
-                .and_then(|g| g.find(line)),
+                .and_then(|g| g.find(line, &mut folded.caches)),
         ) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -761,13 +931,17 @@ mod tests {
             "ab",
         ];
         for (n, src) in sources.iter().enumerate() {
-            let group = RegexGroup::build(vec![(regex_syntax::parse(src).unwrap(), id(7))])
+            let group = RegexGroup::build(vec![(regex_syntax::parse(src).unwrap(), id(7))], 0)
                 .unwrap()
                 .unwrap();
             let re = Regex::new(src).unwrap();
             for line in lines {
                 let want = re.is_match(line).then_some(id(7));
-                assert_eq!(group.find(line), want, "{src} on {line:?}");
+                assert_eq!(
+                    group.find(line, &mut Caches::default()),
+                    want,
+                    "{src} on {line:?}"
+                );
             }
             // Which gates apply: a length bound for bounded whole-line regexes (` *$` is not
             // bounded), start bytes for all but the `\w` and possibly-empty ones.

@@ -207,6 +207,9 @@ impl Engine {
 }
 
 pub(crate) struct Inner {
+    /// A number no other rule set built by this process has: what the per-thread matcher
+    /// caches are kept for (see `matcher::Folded::take`).
+    pub id: u64,
     pub rules: Vec<Rule>,
     pub settings: Settings,
     pub engines: Vec<Engine>,
@@ -385,8 +388,10 @@ impl RuleSet {
         }
         let fingerprint = fingerprint(&rules, &settings);
         warnings.retain(|d| d.severity == Severity::Warning);
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         Ok(RuleSet {
             inner: Arc::new(Inner {
+                id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
                 rules,
                 settings,
                 engines,
