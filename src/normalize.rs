@@ -138,8 +138,164 @@ fn normalize_not_plain(line: &str, opts: &NormalizeOptions, out: &mut String) ->
 
 /// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
 /// outer spaces, and non-ASCII characters that every step passes through ([`is_inert_char`]).
-/// Most lines of real text are like this, so ASCII is checked eight bytes at a time.
+/// Most lines of real text are like this, so they are checked sixteen bytes at a time.
 fn is_plain(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { is_plain_avx2(line) }
+        } else {
+            is_plain_sse2(line)
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        is_plain_words(line)
+    }
+}
+
+/// [`is_plain`] on x86_64, without its outer-space check: sixteen bytes at a time (SSE2, which
+/// every x86_64 CPU has), the last ones copied into a chunk padded with a plain letter. A chunk
+/// with non-ASCII bytes has its ASCII bytes checked the same way and each character that
+/// starts in it decoded and looked up.
+#[cfg(target_arch = "x86_64")]
+fn is_plain_sse2(line: &str) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let bytes = line.as_bytes();
+    let mut prev_space = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut padded = [b'a'; 16];
+        let chunk: &[u8] = match bytes.get(i..i + 16) {
+            Some(chunk) => chunk,
+            None => {
+                padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+                &padded
+            }
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `chunk`
+        // and needs no alignment.
+        let (non_ascii, lead, bad, spaces) = unsafe {
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            // Signed compares: bytes from 0x80 are negative. Below 0x20 (controls) is also
+            // true for them, so `bad` counts ASCII bytes only; lead bytes (0xC0 and up, as i8
+            // above -65) start a character, continuation bytes (0x80..0xC0) do not.
+            let bad = _mm_or_si128(
+                _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                _mm_or_si128(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'&' as i8)),
+                ),
+            );
+            (
+                _mm_movemask_epi8(v) as u32,
+                _mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_set1_epi8(-65))) as u32,
+                _mm_movemask_epi8(bad) as u32,
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32,
+            )
+        };
+        if bad & !non_ascii != 0 || spaces & ((spaces << 1) | prev_space) != 0 {
+            return false;
+        }
+        let mut leads = lead & non_ascii;
+        while leads != 0 {
+            let at = i + leads.trailing_zeros() as usize;
+            leads &= leads - 1;
+            if !is_inert_char(char_at(bytes, at)) {
+                return false;
+            }
+        }
+        prev_space = spaces >> 15;
+        i += 16;
+    }
+    true
+}
+
+/// [`is_plain_sse2`] thirty-two bytes at a time.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn is_plain_avx2(line: &str) -> bool {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
+    };
+    let bytes = line.as_bytes();
+    let mut prev_space = 0u32;
+    let mut i = 0;
+    while i < bytes.len() {
+        let mut padded = [b'a'; 32];
+        let chunk: &[u8] = match bytes.get(i..i + 32) {
+            Some(chunk) => chunk,
+            None => {
+                padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+                &padded
+            }
+        };
+        // SAFETY: the load reads the 32 bytes of `chunk` and needs no alignment; AVX2 is
+        // there (the caller's promise). Compares as in `is_plain_sse2` (`cmpgt` with the
+        // operands swapped is `cmplt`).
+        let (non_ascii, lead, bad, spaces) = unsafe {
+            let v = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
+            let bad = _mm256_or_si256(
+                _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v),
+                _mm256_or_si256(
+                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)),
+                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'&' as i8)),
+                ),
+            );
+            (
+                _mm256_movemask_epi8(v) as u32,
+                _mm256_movemask_epi8(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-65))) as u32,
+                _mm256_movemask_epi8(bad) as u32,
+                _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
+            )
+        };
+        if bad & !non_ascii != 0 || spaces & ((spaces << 1) | prev_space) != 0 {
+            return false;
+        }
+        let mut leads = lead & non_ascii;
+        while leads != 0 {
+            let at = i + leads.trailing_zeros() as usize;
+            leads &= leads - 1;
+            if !is_inert_char(char_at(bytes, at)) {
+                return false;
+            }
+        }
+        prev_space = spaces >> 31;
+        i += 32;
+    }
+    true
+}
+
+/// The character whose first byte is `bytes[at]`, a lead byte of valid UTF-8.
+#[cfg(target_arch = "x86_64")]
+fn char_at(bytes: &[u8], at: usize) -> char {
+    let cont = |k: usize| u32::from(bytes[at + k] & 0x3F);
+    let b = u32::from(bytes[at]);
+    let c = match b {
+        0xC0..=0xDF => (b & 0x1F) << 6 | cont(1),
+        0xE0..=0xEF => (b & 0x0F) << 12 | cont(1) << 6 | cont(2),
+        _ => (b & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3),
+    };
+    // Valid UTF-8 always decodes to a char; anything else would not be inert.
+    char::from_u32(c).unwrap_or('\0')
+}
+
+/// [`is_plain`] without SIMD, without its outer-space check: ASCII eight bytes at a time.
+#[cfg_attr(target_arch = "x86_64", cfg(test))]
+fn is_plain_words(line: &str) -> bool {
     const LO: u64 = 0x0101_0101_0101_0101;
     const HI: u64 = 0x8080_8080_8080_8080;
     /// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
@@ -147,25 +303,9 @@ fn is_plain(line: &str) -> bool {
         !(((x & !HI) + !HI) | x) & HI
     }
     let bytes = line.as_bytes();
-    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
-        return false;
-    }
     let mut prev_space = false;
     let mut i = 0;
     while i < bytes.len() {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(chunk) = bytes.get(i..i + 16) {
-            match plain_ascii_16(chunk, prev_space) {
-                Some(Some(space_last)) => {
-                    prev_space = space_last;
-                    i += 16;
-                    continue;
-                }
-                Some(None) => return false,
-                // Not all ASCII: the narrower paths below take it.
-                None => {}
-            }
-        }
         if let Some(chunk) = bytes.get(i..i + 8) {
             let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
             if w & HI == 0 {
@@ -208,41 +348,6 @@ fn is_plain(line: &str) -> bool {
     true
 }
 
-/// Sixteen bytes at once for [`is_plain`] (SSE2, which every x86_64 CPU has): `None` when a byte
-/// is not ASCII, `Some(None)` when one is not plain (a control, DEL, `&`, or a space after a
-/// space, `prev_space` being whether the byte before `chunk` is one), else `Some(Some(_))` with
-/// whether the last byte is a space.
-#[cfg(target_arch = "x86_64")]
-fn plain_ascii_16(chunk: &[u8], prev_space: bool) -> Option<Option<bool>> {
-    use std::arch::x86_64::{
-        __m128i, _mm_cmpeq_epi8, _mm_cmplt_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
-        _mm_set1_epi8,
-    };
-    assert!(chunk.len() >= 16, "a chunk of 16 bytes");
-    // SAFETY: SSE2 is part of the x86_64 baseline; the load reads 16 bytes, which `chunk` has
-    // (checked above), and needs no alignment.
-    unsafe {
-        let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
-        if _mm_movemask_epi8(v) != 0 {
-            return None;
-        }
-        // All bytes are below 0x80, so the signed compare is the unsigned one.
-        let bad = _mm_or_si128(
-            _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-            _mm_or_si128(
-                _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)),
-                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'&' as i8)),
-            ),
-        );
-        let spaces = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32;
-        let double = spaces & ((spaces << 1) | u32::from(prev_space));
-        if _mm_movemask_epi8(bad) != 0 || double != 0 {
-            return Some(None);
-        }
-        Some(Some(spaces & 0x8000 != 0))
-    }
-}
-
 /// The plain definition that [`is_plain`] computes faster (for tests).
 #[cfg(test)]
 fn is_plain_simple(line: &str) -> bool {
@@ -261,23 +366,24 @@ fn is_plain_simple(line: &str) -> bool {
 /// General Punctuation quotes and dashes, CJK punctuation, kana, ideographs, Hangul syllables
 /// and fullwidth forms: the characters news text is made of.
 fn is_inert_char(c: char) -> bool {
-    matches!(
-        c as u32,
-        0xA1..=0xAC
-            | 0xAE..=0x2FF
-            | 0x400..=0x482
-            | 0x48A..=0x4FF
-            | 0x2010..=0x2027
-            | 0x2030..=0x205E
-            | 0x3001..=0x3029
-            | 0x3030..=0x303F
-            | 0x3041..=0x3096
-            | 0x309B..=0x30FF
-            | 0x3400..=0x4DBF
-            | 0x4E00..=0x9FFF
-            | 0xAC00..=0xD7A3
-            | 0xFF01..=0xFF60
-    )
+    // The quotes and dashes of English text first: most non-ASCII characters are those.
+    matches!(c as u32, 0x2010..=0x2027)
+        || matches!(
+                c as u32,
+                0xA1..=0xAC
+                | 0xAE..=0x2FF
+                | 0x400..=0x482
+                | 0x48A..=0x4FF
+                | 0x2030..=0x205E
+                | 0x3001..=0x3029
+                | 0x3030..=0x303F
+                | 0x3041..=0x3096
+                | 0x309B..=0x30FF
+                | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF
+                | 0xAC00..=0xD7A3
+                | 0xFF01..=0xFF60
+        )
 }
 
 /// All steps, in one left-to-right pass followed by NFC and trimming.
@@ -753,10 +859,22 @@ mod tests {
                 ("\u{E9}", true),
                 ("\u{A0}", false),
                 (" \u{2019} ", true),
+                ("\u{4E2D}\u{6587}", true),
+                ("\u{1F600}", false),
+                ("e\u{301}", false),
+                ("\u{2028}", false),
             ] {
                 let s = with(mid);
                 assert_eq!(is_plain(&s), plain, "{s:?}");
                 assert_eq!(is_plain(&s), is_plain_simple(&s), "{s:?}");
+                for n in 0..=s.len() {
+                    let Some(part) = s.get(n..) else { continue };
+                    let outer = part.starts_with(' ') || part.ends_with(' ');
+                    assert_eq!(is_plain(part), is_plain_simple(part), "{part:?}");
+                    assert_eq!(is_plain_words(part) && !outer, is_plain(part), "{part:?}");
+                    #[cfg(target_arch = "x86_64")]
+                    assert_eq!(is_plain_sse2(part) && !outer, is_plain(part), "{part:?}");
+                }
             }
         }
     }
