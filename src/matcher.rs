@@ -242,8 +242,56 @@ impl LiteralSet {
 /// article) skip the lookup, and the case-folding work, entirely.
 #[derive(Debug, Clone, Default)]
 struct ExactSet {
-    lines: HashMap<String, RuleId>,
+    lines: HashMap<String, RuleId, BuildLineHasher>,
     max_len: usize,
+}
+
+/// A fast hash for [`ExactSet`] keys (every short line is looked up), instead of the default
+/// SipHash, whose flooding resistance buys nothing here: the table holds rule patterns, which
+/// input lines cannot add to, so a crafted line costs one probe sequence like any other.
+#[derive(Debug, Clone, Copy, Default)]
+struct BuildLineHasher;
+
+impl std::hash::BuildHasher for BuildLineHasher {
+    type Hasher = LineHasher;
+    fn build_hasher(&self) -> LineHasher {
+        LineHasher(0)
+    }
+}
+
+/// FxHash (the Rust compiler's hash): a multiply and a rotate per eight bytes.
+#[derive(Debug, Clone, Copy)]
+struct LineHasher(u64);
+
+impl LineHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for LineHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut last = [0u8; 8];
+            last[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(last));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 impl ExactSet {
@@ -493,7 +541,9 @@ impl RegexGroup {
         }))
     }
 
-    /// The lowest rule id whose regex matches `line`.
+    /// The lowest rule id whose regex matches `line`. The gates are inlined into the caller,
+    /// so that the lines they turn away (most lines) cost no call.
+    #[inline]
     fn find(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
         if self.max_len.is_some_and(|n| line.len() > n)
             || line.len() < self.min_len
@@ -501,6 +551,12 @@ impl RegexGroup {
         {
             return None;
         }
+        self.search(line, caches)
+    }
+
+    /// [`RegexGroup::find`] past the gates.
+    #[inline(never)]
+    fn search(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
         if caches.groups.len() <= self.slot {
             caches.groups.resize_with(self.slot + 1, || None);
         }
@@ -803,7 +859,11 @@ impl DocMask {
     pub(crate) const ALL: DocMask = DocMask(u64::MAX);
 }
 
-fn keep_lowest(map: &mut HashMap<String, RuleId>, key: String, id: RuleId) {
+fn keep_lowest<S: std::hash::BuildHasher>(
+    map: &mut HashMap<String, RuleId, S>,
+    key: String,
+    id: RuleId,
+) {
     map.entry(key)
         .and_modify(|o| *o = (*o).min(id))
         .or_insert(id);
