@@ -22,14 +22,18 @@ fn drop(v: &mut View, stage: Stage, hits: &mut Vec<Hit>) {
     });
 }
 
-/// Indices of alive, non-blank lines.
+/// Indices of alive, non-blank lines (allocated once, at the size of the document: a
+/// collected filter would grow the vector several times).
 fn content_lines(views: &[View]) -> Vec<usize> {
-    views
-        .iter()
-        .enumerate()
-        .filter(|(_, v)| v.alive && !v.is_blank())
-        .map(|(i, _)| i)
-        .collect()
+    let mut idx = Vec::with_capacity(views.len());
+    idx.extend(
+        views
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.alive && !v.is_blank())
+            .map(|(i, _)| i),
+    );
+    idx
 }
 
 /// Whether the line ends like a sentence: `.`, `!` or `?`, possibly followed by closing quotes
