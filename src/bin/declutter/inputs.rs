@@ -128,7 +128,7 @@ impl Jobs {
     pub fn input(&self, i: usize) -> PathBuf {
         let base = self.base(i);
         if self.base_is_dir[base] {
-            self.bases[base].join(self.rel(i))
+            join(&self.bases[base], self.rel(i))
         } else {
             self.bases[base].clone()
         }
@@ -138,7 +138,7 @@ impl Jobs {
     pub fn dest(&self, i: usize) -> Dest {
         match &self.dest {
             DestRule::Stdout => Dest::Stdout,
-            DestRule::OutDir(dir) => Dest::File(dir.join(self.rel(i))),
+            DestRule::OutDir(dir) => Dest::File(join(dir, self.rel(i))),
             DestRule::InPlace => Dest::File(self.input(i)),
         }
     }
@@ -503,7 +503,7 @@ impl Identities {
         match (input.parent(), input.file_name()) {
             (Some(parent), Some(name)) if !parent.as_os_str().is_empty() => {
                 let dir = self.dir(parent).canonical.as_ref()?;
-                Some(dir.join(name))
+                Some(join(dir, Path::new(name)))
             }
             _ => fs::canonicalize(&input).ok(),
         }
@@ -639,8 +639,8 @@ impl Walker<'_> {
         jobs.tags.reserve(list.entries.len());
         for entry in &list.entries {
             let name = os_str(list.name(entry));
-            let path = dir.join(name);
-            let rel = rel.join(name);
+            let path = join(dir, Path::new(name));
+            let rel = join(rel, Path::new(name));
             let name = name.to_string_lossy();
             match entry.2 {
                 Kind::Error => {
@@ -758,6 +758,15 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
         }
     }
     p[pi..].iter().all(|&c| c == '*')
+}
+
+/// `base.join(rel)`, allocated once at its final size (`Path::join` copies `base`, then grows
+/// the copy to add `rel`): paths are made several times for every input.
+fn join(base: &Path, rel: &Path) -> PathBuf {
+    let mut path = PathBuf::with_capacity(base.as_os_str().len() + 1 + rel.as_os_str().len());
+    path.push(base);
+    path.push(rel);
+    path
 }
 
 #[cfg(test)]
