@@ -441,6 +441,20 @@ fn the_ascii_fast_path_computes_the_same_basics() {
         let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
         assert_eq!(fast, slow, "{l}");
     }
+    // Tokens across the 64-byte windows of the fast path: one ends at, one starts at, one
+    // spans a window edge, one spans a whole window, digits-only ones among them.
+    let long_word = "x".repeat(130);
+    for l in [
+        format!("{} tail", "a".repeat(64)),
+        format!("{} {}", "b".repeat(63), "Cc".repeat(20)),
+        format!("{}1234567890 {long_word} 42", "w ".repeat(30)),
+        format!("{} 1234 end", "9".repeat(200)),
+        format!("{}, The end.", "word, ".repeat(40)),
+    ] {
+        let fast = line_basic(&l, &d.chrome, &d.stop, &mut sc);
+        let slow = line_basic_any(&l, &d.chrome, &d.stop, &mut sc);
+        assert_eq!(fast, slow, "{l}");
+    }
     // Equal lines up to case hash alike whichever path computed them.
     let a = line_basic("K is for Kelvin", &d.chrome, &d.stop, &mut sc);
     let b = line_basic("\u{212a} is for Kelvin", &d.chrome, &d.stop, &mut sc);
@@ -567,4 +581,23 @@ fn stopword_counts_do_not_overflow_on_long_lines() {
         let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
         assert_eq!(b, slow);
     }
+}
+
+#[test]
+fn byte_masks_agree_with_the_class_table() {
+    use super::text::{masks, masks_scalar};
+    // Every byte value at every position of a window, and windows shorter than 64 bytes.
+    for b in 0..=255u8 {
+        for at in [0, 1, 15, 16, 31, 33, 47, 63] {
+            let mut w = [b'a'; 64];
+            w[at] = b;
+            assert_eq!(masks(&w), masks_scalar(&w), "byte {b:#x} at {at}");
+            assert_eq!(
+                masks(&w[..=at]),
+                masks_scalar(&w[..=at]),
+                "byte {b:#x} at {at}"
+            );
+        }
+    }
+    assert_eq!(masks(b""), masks_scalar(b""));
 }

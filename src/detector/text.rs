@@ -302,39 +302,6 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     }
 }
 
-/// Per byte, packed counts for [`line_basic_ascii`], 12 bits each: a character starts (any
-/// byte but a UTF-8 continuation byte) in bits 0..12, it is not a space in bits 12..24, a
-/// letter in bits 24..36, a digit that is not a letter in bits 36..48, a comma in bits 48..60.
-/// A non-ASCII character counts as neither a space, a letter nor a digit: the fast path only
-/// takes lines whose non-ASCII characters are all [`inert`].
-static BYTE_COUNTS: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut c = 0;
-    while c < 256 {
-        let mut v = 0u64;
-        if c < 0x80 {
-            let cls = lookup_runs(c as u32);
-            v |= 1;
-            if cls & SPACE == 0 {
-                v |= 1 << 12;
-                if cls & ALPHA != 0 {
-                    v |= 1 << 24;
-                } else if cls & DIGIT != 0 {
-                    v |= 1 << 36;
-                }
-            }
-            if c == b',' as usize {
-                v |= 1 << 48;
-            }
-        } else if c >= 0xc0 {
-            v |= 1 | 1 << 12;
-        }
-        t[c] = v;
-        c += 1;
-    }
-    t
-};
-
 /// Python classes per byte: an ASCII byte's own, none for the bytes of other characters.
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -665,53 +632,112 @@ fn finish(
     b.url = memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some());
 }
 
+/// Per-byte class masks of up to 64 bytes of a line (bit `i` for byte `i`), by Python's
+/// classes of ASCII bytes: a word character, a digit, a letter, a space, a comma; and a UTF-8
+/// continuation byte. Bytes of non-ASCII characters are none of the first five.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Masks {
+    pub word: u64,
+    pub digit: u64,
+    pub alpha: u64,
+    pub space: u64,
+    pub comma: u64,
+    pub cont: u64,
+}
+
+/// [`Masks`] of `chunk` (at most 64 bytes), one table load per byte.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
+    let mut m = Masks::default();
+    for (i, &c) in chunk.iter().enumerate().take(64) {
+        let cls = BYTE_CLASS[c as usize];
+        let bit = |yes: bool| (yes as u64) << i;
+        m.word |= bit(cls & WORD != 0);
+        m.digit |= bit(cls & DIGIT != 0);
+        m.alpha |= bit(cls & ALPHA != 0);
+        m.space |= bit(cls & SPACE != 0);
+        m.comma |= bit(c == b',');
+        m.cont |= bit(c & 0xc0 == 0x80);
+    }
+    m
+}
+
+/// [`Masks`] of `chunk` (at most 64 bytes), 16 bytes at a time with SSE2 (which every x86_64
+/// CPU has). The ASCII classes are ranges: letters `A-Z a-z`, digits `0-9`, word characters
+/// those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked against the table by a test).
+#[cfg(target_arch = "x86_64")]
+pub(super) fn masks(chunk: &[u8]) -> Masks {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut buf = [0u8; 64];
+    let n = chunk.len().min(64);
+    buf[..n].copy_from_slice(&chunk[..n]);
+    let mut m = Masks::default();
+    for (k, part) in buf.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`
+        // and needs no alignment. The compares are signed: bytes from 0x80 are negative, so no
+        // ASCII range below takes them.
+        let (word, digit, alpha, space, comma, cont) = unsafe {
+            let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
+            let set = |c: u8| _mm_set1_epi8(c as i8);
+            let within = |v: __m128i, lo: u8, hi: u8| {
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(v, set(lo - 1)),
+                    _mm_cmplt_epi8(v, set(hi + 1)),
+                )
+            };
+            let alpha = within(_mm_or_si128(v, set(0x20)), b'a', b'z');
+            let digit = within(v, b'0', b'9');
+            let word = _mm_or_si128(_mm_or_si128(alpha, digit), _mm_cmpeq_epi8(v, set(b'_')));
+            let space = _mm_or_si128(
+                _mm_or_si128(within(v, 0x09, 0x0d), within(v, 0x1c, 0x1f)),
+                _mm_cmpeq_epi8(v, set(b' ')),
+            );
+            let comma = _mm_cmpeq_epi8(v, set(b','));
+            let cont = _mm_cmplt_epi8(v, set(0xc0));
+            let mask = |x: __m128i| _mm_movemask_epi8(x) as u16 as u64;
+            (
+                mask(word),
+                mask(digit),
+                mask(alpha),
+                mask(space),
+                mask(comma),
+                mask(cont),
+            )
+        };
+        let sh = 16 * k;
+        m.word |= word << sh;
+        m.digit |= digit << sh;
+        m.alpha |= alpha << sh;
+        m.space |= space << sh;
+        m.comma |= comma << sh;
+        m.cont |= cont << sh;
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) use masks_scalar as masks;
+
 /// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
-/// all ASCII, so the line is scanned byte by byte with tables, and lowercased 8 bytes at a time.
+/// all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
+/// counts are their popcounts, and each token a run of word bits.
 fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
     let bytes = l.as_bytes();
     let mut b = Basic::default();
-    // Counts, 12 bits each, summed per chunk so that no field overflows.
-    let (mut nonspace, mut letters, mut digits, mut commas) = (0u32, 0u32, 0u32, 0u32);
-    for chunk in bytes.chunks(0xfff) {
-        let mut acc = 0u64;
-        for &c in chunk {
-            acc += BYTE_COUNTS[c as usize];
-        }
-        let field = |k: u32| ((acc >> (12 * k)) & 0xfff) as u32;
-        b.nchar += field(0);
-        nonspace += field(1);
-        letters += field(2);
-        digits += field(3);
-        commas += field(4);
-    }
-    b.hash = hash_ascii_lower(bytes);
+    let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
+        (0u32, 0u32, 0u32, 0u32, 0u32);
     let (mut words, mut upper_words) = (0u32, 0u32);
     let mut sw = StopCount::default();
-    let n = bytes.len();
-    let mut i = 0;
-    loop {
-        while i < n && BYTE_CLASS[bytes[i] as usize] & WORD == 0 {
-            i += 1;
-        }
-        if i == n {
-            break;
-        }
-        let start = i;
-        let mut all_digit = true;
-        while i < n {
-            let cls = BYTE_CLASS[bytes[i] as usize];
-            if cls & WORD == 0 {
-                break;
-            }
-            all_digit &= cls & DIGIT != 0;
-            i += 1;
-        }
+    let mut end_token = |start: usize, end: usize, all_digit: bool, b: &mut Basic| {
         b.ntok += 1;
         if !all_digit {
             words += 1;
             upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
         }
-        let tok = &bytes[start..i];
+        let tok = &bytes[start..end];
         if tok.len() <= 8 {
             sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
         } else if tok.len() <= stop.max_len {
@@ -721,7 +747,59 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
             low.make_ascii_lowercase();
             sw.add(stop.mask(low));
         }
+    };
+    // The open token: its start and whether it is all digits so far.
+    let mut open: Option<(usize, bool)> = None;
+    for (w, chunk) in bytes.chunks(64).enumerate() {
+        let base = 64 * w;
+        let m = masks(chunk);
+        spaces += m.space.count_ones();
+        letters += m.alpha.count_ones();
+        digits += m.digit.count_ones();
+        commas += m.comma.count_ones();
+        conts += m.cont.count_ones();
+        let mut word = m.word;
+        if let Some((start, all_digit)) = open {
+            // The token goes on through the low run of word bits.
+            let run = (!word).trailing_zeros();
+            let low = if run == 64 {
+                u64::MAX
+            } else {
+                (1u64 << run) - 1
+            };
+            let all_digit = all_digit && m.digit & low == low;
+            if run == 64 {
+                open = Some((start, all_digit));
+                continue;
+            }
+            end_token(start, base + run as usize, all_digit, &mut b);
+            open = None;
+            word &= !low;
+        }
+        while word != 0 {
+            let s = word.trailing_zeros();
+            let run = (!(word >> s)).trailing_zeros();
+            let e = s + run;
+            let span = if run == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << run) - 1) << s
+            };
+            let all_digit = m.digit & span == span;
+            if e == 64 {
+                open = Some((base + s as usize, all_digit));
+                break;
+            }
+            end_token(base + s as usize, base + e as usize, all_digit, &mut b);
+            word &= !span;
+        }
     }
+    if let Some((start, all_digit)) = open {
+        end_token(start, bytes.len(), all_digit, &mut b);
+    }
+    b.nchar = bytes.len() as u32 - conts;
+    let nonspace = b.nchar - spaces;
+    b.hash = hash_ascii_lower(bytes);
     b.stop_by_lang = sw.finish();
     finish(
         l,
