@@ -113,13 +113,18 @@ pub(super) fn class(c: char) -> u8 {
 /// are one table load; only other bytes go through UTF-8 decoding.
 #[inline(always)]
 fn char_at(s: &str, pos: usize) -> (char, u8, usize) {
-    let b = s.as_bytes()[pos];
+    char_at_bytes(s.as_bytes(), pos)
+}
+
+/// [`char_at`] in valid UTF-8 given as bytes.
+#[inline(always)]
+fn char_at_bytes(by: &[u8], pos: usize) -> (char, u8, usize) {
+    let b = by[pos];
     if b < 0x80 {
         return (b as char, LOW[b as usize], 1);
     }
-    // Decoded by hand: `s` is valid UTF-8 and `pos` a boundary, so `b` leads a sequence of 2
+    // Decoded by hand: `by` is valid UTF-8 and `pos` a boundary, so `b` leads a sequence of 2
     // to 4 bytes (no re-slicing of the string, no validity checks).
-    let by = s.as_bytes();
     let cont = |k: usize| (by[pos + k] & 0x3f) as u32;
     let (u, len) = if b < 0xe0 {
         (((b & 0x1f) as u32) << 6 | cont(1), 2)
@@ -185,7 +190,8 @@ pub(super) struct Basic {
 /// Buffers reused from line to line.
 #[derive(Debug, Default)]
 pub(super) struct LineScratch {
-    lower: String,
+    /// The lowercase of the current line (UTF-8).
+    lower: Vec<u8>,
     norm: String,
 }
 
@@ -230,27 +236,6 @@ fn is_bullet(l: &str) -> bool {
         c = it.next();
     }
     (1..=3).contains(&digits) && matches!(c, Some('.' | ')')) && is_space(it.next())
-}
-
-/// The lowercase of a token into `buf` (Python `str.lower`, without the final-sigma rule).
-fn lower_into<'b>(
-    tok: &str,
-    ascii: bool,
-    stack: &'b mut [u8; 64],
-    buf: &'b mut String,
-) -> &'b [u8] {
-    if ascii && tok.len() <= stack.len() {
-        let b = &mut stack[..tok.len()];
-        b.copy_from_slice(tok.as_bytes());
-        b.make_ascii_lowercase();
-        b
-    } else {
-        buf.clear();
-        for c in tok.chars() {
-            for_lower(c, |lc| buf.push(lc));
-        }
-        buf.as_bytes()
-    }
 }
 
 /// The lowercase of the first 2048 code points when it is one character (else `u32::MAX`).
@@ -337,7 +322,6 @@ fn ascii_lower8(x: u64) -> u64 {
 /// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
 /// characters works: equal hashes are confirmed with [`eq_lower`].
 /// Its bytes are taken 8 at a time, little-endian, the last word zero-padded, then the length.
-#[cfg(test)]
 pub(super) fn hash_lower(bytes: &[u8]) -> u64 {
     let mut h = 0;
     let mut chunks = bytes.chunks_exact(8);
@@ -370,46 +354,6 @@ pub(super) fn hash_ascii_lower(bytes: &[u8]) -> u64 {
     mix(h, bytes.len() as u64)
 }
 
-/// [`hash_lower`] fed one character at a time (no lowercased copy of the line).
-#[derive(Default)]
-pub(super) struct LowerHash {
-    h: u64,
-    word: u64,
-    fill: u32,
-    len: u64,
-}
-
-impl LowerHash {
-    #[inline]
-    fn byte(&mut self, b: u8) {
-        self.word |= (b as u64) << (8 * self.fill);
-        self.fill += 1;
-        self.len += 1;
-        if self.fill == 8 {
-            self.h = mix(self.h, self.word);
-            self.word = 0;
-            self.fill = 0;
-        }
-    }
-
-    #[inline]
-    pub(super) fn char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            self.byte(b);
-        }
-    }
-
-    pub(super) fn finish(&self) -> u64 {
-        let h = if self.fill > 0 {
-            mix(self.h, self.word)
-        } else {
-            self.h
-        };
-        mix(h, self.len)
-    }
-}
-
 /// The basics of one stripped, non-blank line.
 pub(super) fn line_basic(
     l: &str,
@@ -425,6 +369,10 @@ pub(super) fn line_basic(
 }
 
 /// [`line_basic`] for any line, character by character.
+///
+/// The line is lowercased once, character by character, into `sc.lower`: a token's lowercase
+/// (for the stopword lists) is then a slice of it, the line's hash is its hash, and its
+/// normalized form for the chrome list is built from it.
 pub(super) fn line_basic_any(
     l: &str,
     chrome: &Chrome,
@@ -438,30 +386,26 @@ pub(super) fn line_basic_any(
     // to skip the chrome list for long lines).
     let mut norm_words = 0u32;
     let mut in_norm_word = false;
+    // The open token: where its lowercase starts in `low`.
     let mut tok_start: Option<usize> = None;
     let (mut tok_ascii, mut tok_all_digit, mut tok_upper) = (true, true, false);
     let mut commas = 0u32;
-    let mut hash = LowerHash::default();
-    let mut stack = [0u8; 64];
     let mut sw = StopCount::default();
-    let mut end_token =
-        |start: usize, end: usize, ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
-            b.ntok += 1;
-            if !all_digit {
-                words += 1;
-                upper_words += upper as u32;
-            }
-            let tok = &l[start..end];
-            // Lowercasing shrinks a non-ASCII character to no less than a third of its bytes.
-            if ascii && tok.len() <= 8 {
-                sw.add(stop.mask_packed(ascii_lower8(pack8(tok.as_bytes()))));
-            } else if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
-                let low = lower_into(tok, ascii, &mut stack, &mut sc.lower);
-                if low.len() <= stop.max_len {
-                    sw.add(stop.mask(low));
-                }
-            }
-        };
+    let low = &mut sc.lower;
+    low.clear();
+    low.reserve(l.len());
+    let mut end_token = |tok: &[u8], ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
+        b.ntok += 1;
+        if !all_digit {
+            words += 1;
+            upper_words += upper as u32;
+        }
+        if ascii && tok.len() <= 8 {
+            sw.add(stop.mask_packed(pack8(tok)));
+        } else if tok.len() <= stop.max_len {
+            sw.add(stop.mask(tok));
+        }
+    };
     let mut pos = 0;
     while pos < l.len() {
         let (c, cls, len) = char_at(l, pos);
@@ -474,22 +418,31 @@ pub(super) fn line_basic_any(
                 digits += 1;
             }
         }
+        let low_start = low.len();
         if len == 1 {
-            hash.byte(c.to_ascii_lowercase() as u8);
+            low.push(c.to_ascii_lowercase() as u8);
+            if c == ',' {
+                commas += 1;
+            }
         } else {
-            for_lower(c, |lc| hash.char(lc));
-        }
-        if c == ',' {
-            commas += 1;
+            for_lower(c, |lc| {
+                let mut buf = [0u8; 4];
+                low.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+            });
         }
         if cls & WORD != 0 && len > 1 && is_cjk(c) {
             // A token of its own (and a word of the normalized line, as any word character).
             if let Some(s) = tok_start.take() {
-                end_token(s, pos, tok_ascii, tok_all_digit, tok_upper, &mut b);
+                end_token(
+                    &low[s..low_start],
+                    tok_ascii,
+                    tok_all_digit,
+                    tok_upper,
+                    &mut b,
+                );
             }
             end_token(
-                pos,
-                pos + len,
+                &low[low_start..],
                 false,
                 cls & DIGIT != 0,
                 cls & UPPER != 0,
@@ -501,7 +454,7 @@ pub(super) fn line_basic_any(
             in_norm_word = true;
         } else if cls & WORD != 0 {
             if tok_start.is_none() {
-                tok_start = Some(pos);
+                tok_start = Some(low_start);
                 tok_ascii = true;
                 tok_all_digit = true;
                 tok_upper = cls & UPPER != 0;
@@ -516,26 +469,53 @@ pub(super) fn line_basic_any(
         } else {
             in_norm_word = false;
             if let Some(s) = tok_start.take() {
-                end_token(s, pos, tok_ascii, tok_all_digit, tok_upper, &mut b);
+                end_token(
+                    &low[s..low_start],
+                    tok_ascii,
+                    tok_all_digit,
+                    tok_upper,
+                    &mut b,
+                );
             }
         }
         pos += len;
     }
     if let Some(s) = tok_start.take() {
-        end_token(s, l.len(), tok_ascii, tok_all_digit, tok_upper, &mut b);
+        end_token(&low[s..], tok_ascii, tok_all_digit, tok_upper, &mut b);
     }
     b.stop_by_lang = sw.finish();
-    b.hash = hash.finish();
+    b.hash = hash_lower(low);
     finish(
         l,
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_phrase_into(l, &mut sc.norm);
+        norm_lowered_into(low, &mut sc.norm);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
+}
+
+/// [`norm_phrase_into`] of a line given lowercased ([`for_lower`] of each character, as
+/// `lowered` holds it).
+fn norm_lowered_into(lowered: &[u8], out: &mut String) {
+    out.clear();
+    let mut gap = false;
+    let mut pos = 0;
+    while pos < lowered.len() {
+        let (lc, cls, len) = char_at_bytes(lowered, pos);
+        if cls & WORD != 0 && lc != '_' {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(lc);
+        } else {
+            gap = true;
+        }
+        pos += len;
+    }
 }
 
 /// Per language mask, one byte per language holding its bit (`SPREAD[m]` byte `k` is bit `k`
