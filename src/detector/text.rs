@@ -701,6 +701,37 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) use masks_scalar as masks;
 
+/// The token counts of [`line_basic_ascii`].
+#[derive(Default)]
+struct AsciiTokens {
+    ntok: u32,
+    words: u32,
+    upper_words: u32,
+    sw: StopCount,
+}
+
+impl AsciiTokens {
+    /// Count the token `bytes[start..end]` (ASCII word characters).
+    #[inline(always)]
+    fn add(&mut self, bytes: &[u8], start: usize, end: usize, all_digit: bool, stop: &Stopwords) {
+        self.ntok += 1;
+        if !all_digit {
+            self.words += 1;
+            self.upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
+        }
+        let tok = &bytes[start..end];
+        if tok.len() <= 8 {
+            self.sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
+        } else if tok.len() <= stop.max_len {
+            let mut low = [0u8; 64];
+            let low = &mut low[..tok.len()];
+            low.copy_from_slice(tok);
+            low.make_ascii_lowercase();
+            self.sw.add(stop.mask(low));
+        }
+    }
+}
+
 /// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
 /// all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
 /// counts are their popcounts, and each token a run of word bits.
@@ -709,25 +740,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     let mut b = Basic::default();
     let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
-    let (mut words, mut upper_words) = (0u32, 0u32);
-    let mut sw = StopCount::default();
-    let mut end_token = |start: usize, end: usize, all_digit: bool, b: &mut Basic| {
-        b.ntok += 1;
-        if !all_digit {
-            words += 1;
-            upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
-        }
-        let tok = &bytes[start..end];
-        if tok.len() <= 8 {
-            sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
-        } else if tok.len() <= stop.max_len {
-            let mut low = [0u8; 64];
-            let low = &mut low[..tok.len()];
-            low.copy_from_slice(tok);
-            low.make_ascii_lowercase();
-            sw.add(stop.mask(low));
-        }
-    };
+    let mut toks = AsciiTokens::default();
     // The open token: its start and whether it is all digits so far.
     let mut open: Option<(usize, bool)> = None;
     for (w, chunk) in bytes.chunks(64).enumerate() {
@@ -752,7 +765,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
                 open = Some((start, all_digit));
                 continue;
             }
-            end_token(start, base + run as usize, all_digit, &mut b);
+            toks.add(bytes, start, base + run as usize, all_digit, stop);
             open = None;
             word &= !low;
         }
@@ -770,13 +783,20 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
                 open = Some((base + s as usize, all_digit));
                 break;
             }
-            end_token(base + s as usize, base + e as usize, all_digit, &mut b);
+            toks.add(bytes, base + s as usize, base + e as usize, all_digit, stop);
             word &= !span;
         }
     }
     if let Some((start, all_digit)) = open {
-        end_token(start, bytes.len(), all_digit, &mut b);
+        toks.add(bytes, start, bytes.len(), all_digit, stop);
     }
+    let AsciiTokens {
+        ntok,
+        words,
+        upper_words,
+        sw,
+    } = toks;
+    b.ntok = ntok;
     b.nchar = bytes.len() as u32 - conts;
     let nonspace = b.nchar - spaces;
     b.hash = hash_ascii_lower(bytes);
