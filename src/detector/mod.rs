@@ -680,9 +680,11 @@ impl Model {
 /// [`LANES`]). A function of its own, with fixed-size chunks, so that it vectorizes.
 #[inline(never)]
 fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
-    for (t, o) in thr.iter().zip(out.iter_mut()) {
-        for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
-            let c: &[f64; LANES] = col[k0..k0 + LANES].try_into().expect("LANES");
+    // Lanes outside: the compiler keeps one step's 16 values in registers for all thresholds
+    // (with the thresholds outside, it loaded the whole column for every call, used or not).
+    for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
+        let c: &[f64; LANES] = col[k0..k0 + LANES].try_into().expect("LANES");
+        for (t, o) in thr.iter().zip(out.iter_mut()) {
             let o: &mut [u8; LANES] = (&mut o[k0..k0 + LANES]).try_into().expect("LANES");
             for k in 0..LANES {
                 o[k] = (c[k] >= *t) as u8;
