@@ -177,6 +177,63 @@ fn chrome_list_exact_prefix_and_regex() {
     assert_eq!(m("The minister said the share price fell."), (false, false));
 }
 
+#[test]
+fn the_ascii_regex_alternations_agree_with_the_single_regexes() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    let (any, tail_any) = (c.regex_any.as_ref(), c.tail_regex_any.as_ref());
+    assert!(
+        any.is_some() && tail_any.is_some(),
+        "both lists compile without Unicode"
+    );
+    let mut lines: Vec<String> = [
+        "by john smith",
+        "by jean luc picard jr x",
+        "photo credit reuters",
+        "photo credit reuters and a caption that goes on and on for more than sixty characters",
+        "12 comments",
+        "comments 3",
+        "5 min read",
+        "reading time 4 minutes",
+        "c 2024 example media",
+        "copyright example media",
+        "all rights reserved",
+        "jan 5 2024 10 30 am est",
+        "5 january 2024 10 30",
+        "12 05 2024 14 30 uhr",
+        "facebook twitter email",
+        "updated 3 hours ago",
+        "leave a comment",
+        "you may also like",
+        "more from the author",
+        "related stories",
+        "further reading",
+        "x",
+        "by",
+        "the minister said the share price fell",
+        "snake_case by_line by a_b",
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    let mut n = String::new();
+    for p in CHROME_TOML.lines() {
+        text::norm_phrase_into(p, &mut n);
+        lines.push(n.clone());
+    }
+    for l in lines.iter().filter(|l| l.is_ascii()) {
+        for (res, any) in [(&c.regex, any), (&c.tail_regex, tail_any)] {
+            let single = res.iter().any(|r| r.is_match(l));
+            assert_eq!(any.unwrap().is_match(l.as_bytes()), single, "{l}");
+        }
+    }
+    // The sample reaches both lists (a sample nothing matches would prove little).
+    for res in [&c.regex, &c.tail_regex] {
+        let hits = lines.iter().filter(|l| res.iter().any(|r| r.is_match(l)));
+        assert!(hits.count() >= 5);
+    }
+}
+
 fn settings() -> DetectorSettings {
     DetectorSettings::default()
 }
