@@ -647,14 +647,13 @@ impl Model {
         }
         let out = &mut logit[b.first..b.first + b.len];
         for (k, l) in out.iter_mut().enumerate().take(BLOCK) {
-            // Four trees per step (the sum stays in tree order).
+            // Eight trees per step (the sum stays in tree order).
             let mut s = self.bias;
-            let (mut vs, mut ls) = (d3.leaves.chunks_exact(4), b.leaf.chunks_exact(4));
+            let (mut vs, mut ls) = (d3.leaves.chunks_exact(8), b.leaf.chunks_exact(8));
             for (v, leaf) in (&mut vs).zip(&mut ls) {
-                s += v[0][(leaf[0][k] & 7) as usize];
-                s += v[1][(leaf[1][k] & 7) as usize];
-                s += v[2][(leaf[2][k] & 7) as usize];
-                s += v[3][(leaf[3][k] & 7) as usize];
+                for j in 0..8 {
+                    s += v[j][(leaf[j][k] & 7) as usize];
+                }
             }
             for (v, leaf) in vs.remainder().iter().zip(ls.remainder()) {
                 s += v[(leaf[k] & 7) as usize];
