@@ -177,6 +177,63 @@ fn chrome_list_exact_prefix_and_regex() {
     assert_eq!(m("The minister said the share price fell."), (false, false));
 }
 
+#[test]
+fn the_ascii_regex_alternations_agree_with_the_single_regexes() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    let (any, tail_any) = (c.regex_any.as_ref(), c.tail_regex_any.as_ref());
+    assert!(
+        any.is_some() && tail_any.is_some(),
+        "both lists compile without Unicode"
+    );
+    let mut lines: Vec<String> = [
+        "by john smith",
+        "by jean luc picard jr x",
+        "photo credit reuters",
+        "photo credit reuters and a caption that goes on and on for more than sixty characters",
+        "12 comments",
+        "comments 3",
+        "5 min read",
+        "reading time 4 minutes",
+        "c 2024 example media",
+        "copyright example media",
+        "all rights reserved",
+        "jan 5 2024 10 30 am est",
+        "5 january 2024 10 30",
+        "12 05 2024 14 30 uhr",
+        "facebook twitter email",
+        "updated 3 hours ago",
+        "leave a comment",
+        "you may also like",
+        "more from the author",
+        "related stories",
+        "further reading",
+        "x",
+        "by",
+        "the minister said the share price fell",
+        "snake_case by_line by a_b",
+    ]
+    .iter()
+    .map(|l| l.to_string())
+    .collect();
+    let mut n = String::new();
+    for p in CHROME_TOML.lines() {
+        text::norm_phrase_into(p, &mut n);
+        lines.push(n.clone());
+    }
+    for l in lines.iter().filter(|l| l.is_ascii()) {
+        for (res, any) in [(&c.regex, any), (&c.tail_regex, tail_any)] {
+            let single = res.iter().any(|r| r.is_match(l));
+            assert_eq!(any.unwrap().is_match(l.as_bytes()), single, "{l}");
+        }
+    }
+    // The sample reaches both lists (a sample nothing matches would prove little).
+    for res in [&c.regex, &c.tail_regex] {
+        let hits = lines.iter().filter(|l| res.iter().any(|r| r.is_match(l)));
+        assert!(hits.count() >= 5);
+    }
+}
+
 fn settings() -> DetectorSettings {
     DetectorSettings::default()
 }
@@ -441,6 +498,20 @@ fn the_ascii_fast_path_computes_the_same_basics() {
         let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
         assert_eq!(fast, slow, "{l}");
     }
+    // Tokens across the 64-byte windows of the fast path: one ends at, one starts at, one
+    // spans a window edge, one spans a whole window, digits-only ones among them.
+    let long_word = "x".repeat(130);
+    for l in [
+        format!("{} tail", "a".repeat(64)),
+        format!("{} {}", "b".repeat(63), "Cc".repeat(20)),
+        format!("{}1234567890 {long_word} 42", "w ".repeat(30)),
+        format!("{} 1234 end", "9".repeat(200)),
+        format!("{}, The end.", "word, ".repeat(40)),
+    ] {
+        let fast = line_basic(&l, &d.chrome, &d.stop, &mut sc);
+        let slow = line_basic_any(&l, &d.chrome, &d.stop, &mut sc);
+        assert_eq!(fast, slow, "{l}");
+    }
     // Equal lines up to case hash alike whichever path computed them.
     let a = line_basic("K is for Kelvin", &d.chrome, &d.stop, &mut sc);
     let b = line_basic("\u{212a} is for Kelvin", &d.chrome, &d.stop, &mut sc);
@@ -449,7 +520,7 @@ fn the_ascii_fast_path_computes_the_same_basics() {
 
 #[test]
 fn the_three_line_hashes_agree() {
-    use super::text::{LowerHash, hash_ascii_lower, hash_lower};
+    use super::text::{hash_ascii_lower, hash_lower};
     for l in [
         "",
         "a",
@@ -459,14 +530,11 @@ fn the_three_line_hashes_agree() {
         "Mixed Case @ 123 [Zz]`{",
     ] {
         let low = l.to_ascii_lowercase();
-        let mut h = LowerHash::default();
-        low.chars().for_each(|c| h.char(c));
         assert_eq!(
             hash_ascii_lower(l.as_bytes()),
             hash_lower(low.as_bytes()),
             "{l}"
         );
-        assert_eq!(h.finish(), hash_lower(low.as_bytes()), "{l}");
     }
     assert_ne!(hash_ascii_lower(b"ab"), hash_ascii_lower(b"ab\0"));
     // Packing and the stopword table.
@@ -567,4 +635,23 @@ fn stopword_counts_do_not_overflow_on_long_lines() {
         let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
         assert_eq!(b, slow);
     }
+}
+
+#[test]
+fn byte_masks_agree_with_the_class_table() {
+    use super::text::{masks, masks_scalar};
+    // Every byte value at every position of a window, and windows shorter than 64 bytes.
+    for b in 0..=255u8 {
+        for at in [0, 1, 15, 16, 31, 33, 47, 63] {
+            let mut w = [b'a'; 64];
+            w[at] = b;
+            assert_eq!(masks(&w), masks_scalar(&w), "byte {b:#x} at {at}");
+            assert_eq!(
+                masks(&w[..=at]),
+                masks_scalar(&w[..=at]),
+                "byte {b:#x} at {at}"
+            );
+        }
+    }
+    assert_eq!(masks(b""), masks_scalar(b""));
 }

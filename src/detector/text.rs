@@ -113,13 +113,18 @@ pub(super) fn class(c: char) -> u8 {
 /// are one table load; only other bytes go through UTF-8 decoding.
 #[inline(always)]
 fn char_at(s: &str, pos: usize) -> (char, u8, usize) {
-    let b = s.as_bytes()[pos];
+    char_at_bytes(s.as_bytes(), pos)
+}
+
+/// [`char_at`] in valid UTF-8 given as bytes.
+#[inline(always)]
+fn char_at_bytes(by: &[u8], pos: usize) -> (char, u8, usize) {
+    let b = by[pos];
     if b < 0x80 {
         return (b as char, LOW[b as usize], 1);
     }
-    // Decoded by hand: `s` is valid UTF-8 and `pos` a boundary, so `b` leads a sequence of 2
+    // Decoded by hand: `by` is valid UTF-8 and `pos` a boundary, so `b` leads a sequence of 2
     // to 4 bytes (no re-slicing of the string, no validity checks).
-    let by = s.as_bytes();
     let cont = |k: usize| (by[pos + k] & 0x3f) as u32;
     let (u, len) = if b < 0xe0 {
         (((b & 0x1f) as u32) << 6 | cont(1), 2)
@@ -185,7 +190,8 @@ pub(super) struct Basic {
 /// Buffers reused from line to line.
 #[derive(Debug, Default)]
 pub(super) struct LineScratch {
-    lower: String,
+    /// The lowercase of the current line (UTF-8).
+    lower: Vec<u8>,
     norm: String,
 }
 
@@ -230,27 +236,6 @@ fn is_bullet(l: &str) -> bool {
         c = it.next();
     }
     (1..=3).contains(&digits) && matches!(c, Some('.' | ')')) && is_space(it.next())
-}
-
-/// The lowercase of a token into `buf` (Python `str.lower`, without the final-sigma rule).
-fn lower_into<'b>(
-    tok: &str,
-    ascii: bool,
-    stack: &'b mut [u8; 64],
-    buf: &'b mut String,
-) -> &'b [u8] {
-    if ascii && tok.len() <= stack.len() {
-        let b = &mut stack[..tok.len()];
-        b.copy_from_slice(tok.as_bytes());
-        b.make_ascii_lowercase();
-        b
-    } else {
-        buf.clear();
-        for c in tok.chars() {
-            for_lower(c, |lc| buf.push(lc));
-        }
-        buf.as_bytes()
-    }
 }
 
 /// The lowercase of the first 2048 code points when it is one character (else `u32::MAX`).
@@ -302,39 +287,6 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     }
 }
 
-/// Per byte, packed counts for [`line_basic_ascii`], 12 bits each: a character starts (any
-/// byte but a UTF-8 continuation byte) in bits 0..12, it is not a space in bits 12..24, a
-/// letter in bits 24..36, a digit that is not a letter in bits 36..48, a comma in bits 48..60.
-/// A non-ASCII character counts as neither a space, a letter nor a digit: the fast path only
-/// takes lines whose non-ASCII characters are all [`inert`].
-static BYTE_COUNTS: [u64; 256] = {
-    let mut t = [0u64; 256];
-    let mut c = 0;
-    while c < 256 {
-        let mut v = 0u64;
-        if c < 0x80 {
-            let cls = lookup_runs(c as u32);
-            v |= 1;
-            if cls & SPACE == 0 {
-                v |= 1 << 12;
-                if cls & ALPHA != 0 {
-                    v |= 1 << 24;
-                } else if cls & DIGIT != 0 {
-                    v |= 1 << 36;
-                }
-            }
-            if c == b',' as usize {
-                v |= 1 << 48;
-            }
-        } else if c >= 0xc0 {
-            v |= 1 | 1 << 12;
-        }
-        t[c] = v;
-        c += 1;
-    }
-    t
-};
-
 /// Python classes per byte: an ASCII byte's own, none for the bytes of other characters.
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -370,7 +322,6 @@ fn ascii_lower8(x: u64) -> u64 {
 /// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
 /// characters works: equal hashes are confirmed with [`eq_lower`].
 /// Its bytes are taken 8 at a time, little-endian, the last word zero-padded, then the length.
-#[cfg(test)]
 pub(super) fn hash_lower(bytes: &[u8]) -> u64 {
     let mut h = 0;
     let mut chunks = bytes.chunks_exact(8);
@@ -403,46 +354,6 @@ pub(super) fn hash_ascii_lower(bytes: &[u8]) -> u64 {
     mix(h, bytes.len() as u64)
 }
 
-/// [`hash_lower`] fed one character at a time (no lowercased copy of the line).
-#[derive(Default)]
-pub(super) struct LowerHash {
-    h: u64,
-    word: u64,
-    fill: u32,
-    len: u64,
-}
-
-impl LowerHash {
-    #[inline]
-    fn byte(&mut self, b: u8) {
-        self.word |= (b as u64) << (8 * self.fill);
-        self.fill += 1;
-        self.len += 1;
-        if self.fill == 8 {
-            self.h = mix(self.h, self.word);
-            self.word = 0;
-            self.fill = 0;
-        }
-    }
-
-    #[inline]
-    pub(super) fn char(&mut self, c: char) {
-        let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            self.byte(b);
-        }
-    }
-
-    pub(super) fn finish(&self) -> u64 {
-        let h = if self.fill > 0 {
-            mix(self.h, self.word)
-        } else {
-            self.h
-        };
-        mix(h, self.len)
-    }
-}
-
 /// The basics of one stripped, non-blank line.
 pub(super) fn line_basic(
     l: &str,
@@ -458,6 +369,10 @@ pub(super) fn line_basic(
 }
 
 /// [`line_basic`] for any line, character by character.
+///
+/// The line is lowercased once, character by character, into `sc.lower`: a token's lowercase
+/// (for the stopword lists) is then a slice of it, the line's hash is its hash, and its
+/// normalized form for the chrome list is built from it.
 pub(super) fn line_basic_any(
     l: &str,
     chrome: &Chrome,
@@ -471,30 +386,26 @@ pub(super) fn line_basic_any(
     // to skip the chrome list for long lines).
     let mut norm_words = 0u32;
     let mut in_norm_word = false;
+    // The open token: where its lowercase starts in `low`.
     let mut tok_start: Option<usize> = None;
     let (mut tok_ascii, mut tok_all_digit, mut tok_upper) = (true, true, false);
     let mut commas = 0u32;
-    let mut hash = LowerHash::default();
-    let mut stack = [0u8; 64];
     let mut sw = StopCount::default();
-    let mut end_token =
-        |start: usize, end: usize, ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
-            b.ntok += 1;
-            if !all_digit {
-                words += 1;
-                upper_words += upper as u32;
-            }
-            let tok = &l[start..end];
-            // Lowercasing shrinks a non-ASCII character to no less than a third of its bytes.
-            if ascii && tok.len() <= 8 {
-                sw.add(stop.mask_packed(ascii_lower8(pack8(tok.as_bytes()))));
-            } else if tok.len() <= stop.max_len * if ascii { 1 } else { 3 } {
-                let low = lower_into(tok, ascii, &mut stack, &mut sc.lower);
-                if low.len() <= stop.max_len {
-                    sw.add(stop.mask(low));
-                }
-            }
-        };
+    let low = &mut sc.lower;
+    low.clear();
+    low.reserve(l.len());
+    let mut end_token = |tok: &[u8], ascii: bool, all_digit: bool, upper: bool, b: &mut Basic| {
+        b.ntok += 1;
+        if !all_digit {
+            words += 1;
+            upper_words += upper as u32;
+        }
+        if ascii && tok.len() <= 8 {
+            sw.add(stop.mask_packed(pack8(tok)));
+        } else if tok.len() <= stop.max_len {
+            sw.add(stop.mask(tok));
+        }
+    };
     let mut pos = 0;
     while pos < l.len() {
         let (c, cls, len) = char_at(l, pos);
@@ -507,22 +418,31 @@ pub(super) fn line_basic_any(
                 digits += 1;
             }
         }
+        let low_start = low.len();
         if len == 1 {
-            hash.byte(c.to_ascii_lowercase() as u8);
+            low.push(c.to_ascii_lowercase() as u8);
+            if c == ',' {
+                commas += 1;
+            }
         } else {
-            for_lower(c, |lc| hash.char(lc));
-        }
-        if c == ',' {
-            commas += 1;
+            for_lower(c, |lc| {
+                let mut buf = [0u8; 4];
+                low.extend_from_slice(lc.encode_utf8(&mut buf).as_bytes());
+            });
         }
         if cls & WORD != 0 && len > 1 && is_cjk(c) {
             // A token of its own (and a word of the normalized line, as any word character).
             if let Some(s) = tok_start.take() {
-                end_token(s, pos, tok_ascii, tok_all_digit, tok_upper, &mut b);
+                end_token(
+                    &low[s..low_start],
+                    tok_ascii,
+                    tok_all_digit,
+                    tok_upper,
+                    &mut b,
+                );
             }
             end_token(
-                pos,
-                pos + len,
+                &low[low_start..],
                 false,
                 cls & DIGIT != 0,
                 cls & UPPER != 0,
@@ -534,7 +454,7 @@ pub(super) fn line_basic_any(
             in_norm_word = true;
         } else if cls & WORD != 0 {
             if tok_start.is_none() {
-                tok_start = Some(pos);
+                tok_start = Some(low_start);
                 tok_ascii = true;
                 tok_all_digit = true;
                 tok_upper = cls & UPPER != 0;
@@ -549,26 +469,53 @@ pub(super) fn line_basic_any(
         } else {
             in_norm_word = false;
             if let Some(s) = tok_start.take() {
-                end_token(s, pos, tok_ascii, tok_all_digit, tok_upper, &mut b);
+                end_token(
+                    &low[s..low_start],
+                    tok_ascii,
+                    tok_all_digit,
+                    tok_upper,
+                    &mut b,
+                );
             }
         }
         pos += len;
     }
     if let Some(s) = tok_start.take() {
-        end_token(s, l.len(), tok_ascii, tok_all_digit, tok_upper, &mut b);
+        end_token(&low[s..], tok_ascii, tok_all_digit, tok_upper, &mut b);
     }
     b.stop_by_lang = sw.finish();
-    b.hash = hash.finish();
+    b.hash = hash_lower(low);
     finish(
         l,
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_phrase_into(l, &mut sc.norm);
+        norm_lowered_into(low, &mut sc.norm);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
+}
+
+/// [`norm_phrase_into`] of a line given lowercased ([`for_lower`] of each character, as
+/// `lowered` holds it).
+fn norm_lowered_into(lowered: &[u8], out: &mut String) {
+    out.clear();
+    let mut gap = false;
+    let mut pos = 0;
+    while pos < lowered.len() {
+        let (lc, cls, len) = char_at_bytes(lowered, pos);
+        if cls & WORD != 0 && lc != '_' {
+            if gap && !out.is_empty() {
+                out.push(' ');
+            }
+            gap = false;
+            out.push(lc);
+        } else {
+            gap = true;
+        }
+        pos += len;
+    }
 }
 
 /// Per language mask, one byte per language holding its bit (`SPREAD[m]` byte `k` is bit `k`
@@ -665,63 +612,194 @@ fn finish(
     b.url = memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some());
 }
 
-/// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
-/// all ASCII, so the line is scanned byte by byte with tables, and lowercased 8 bytes at a time.
-fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
-    let bytes = l.as_bytes();
-    let mut b = Basic::default();
-    // Counts, 12 bits each, summed per chunk so that no field overflows.
-    let (mut nonspace, mut letters, mut digits, mut commas) = (0u32, 0u32, 0u32, 0u32);
-    for chunk in bytes.chunks(0xfff) {
-        let mut acc = 0u64;
-        for &c in chunk {
-            acc += BYTE_COUNTS[c as usize];
-        }
-        let field = |k: u32| ((acc >> (12 * k)) & 0xfff) as u32;
-        b.nchar += field(0);
-        nonspace += field(1);
-        letters += field(2);
-        digits += field(3);
-        commas += field(4);
+/// Per-byte class masks of up to 64 bytes of a line (bit `i` for byte `i`), by Python's
+/// classes of ASCII bytes: a word character, a digit, a letter, a space, a comma; and a UTF-8
+/// continuation byte. Bytes of non-ASCII characters are none of the first five.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Masks {
+    pub word: u64,
+    pub digit: u64,
+    pub alpha: u64,
+    pub space: u64,
+    pub comma: u64,
+    pub cont: u64,
+}
+
+/// [`Masks`] of `chunk` (at most 64 bytes), one table load per byte.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
+    let mut m = Masks::default();
+    for (i, &c) in chunk.iter().enumerate().take(64) {
+        let cls = BYTE_CLASS[c as usize];
+        let bit = |yes: bool| (yes as u64) << i;
+        m.word |= bit(cls & WORD != 0);
+        m.digit |= bit(cls & DIGIT != 0);
+        m.alpha |= bit(cls & ALPHA != 0);
+        m.space |= bit(cls & SPACE != 0);
+        m.comma |= bit(c == b',');
+        m.cont |= bit(c & 0xc0 == 0x80);
     }
-    b.hash = hash_ascii_lower(bytes);
-    let (mut words, mut upper_words) = (0u32, 0u32);
-    let mut sw = StopCount::default();
-    let n = bytes.len();
-    let mut i = 0;
-    loop {
-        while i < n && BYTE_CLASS[bytes[i] as usize] & WORD == 0 {
-            i += 1;
-        }
-        if i == n {
-            break;
-        }
-        let start = i;
-        let mut all_digit = true;
-        while i < n {
-            let cls = BYTE_CLASS[bytes[i] as usize];
-            if cls & WORD == 0 {
-                break;
-            }
-            all_digit &= cls & DIGIT != 0;
-            i += 1;
-        }
-        b.ntok += 1;
+    m
+}
+
+/// [`Masks`] of `chunk` (at most 64 bytes), 16 bytes at a time with SSE2 (which every x86_64
+/// CPU has). The ASCII classes are ranges: letters `A-Z a-z`, digits `0-9`, word characters
+/// those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked against the table by a test).
+#[cfg(target_arch = "x86_64")]
+pub(super) fn masks(chunk: &[u8]) -> Masks {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+    };
+    let mut buf = [0u8; 64];
+    let n = chunk.len().min(64);
+    buf[..n].copy_from_slice(&chunk[..n]);
+    let mut m = Masks::default();
+    for (k, part) in buf.chunks_exact(16).enumerate() {
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`
+        // and needs no alignment. The compares are signed: bytes from 0x80 are negative, so no
+        // ASCII range below takes them.
+        let (word, digit, alpha, space, comma, cont) = unsafe {
+            let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
+            let set = |c: u8| _mm_set1_epi8(c as i8);
+            let within = |v: __m128i, lo: u8, hi: u8| {
+                _mm_and_si128(
+                    _mm_cmpgt_epi8(v, set(lo - 1)),
+                    _mm_cmplt_epi8(v, set(hi + 1)),
+                )
+            };
+            let alpha = within(_mm_or_si128(v, set(0x20)), b'a', b'z');
+            let digit = within(v, b'0', b'9');
+            let word = _mm_or_si128(_mm_or_si128(alpha, digit), _mm_cmpeq_epi8(v, set(b'_')));
+            let space = _mm_or_si128(
+                _mm_or_si128(within(v, 0x09, 0x0d), within(v, 0x1c, 0x1f)),
+                _mm_cmpeq_epi8(v, set(b' ')),
+            );
+            let comma = _mm_cmpeq_epi8(v, set(b','));
+            let cont = _mm_cmplt_epi8(v, set(0xc0));
+            let mask = |x: __m128i| _mm_movemask_epi8(x) as u16 as u64;
+            (
+                mask(word),
+                mask(digit),
+                mask(alpha),
+                mask(space),
+                mask(comma),
+                mask(cont),
+            )
+        };
+        let sh = 16 * k;
+        m.word |= word << sh;
+        m.digit |= digit << sh;
+        m.alpha |= alpha << sh;
+        m.space |= space << sh;
+        m.comma |= comma << sh;
+        m.cont |= cont << sh;
+    }
+    m
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+pub(super) use masks_scalar as masks;
+
+/// The token counts of [`line_basic_ascii`].
+#[derive(Default)]
+struct AsciiTokens {
+    ntok: u32,
+    words: u32,
+    upper_words: u32,
+    sw: StopCount,
+}
+
+impl AsciiTokens {
+    /// Count the token `bytes[start..end]` (ASCII word characters).
+    #[inline(always)]
+    fn add(&mut self, bytes: &[u8], start: usize, end: usize, all_digit: bool, stop: &Stopwords) {
+        self.ntok += 1;
         if !all_digit {
-            words += 1;
-            upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
+            self.words += 1;
+            self.upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
         }
-        let tok = &bytes[start..i];
+        let tok = &bytes[start..end];
         if tok.len() <= 8 {
-            sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
+            self.sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
         } else if tok.len() <= stop.max_len {
             let mut low = [0u8; 64];
             let low = &mut low[..tok.len()];
             low.copy_from_slice(tok);
             low.make_ascii_lowercase();
-            sw.add(stop.mask(low));
+            self.sw.add(stop.mask(low));
         }
     }
+}
+
+/// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
+/// all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
+/// counts are their popcounts, and each token a run of word bits.
+fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
+    let bytes = l.as_bytes();
+    let mut b = Basic::default();
+    let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
+        (0u32, 0u32, 0u32, 0u32, 0u32);
+    let mut toks = AsciiTokens::default();
+    // The open token: its start and whether it is all digits so far.
+    let mut open: Option<(usize, bool)> = None;
+    for (w, chunk) in bytes.chunks(64).enumerate() {
+        let base = 64 * w;
+        let m = masks(chunk);
+        spaces += m.space.count_ones();
+        letters += m.alpha.count_ones();
+        digits += m.digit.count_ones();
+        commas += m.comma.count_ones();
+        conts += m.cont.count_ones();
+        let mut word = m.word;
+        if let Some((start, all_digit)) = open {
+            // The token goes on through the low run of word bits.
+            let run = (!word).trailing_zeros();
+            let low = if run == 64 {
+                u64::MAX
+            } else {
+                (1u64 << run) - 1
+            };
+            let all_digit = all_digit && m.digit & low == low;
+            if run == 64 {
+                open = Some((start, all_digit));
+                continue;
+            }
+            toks.add(bytes, start, base + run as usize, all_digit, stop);
+            open = None;
+            word &= !low;
+        }
+        while word != 0 {
+            let s = word.trailing_zeros();
+            let run = (!(word >> s)).trailing_zeros();
+            let e = s + run;
+            let span = if run == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << run) - 1) << s
+            };
+            let all_digit = m.digit & span == span;
+            if e == 64 {
+                open = Some((base + s as usize, all_digit));
+                break;
+            }
+            toks.add(bytes, base + s as usize, base + e as usize, all_digit, stop);
+            word &= !span;
+        }
+    }
+    if let Some((start, all_digit)) = open {
+        toks.add(bytes, start, bytes.len(), all_digit, stop);
+    }
+    let AsciiTokens {
+        ntok,
+        words,
+        upper_words,
+        sw,
+    } = toks;
+    b.ntok = ntok;
+    b.nchar = bytes.len() as u32 - conts;
+    let nonspace = b.nchar - spaces;
+    b.hash = hash_ascii_lower(bytes);
     b.stop_by_lang = sw.finish();
     finish(
         l,
