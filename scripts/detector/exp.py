@@ -19,6 +19,12 @@ usage: exp.py prepare [--bin target/release/declutter]    # writes the feature c
   weight of the ruled lines (0: context only).
 * stack: a second model on the first one's out-of-fold probabilities (windows, max-sum span);
   stage-1 predictions used to train stage 2 are out-of-fold inside each training fold.
+
+Training options (run/final/folds): --label-thr (line labels: content when >= this share of
+its tokens aligns with the gold; 0.6, was 0.5), --w-floor / --w-blend (line weights),
+--raw-weight (raw pages against pre-cleaned ones), --hp '{"subsample": 0.8}' (seeded, --seed).
+run --batch FILE runs one experiment per line (extra arguments) with the cache loaded once;
+run --extra NAMES adds Python-only features (extra_feats) to measure them before a port.
 """
 import argparse
 import difflib
@@ -40,7 +46,11 @@ sys.path.insert(0, HERE)
 import detector as D  # noqa: E402
 import train as T  # noqa: E402
 
-CACHE = "/tmp/acc3-cache.pkl"
+CACHE = "/tmp/acc3-cache.pkl"  # --cache
+# training-side options of run/final/folds (set from the command line in main)
+OPT = dict(w_floor=0.0, w_blend=0.0, raw_weight=1.0, label_thr=0.6, seed=0)
+LABEL_THR_CACHE = 0.5  # the labels prepare writes (T.label_lines)
+EXTRA = []  # --extra: names of extra (Python-only) features, see extra_feats
 VARIANTS = ("input", "input-region")
 EXPLAIN = re.compile(r"^(.*?):(\d+): \[([^\]]+)\] ([a-z ,]+?): ")
 DROP_VERBS = ("dropped", "truncated", "dropped block")
@@ -176,6 +186,102 @@ def with_mark(X, mark):
     return np.hstack([X] + cols)
 
 
+ELLIPSIS = re.compile(r"(?:\.\.\.|…)$")
+DATE = re.compile(r"\b(?:\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{2}-\d{2}|(?:jan|feb|mar|apr|may|jun|jul|aug"
+                  r"|sep|oct|nov|dec)[a-z]*\.? \d{1,2}\b|\d{1,2} (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct"
+                  r"|nov|dec)[a-z]*|\d+ (?:minutes?|hours?|days?|weeks?) ago|updated|published)", re.I)
+BYLINE = re.compile(r"^(?:by|von|par|por|di|door|av|przez)\s+\w", re.I)
+
+
+def _ends_ellipsis(line):
+    s = line.rstrip()
+    while s and s[-1] in D.CLOSERS:
+        s = s[:-1]
+    return bool(ELLIPSIS.search(s))
+
+
+def _headline_like(b):
+    return 2 <= b["ntok"] <= 16 and not b["endp"] and b["title"] >= 0.6
+
+
+def extra_feats(lines, idx, basics, mark):
+    """Python-only features over the non-blank lines idx of lines (mark: 'ruled' per non-blank
+    line), one column per name in EXTRA:
+    * ruled_prev / ruled_next: log1p of the distance (non-blank lines) to the nearest ruled line
+      before / after (log1p(1000) when none);
+    * ruled_after / ruled_before: share of ruled lines among the lines after / before the line;
+    * teaser: the line ends with "..." or "…" (closing quotes/brackets ignored);
+      teaser_head: it does and the line before is headline-like (2-16 tokens, no final
+      punctuation, title-case share >= 0.6); teaser_w3: mean of teaser over +-3 lines;
+    * dateline: <= 10 tokens and a date/time-like or "updated/published" match or a byline
+      ("By Name"); dateline_w3: its mean over +-3 lines;
+    * blk_*: the blank-line block of the line (non-blank lines between blank lines):
+      blk_len log1p(lines), blk_pos its position in the block (0 first .. 1 last), blk_first,
+      blk_tokshare the block's share of the page's tokens."""
+    n = len(idx)
+    cols = {}
+    want = set(EXTRA)
+    if want & {"ruled_prev", "ruled_next", "ruled_after", "ruled_before"}:
+        INF = 1000
+        dp = np.full(n, INF, dtype=np.float64)
+        dn = np.full(n, INF, dtype=np.float64)
+        last = None
+        for i in range(n):
+            if last is not None:
+                dp[i] = i - last
+            if mark[i]:
+                last = i
+        last = None
+        for i in range(n - 1, -1, -1):
+            if last is not None:
+                dn[i] = last - i
+            if mark[i]:
+                last = i
+        cs = np.concatenate([[0.0], np.cumsum(mark)])
+        i = np.arange(n)
+        cols["ruled_prev"] = np.log1p(dp)
+        cols["ruled_next"] = np.log1p(dn)
+        after = n - 1 - i
+        cols["ruled_after"] = np.where(after > 0, (cs[n] - cs[i + 1]) / np.maximum(after, 1), 0.0)
+        cols["ruled_before"] = np.where(i > 0, cs[i] / np.maximum(i, 1), 0.0)
+    if want & {"teaser", "teaser_head", "teaser_w3"}:
+        t = np.array([1.0 if _ends_ellipsis(lines[j]) else 0.0 for j in idx])
+        th = np.array([1.0 if t[i] and i > 0 and _headline_like(basics[i - 1]) else 0.0
+                       for i in range(n)])
+        cols["teaser"], cols["teaser_head"], cols["teaser_w3"] = t, th, _win(t, 3)
+    if want & {"dateline", "dateline_w3"}:
+        dl = np.array([1.0 if b["ntok"] <= 10 and (DATE.search(lines[j]) or BYLINE.match(lines[j]))
+                       else 0.0 for j, b in zip(idx, basics)])
+        cols["dateline"], cols["dateline_w3"] = dl, _win(dl, 3)
+    if want & {"blk_len", "blk_pos", "blk_first", "blk_tokshare"}:
+        bid = np.zeros(n, dtype=np.int64)
+        b = 0
+        for k in range(1, n):
+            if idx[k] > idx[k - 1] + 1:
+                b += 1
+            bid[k] = b
+        ntok = np.array([x["ntok"] for x in basics], dtype=np.float64)
+        size = np.bincount(bid)
+        tok = np.bincount(bid, weights=ntok)
+        start = np.concatenate([[0], np.cumsum(size)[:-1]])
+        pos = np.arange(n) - start[bid]
+        cols["blk_len"] = np.log1p(size[bid])
+        cols["blk_pos"] = np.where(size[bid] > 1, pos / np.maximum(size[bid] - 1, 1), 0.0)
+        cols["blk_first"] = (pos == 0).astype(np.float64)
+        cols["blk_tokshare"] = tok[bid] / max(1.0, ntok.sum())
+    return np.array([cols[x] for x in EXTRA], dtype=np.float64).T.reshape(n, len(EXTRA))
+
+
+def _win(v, k):
+    n = len(v)
+    if n == 0:
+        return v
+    cs = np.concatenate([[0.0], np.cumsum(v)])
+    i = np.arange(n)
+    lo, hi = np.maximum(0, i - k), np.minimum(n, i + k + 1)
+    return (cs[hi] - cs[lo]) / (hi - lo)
+
+
 def decide(m, lines, mark_all=None, feats=None):
     """D.decide with a numpy evaluator; mark_all: per line 0/1 (ruled); a ruled line is dropped
     whatever the model says.  feats: a cached (idx, X, basics) for these lines."""
@@ -193,6 +299,8 @@ def decide(m, lines, mark_all=None, feats=None):
         keep = [True] * len(lines)
         return [k and not (mark_all and mark_all[i]) for i, k in enumerate(keep)]
     mk = np.array([mark_all[i] for i in idx], dtype=np.float64) if mark_all else np.zeros(n)
+    if EXTRA and feats is None:
+        X = np.hstack([X, extra_feats(lines, idx, basics, mk)])
     if m.mark:
         X = with_mark(X, mk)
     s = predict(m.bias, m.trees, X)
@@ -265,15 +373,83 @@ def stage2_feats(s, basics):
 
 # ---------------------------------------------------------------------------- experiment
 
+def doc_X(d):
+    """the cached features of a page, with the extra features (if any)."""
+    if not EXTRA:
+        return d.X
+    if getattr(d, "E_names", None) != list(EXTRA):
+        d.E = extra_feats(d.lines, d.idx, d.basics_, d.mark)
+        d.E_names = list(EXTRA)
+    return np.hstack([d.X, d.E])
+
+
+def relabel(data, thr):
+    """line labels with another alignment threshold (a line is content when >= thr of its
+    tokens align with the gold bag, greedy, longest lines first, as T.label_lines, which
+    prepare uses with 0.5)."""
+    for v in VARIANTS:
+        for d in data[v]["pre"] + data[v]["raw"]:
+            g = Counter(d.gold)
+            order = sorted(range(len(d.idx)), key=lambda i: -d.ntok[i])
+            y = np.zeros(len(d.idx))
+            for i in order:
+                c = d.toks[i]
+                if not d.ntok[i]:
+                    continue
+                hit = sum(min(k, g.get(w, 0)) for w, k in c.items())
+                if hit >= thr * d.ntok[i]:
+                    y[i] = 1
+                    for w, k in c.items():
+                        g[w] = max(0, g.get(w, 0) - k)
+            d.y = y
+
+
+_LOADED = {}  # the cache, loaded once per process (run --batch)
+
+
+def load_cache():
+    if _LOADED.get("path") != CACHE:
+        with open(CACHE, "rb") as f:
+            data = pickle.load(f)
+        for v in VARIANTS:
+            for d in data[v]["raw"]:
+                d.kind = "raw"
+            for d in data[v]["pre"]:
+                d.kind = "pre"
+        _LOADED.update(path=CACHE, data=data, label_thr=LABEL_THR_CACHE)
+    data = _LOADED["data"]
+    if _LOADED["label_thr"] != OPT["label_thr"]:
+        relabel(data, OPT["label_thr"])
+        _LOADED["label_thr"] = OPT["label_thr"]
+    return data
+
+
+def train_opts():
+    """the training options, for the model file's note."""
+    return dict(OPT)
+
+
+def line_weights(d):
+    """a line's training weight before the per-page normalization: its tokens, at least
+    w_floor; blended with a uniform per-line weight (w_blend: that share of the page's weight
+    is spread evenly over its lines)."""
+    w = np.maximum(d.ntok, OPT["w_floor"]) if OPT["w_floor"] > 0 else d.ntok.copy()
+    if OPT["w_blend"] > 0 and len(w):
+        w = (1 - OPT["w_blend"]) * w / max(1e-9, w.sum()) + OPT["w_blend"] / len(w)
+    return w
+
+
 def train_set(docs, mark, mark_weight):
     Xs, ys, ws = [], [], []
     for d in docs:
-        X = with_mark(d.X, d.mark) if mark else d.X
-        w = d.ntok.copy()
+        X = doc_X(d)
+        X = with_mark(X, d.mark) if mark else X
+        w = line_weights(d)
         if mark:
             w = np.where(d.mark > 0, w * mark_weight, w)
-        # every page weighs the same (a line: its share of the page's weighted tokens)
-        w = w / max(1e-9, w.sum())
+        # every page weighs the same (a line: its share of the page's weighted tokens); the raw
+        # copy of a page weighs raw_weight times its pre-cleaned copy
+        w = w / max(1e-9, w.sum()) * (OPT["raw_weight"] if getattr(d, "kind", "") == "raw" else 1.0)
         Xs.append(X)
         ys.append(d.y)
         ws.append(w)
@@ -284,7 +460,7 @@ def train_set(docs, mark, mark_weight):
 
 def fit(docs, mark, mark_weight, hp):
     X, y, w = train_set(docs, mark, mark_weight)
-    return T.fit_gbdt(X, y, w, hp, None)
+    return T.fit_gbdt(X, y, w, hp, np.random.default_rng(OPT["seed"]))
 
 
 def s1_inputs(d, mark):
@@ -315,17 +491,16 @@ def fit_stack(docs, mark, mark_weight, hp, folds_inner=3):
 def evaluate(args):
     m, d_pre, d_raw, use_mark = args
     if use_mark:
-        first, fin = fixed_point(m, d_raw.lines, d_raw.mark_all, (d_raw.idx, d_raw.X, d_raw.basics_))
+        first, fin = fixed_point(m, d_raw.lines, d_raw.mark_all, (d_raw.idx, doc_X(d_raw), d_raw.basics_))
     else:
-        first, fin = fixed_point(m, d_pre.lines, None, (d_pre.idx, d_pre.X, d_pre.basics_))
+        first, fin = fixed_point(m, d_pre.lines, None, (d_pre.idx, doc_X(d_pre), d_pre.basics_))
     return T.bag_prf(first, d_pre.gold), T.bag_prf(fin, d_pre.gold)
 
 
 def run(a):
     hp = dict(T.HP)
     hp.update(json.loads(a.hp))
-    with open(CACHE, "rb") as f:
-        data = pickle.load(f)
+    data = load_cache()
     cfg = T.make_cfg()
     use_mark = a.exp in ("mark", "mark-stack")
     stack = a.exp in ("stack", "mark-stack")
@@ -356,7 +531,7 @@ def run(a):
         summary[v] = dict(first=list(r1), fixed=list(r2))
         print(f"{a.tag} {v:13s} OOF 1 pass P {r1[0]:.4f} R {r1[1]:.4f} F1 {r1[2]:.4f} | "
               f"fixed point P {r2[0]:.4f} R {r2[1]:.4f} F1 {r2[2]:.4f}", flush=True)
-    with open(f"/tmp/acc3-res-{a.tag}.json", "w") as f:
+    with open(a.res.format(tag=a.tag), "w") as f:
         json.dump(dict(args=vars(a), hp=hp, summary=summary,
                        pages={v: [[d.name] + list(x[1]) for d, x in zip(data[v]["pre"], res[v]) if x]
                               for v in VARIANTS}), f)
@@ -368,8 +543,7 @@ def final(a):
     first-round change described in README.md)."""
     hp = dict(T.HP)
     hp.update(json.loads(a.hp))
-    with open(CACHE, "rb") as f:
-        data = pickle.load(f)
+    data = load_cache()
     docs = [d for v in VARIANTS for dp, dr in zip(data[v]["pre"], data[v]["raw"]) for d in (dp, dr)]
     bias, trees = fit(docs, True, a.mark_weight, hp)
     feats = list(D.FEATURES)
@@ -378,12 +552,13 @@ def final(a):
         T.write_weights(a.out, T.make_cfg(), bias, trees,
                         f"trained on all {len(data['input']['pre'])} dev pages x 2 variants, raw inputs"
                         " with the engine's rule/structural drops as the feature 'ruled' and the"
-                        f" inputs after the rules and structural passes (exp.py final); hyper-parameters {hp}")
+                        f" inputs after the rules and structural passes (exp.py final); hyper-parameters {hp}; training {train_opts()}")
     finally:
         D.FEATURES[:] = feats
     rel = os.path.relpath(os.path.join(D.ROOT, "rules", "detector"), os.path.dirname(os.path.abspath(a.out)))
-    with open(a.out, "a", encoding="utf-8") as f:  # detector.py looks for the data next to the model
-        f.write(f'\n[data]\nchrome = "{rel}/chrome.toml"\nstopwords_dir = "{rel}/stopwords"\n')
+    if rel != ".":  # detector.py looks for the data next to the model; the engine reads no [data]
+        with open(a.out, "a", encoding="utf-8") as f:
+            f.write(f'\n[data]\nchrome = "{rel}/chrome.toml"\nstopwords_dir = "{rel}/stopwords"\n')
     print("wrote", a.out)
 
 
@@ -392,8 +567,7 @@ def folds(a):
     and the fold of every page to DIR/folds.txt, for engine_oof.sh."""
     hp = dict(T.HP)
     hp.update(json.loads(a.hp))
-    with open(CACHE, "rb") as f:
-        data = pickle.load(f)
+    data = load_cache()
     fold = T.folds_of(data["input"]["pre"], 5)
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, "folds.txt"), "w") as f:
@@ -407,7 +581,7 @@ def folds(a):
         D.FEATURES.append("ruled")
         try:
             T.write_weights(os.path.join(a.out, f"foldmodel-{k}.toml"), T.make_cfg(), bias, trees,
-                            f"fold {k} of 5 (exp.py folds); hyper-parameters {hp}")
+                            f"fold {k} of 5 (exp.py folds); hyper-parameters {hp}; training {train_opts()}")
         finally:
             D.FEATURES[:] = feats
         print("fold", k, flush=True)
@@ -426,8 +600,45 @@ def main():
     ap.add_argument("--inner", type=int, default=3, help="stack: inner folds for stage-1 OOF")
     ap.add_argument("--mark-win", default="", help="comma-separated k: window means of 'ruled'")
     ap.add_argument("--tag", default="x")
+    ap.add_argument("--cache", default=CACHE, help="feature cache written by prepare")
+    ap.add_argument("--res", default="/tmp/acc3-res-{tag}.json", help="run: result file")
+    ap.add_argument("--w-floor", type=float, default=0.0,
+                    help="training weight of a line: max(tokens, W) (short lines count more)")
+    ap.add_argument("--w-blend", type=float, default=0.0,
+                    help="share of a page's training weight spread evenly over its lines")
+    ap.add_argument("--raw-weight", type=float, default=1.0,
+                    help="training weight of a raw page relative to its pre-cleaned copy")
+    ap.add_argument("--label-thr", type=float, default=OPT["label_thr"],
+                    help="a line is content when this share of its tokens aligns with the gold"
+                         " (the shipped model: 0.6; 0.5 before)")
+    ap.add_argument("--seed", type=int, default=0, help="rng seed (row subsampling)")
+    ap.add_argument("--extra", default="", help="comma-separated extra features (run only)")
+    ap.add_argument("--batch", default=None,
+                    help="run: one experiment per line of this file (extra arguments, e.g."
+                         " `--tag t1 --hp '{\"lr\": 0.1}'`), the cache loaded once")
     a = ap.parse_args()
-    MARK_WIN.extend(int(k) for k in a.mark_win.split(",") if k)
+    if a.batch:
+        import shlex
+        with open(a.batch) as f:
+            jobs = [shlex.split(l) for l in f if l.strip() and not l.startswith("#")]
+        for job in jobs:
+            b = ap.parse_args(sys.argv[1:] + job)
+            b.batch = None
+            print("==", " ".join(job), flush=True)
+            setup_and_run(ap, b)
+        return
+    setup_and_run(ap, a)
+
+
+def setup_and_run(ap, a):
+    global CACHE
+    CACHE = a.cache
+    OPT.update(w_floor=a.w_floor, w_blend=a.w_blend, raw_weight=a.raw_weight,
+               label_thr=a.label_thr, seed=a.seed)
+    EXTRA[:] = [x for x in a.extra.split(",") if x]
+    if EXTRA and a.cmd != "run":
+        ap.error("--extra: Python-only features, for run only (the engine does not compute them)")
+    MARK_WIN[:] = [int(k) for k in a.mark_win.split(",") if k]
     {"prepare": prepare, "run": run, "final": final, "folds": folds}[a.cmd](a)
 
 

@@ -169,10 +169,14 @@ def fit_gbdt(X, y, w, hp, rng):
     F = np.full(n, bias)
     trees = []
     depth = hp["depth"]
+    sub = hp.get("subsample", 1.0)
     for _ in range(hp["n_trees"]):
         p = 1 / (1 + np.exp(-F))
-        g = (p - y) * w
-        h = np.maximum(p * (1 - p), 1e-6) * w
+        # row subsampling (stochastic boosting): a left-out row has no gradient or hessian for
+        # this tree; deterministic for a seeded rng
+        ws = w * (rng.random(n) < sub) if sub < 1.0 else w
+        g = (p - y) * ws
+        h = np.maximum(p * (1 - p), 1e-6) * ws
         node = np.zeros(n, dtype=np.int64)
         feat = []
         thr = []
