@@ -286,15 +286,7 @@ pub(super) fn doc_features(
         &mut bufs.cg,
         basics.iter().map(|b| b.ntok as f64 * b2f(b.good)),
     );
-    // Distance to the nearest good line.
-    bufs.dprev.clear();
-    let mut last: isize = -(INF as isize);
-    for (i, b) in basics.iter().enumerate() {
-        if b.good {
-            last = i as isize;
-        }
-        bufs.dprev.push((i as isize - last) as usize);
-    }
+    // Distance to the nearest good line (the distance back is computed with the flags below).
     bufs.dnext.clear();
     bufs.dnext.resize(n, INF);
     // No good line after: INF (the prototype used 2 * INF - i, negative past 2000 lines).
@@ -343,25 +335,28 @@ pub(super) fn doc_features(
             .sum();
     }
     let (r1s, r1e) = spans.first().copied().unwrap_or((0, 0));
+    // One pass for the flags that look back: a tail line since region 1's start
+    // (`after_tail`), since its end (`tail_after_r`), since the last good line (`tsg`).
+    bufs.dprev.clear();
     bufs.after_tail.clear();
     bufs.tail_after_r.clear();
-    let mut seen = false;
+    bufs.tsg.clear();
+    let mut last: isize = -(INF as isize);
+    let (mut seen_r1, mut seen_r, mut seen_g) = (false, false, false);
     for (i, b) in basics.iter().enumerate() {
-        bufs.after_tail.push(seen);
-        if b.tail && i >= r1s {
-            seen = true;
+        if b.good {
+            last = i as isize;
+            seen_g = false;
         }
-    }
-    seen = false;
-    for (i, b) in basics.iter().enumerate() {
-        let mut v = false;
-        if i >= r1e {
-            v = seen;
-            if b.tail {
-                seen = true;
-            }
+        bufs.dprev.push((i as isize - last) as usize);
+        bufs.after_tail.push(seen_r1);
+        bufs.tail_after_r.push(i >= r1e && seen_r);
+        bufs.tsg.push(seen_g);
+        if b.tail {
+            seen_r1 |= i >= r1s;
+            seen_r |= i >= r1e;
+            seen_g = true;
         }
-        bufs.tail_after_r.push(v);
     }
     // Blocks of good lines at most BLOCK_GAP lines apart.
     bufs.blk.clear();
@@ -399,18 +394,6 @@ pub(super) fn doc_features(
         (0, -1)
     };
     let btmax = bufs.blk_tok.iter().copied().max().unwrap_or(1);
-    // A tail line seen since the last good line.
-    bufs.tsg.clear();
-    seen = false;
-    for b in basics.iter() {
-        if b.good {
-            seen = false;
-        }
-        bufs.tsg.push(seen);
-        if b.tail {
-            seen = true;
-        }
-    }
     // Window sources: prefix sums of each, in one pass (each source summed in line order).
     bufs.pref.clear();
     let mut acc = [0.0f64; N_WIN_SRC];
