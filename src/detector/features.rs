@@ -107,7 +107,8 @@ pub(super) struct Buffers {
     blk: Vec<isize>,
     blk_tok: Vec<u64>,
     tsg: Vec<bool>,
-    pref: [Vec<f64>; N_WIN_SRC],
+    /// Prefix sums of the window sources, one row per line boundary.
+    pref: Vec<[f64; N_WIN_SRC]>,
     pairs: Vec<(u64, u32)>,
     classes: Vec<(u32, u32)>,
     /// The class (index into `classes`) of each line of the current hash group.
@@ -285,15 +286,7 @@ pub(super) fn doc_features(
         &mut bufs.cg,
         basics.iter().map(|b| b.ntok as f64 * b2f(b.good)),
     );
-    // Distance to the nearest good line.
-    bufs.dprev.clear();
-    let mut last: isize = -(INF as isize);
-    for (i, b) in basics.iter().enumerate() {
-        if b.good {
-            last = i as isize;
-        }
-        bufs.dprev.push((i as isize - last) as usize);
-    }
+    // Distance to the nearest good line (the distance back is computed with the flags below).
     bufs.dnext.clear();
     bufs.dnext.resize(n, INF);
     // No good line after: INF (the prototype used 2 * INF - i, negative past 2000 lines).
@@ -342,25 +335,28 @@ pub(super) fn doc_features(
             .sum();
     }
     let (r1s, r1e) = spans.first().copied().unwrap_or((0, 0));
+    // One pass for the flags that look back: a tail line since region 1's start
+    // (`after_tail`), since its end (`tail_after_r`), since the last good line (`tsg`).
+    bufs.dprev.clear();
     bufs.after_tail.clear();
     bufs.tail_after_r.clear();
-    let mut seen = false;
+    bufs.tsg.clear();
+    let mut last: isize = -(INF as isize);
+    let (mut seen_r1, mut seen_r, mut seen_g) = (false, false, false);
     for (i, b) in basics.iter().enumerate() {
-        bufs.after_tail.push(seen);
-        if b.tail && i >= r1s {
-            seen = true;
+        if b.good {
+            last = i as isize;
+            seen_g = false;
         }
-    }
-    seen = false;
-    for (i, b) in basics.iter().enumerate() {
-        let mut v = false;
-        if i >= r1e {
-            v = seen;
-            if b.tail {
-                seen = true;
-            }
+        bufs.dprev.push((i as isize - last) as usize);
+        bufs.after_tail.push(seen_r1);
+        bufs.tail_after_r.push(i >= r1e && seen_r);
+        bufs.tsg.push(seen_g);
+        if b.tail {
+            seen_r1 |= i >= r1s;
+            seen_r |= i >= r1e;
+            seen_g = true;
         }
-        bufs.tail_after_r.push(v);
     }
     // Blocks of good lines at most BLOCK_GAP lines apart.
     bufs.blk.clear();
@@ -398,29 +394,36 @@ pub(super) fn doc_features(
         (0, -1)
     };
     let btmax = bufs.blk_tok.iter().copied().max().unwrap_or(1);
-    // A tail line seen since the last good line.
-    bufs.tsg.clear();
-    seen = false;
+    // Window sources: prefix sums of each, in one pass (each source summed in line order).
+    bufs.pref.clear();
+    let mut acc = [0.0f64; N_WIN_SRC];
+    bufs.pref.push(acc);
     for b in basics.iter() {
-        if b.good {
-            seen = false;
+        let v = [
+            b.logtok,
+            b2f(b.good),
+            b2f(b.short),
+            b2f(b.chrome),
+            b.stop,
+            b2f(b.endp),
+        ];
+        for (a, v) in acc.iter_mut().zip(v) {
+            *a += v;
         }
-        bufs.tsg.push(seen);
-        if b.tail {
-            seen = true;
-        }
+        bufs.pref.push(acc);
     }
-    // Window sources.
-    prefix_sum(&mut bufs.pref[0], basics.iter().map(|b| b.logtok));
-    prefix_sum(&mut bufs.pref[1], basics.iter().map(|b| b2f(b.good)));
-    prefix_sum(&mut bufs.pref[2], basics.iter().map(|b| b2f(b.short)));
-    prefix_sum(&mut bufs.pref[3], basics.iter().map(|b| b2f(b.chrome)));
-    prefix_sum(&mut bufs.pref[4], basics.iter().map(|b| b.stop));
-    prefix_sum(&mut bufs.pref[5], basics.iter().map(|b| b2f(b.endp)));
     let doc_logtok = (total as f64).ln_1p();
     let doc_goodshare = gtot / total as f64;
     let r_share = rtok as f64 / total as f64;
-    let cg = &bufs.cg;
+    let cg = &bufs.cg[..=n];
+    let pref = &bufs.pref[..=n];
+    // The per-line buffers, each cut to `n` lines so that indexing them by `i < n` needs no
+    // bounds check.
+    let (dprev, dnext, hs) = (&bufs.dprev[..n], &bufs.dnext[..n], &bufs.hs[..n]);
+    let (in_r1, in_r, rdist) = (&bufs.in_r1[..n], &bufs.in_r[..n], &bufs.rdist[..n]);
+    let (after_tail, tail_after_r) = (&bufs.after_tail[..n], &bufs.tail_after_r[..n]);
+    let (blks, tsg, ruled) = (&bufs.blk[..n], &bufs.tsg[..n], &ruled[..n]);
+    let blk_tok = &bufs.blk_tok[..];
     let mut x = [0.0f64; XLEN];
     for (i, b) in basics.iter().enumerate() {
         let ii = i as isize;
@@ -447,31 +450,30 @@ pub(super) fn doc_features(
         x[16] = b2f(b.short);
         x[17] = b2f(b.good);
         x[18] = b2f(b.alpha == 0.0);
-        x[19] = if i > 0 { basics[i - 1].logtok } else { 0.0 };
-        x[20] = if i + 1 < n { basics[i + 1].logtok } else { 0.0 };
-        x[21] = if i > 0 { b2f(basics[i - 1].good) } else { 0.0 };
-        x[22] = if i + 1 < n {
-            b2f(basics[i + 1].good)
-        } else {
-            0.0
-        };
+        let (prev, next) = (
+            i.checked_sub(1).and_then(|j| basics.get(j)),
+            basics.get(i + 1),
+        );
+        x[19] = prev.map_or(0.0, |p| p.logtok);
+        x[20] = next.map_or(0.0, |p| p.logtok);
+        x[21] = prev.map_or(0.0, |p| b2f(p.good));
+        x[22] = next.map_or(0.0, |p| b2f(p.good));
         x[23] = cg[i] / gtot;
         x[24] = (cg[n] - cg[i + 1]) / gtot;
-        x[25] = ln_1p_int(bufs.dprev[i].min(bufs.dnext[i]).min(INF));
-        x[26] = bufs.hs[i].clamp(-50.0, 50.0);
-        x[27] = b2f(bufs.in_r1[i]);
-        x[28] = b2f(bufs.in_r[i]);
-        x[29] = bufs.rdist[i];
+        x[25] = ln_1p_int(dprev[i].min(dnext[i]).min(INF));
+        x[26] = hs[i].clamp(-50.0, 50.0);
+        x[27] = b2f(in_r1[i]);
+        x[28] = b2f(in_r[i]);
+        x[29] = rdist[i];
         x[30] = r_share;
-        x[31] = b2f(bufs.after_tail[i]);
-        x[32] = b2f(bufs.tail_after_r[i]);
+        x[31] = b2f(after_tail[i]);
+        x[32] = b2f(tail_after_r[i]);
         x[33] = doc_logtok;
         x[34] = doc_goodshare;
-        let blk = bufs.blk[i];
-        x[35] = if blk >= 0 {
-            bufs.blk_tok[blk as usize] as f64 / btmax as f64
-        } else {
-            0.0
+        let blk = blks[i];
+        x[35] = match usize::try_from(blk).ok().and_then(|k| blk_tok.get(k)) {
+            Some(&t) => t as f64 / btmax as f64,
+            None => 0.0,
         };
         x[36] = b2f(top >= 0 && blk == top);
         x[37] = b2f(top >= 0 && ii > top_e);
@@ -484,16 +486,17 @@ pub(super) fn doc_features(
             0
         };
         x[39] = ln_1p_int(dist_top as usize);
-        x[40] = b2f(bufs.tsg[i]);
+        x[40] = b2f(tsg[i]);
         let mut f = 41;
         for k in WINDOWS {
             let lo = i.saturating_sub(k);
             let hi = n.min(i + k + 1);
             let len = (hi - lo) as f64;
-            for p in &bufs.pref {
-                x[f] = (p[hi] - p[lo]) / len;
-                f += 1;
+            let (ph, pl) = (&pref[hi], &pref[lo]);
+            for j in 0..N_WIN_SRC {
+                x[f + j] = (ph[j] - pl[j]) / len;
             }
+            f += N_WIN_SRC;
         }
         x[f] = b2f(ruled[i]);
         emit(i, &x);

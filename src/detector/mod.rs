@@ -742,6 +742,8 @@ struct Scratch {
     /// (they depend on the line's text only; later rounds only recompute the document part).
     cache: Vec<Basic>,
     basics: Vec<Basic>,
+    /// The view index of each line of this round.
+    idx: Vec<usize>,
     /// Per line of this round: already dropped by the rules or the structural passes (context
     /// only, first round).
     ruled: Vec<bool>,
@@ -901,8 +903,10 @@ impl Detector {
         // line is strong evidence about it. Later rounds see the surviving lines only; the
         // caller runs rounds until one without that context removes nothing, so cleaning stays
         // idempotent (a second cleaning's first round has no dropped lines to show).
-        let mut idx = Vec::new();
-        let mut lines = Vec::new();
+        // Reused from round to round (`lines` borrows from `views`, so it is sized once).
+        let mut idx = std::mem::take(&mut sc.idx);
+        idx.clear();
+        let mut lines = Vec::with_capacity(views.len());
         sc.ruled.clear();
         for (i, v) in views.iter().enumerate() {
             if v.alive || (first_round && self.model.sees_dropped) {
@@ -927,6 +931,7 @@ impl Detector {
         sc.basics.extend(idx.iter().map(|&i| sc.cache[i]));
         let total: u64 = sc.basics.iter().map(|b| b.ntok as u64).sum();
         if total < s.min_tokens as u64 {
+            sc.idx = idx;
             return false;
         }
         self.decide(&mut lines, &mut idx, s, sc);
@@ -954,6 +959,7 @@ impl Detector {
                 changed = true;
             }
         }
+        sc.idx = idx;
         changed
     }
 }
