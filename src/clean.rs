@@ -202,8 +202,87 @@ fn doc_masks(
     engines: &[&Engine],
     phase: impl Fn(&Engine) -> &LineMatcher,
     doc: &str,
-) -> Vec<DocMask> {
-    engines.iter().map(|e| phase(e).doc_mask(doc)).collect()
+    masks: &mut Vec<DocMask>,
+) {
+    masks.clear();
+    masks.extend(engines.iter().map(|e| phase(e).doc_mask(doc)));
+}
+
+/// The buffers of [`clean_with`], kept by each thread from one document to the next so that a
+/// document costs no allocation for them once the thread has cleaned a document as large.
+#[derive(Default)]
+struct Scratch {
+    /// The normalized (and stripped) lines, one after the other.
+    buf: String,
+    /// Each line's span in `buf`.
+    spans: Vec<(usize, usize)>,
+    /// A line being normalized.
+    norm: String,
+    /// A line being stripped.
+    line: String,
+    /// Empty; its allocation holds the next document's views.
+    views: Vec<View<'static>>,
+    drop_by: Vec<Option<RuleId>>,
+    truncate_by: Vec<Option<RuleId>>,
+    block_by: Vec<Option<(usize, RuleId)>>,
+    drop_masks: Vec<DocMask>,
+    truncate_masks: Vec<DocMask>,
+    block_masks: Vec<DocMask>,
+    /// The hits, before they are sorted and copied out.
+    hits: Vec<Hit>,
+}
+
+/// A buffer of more bytes than this is not kept for the next document (a huge document must
+/// not hold its memory until the thread ends).
+const KEEP_BYTES: usize = 4 << 20;
+
+thread_local! {
+    static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };
+}
+
+/// `v`, emptied, as a vector of another lifetime's views, in the same allocation (the views
+/// of the next document borrow another buffer).
+fn recycle<'b>(mut v: Vec<View<'_>>) -> Vec<View<'b>> {
+    v.clear();
+    // Empty, so the map never runs; mapping in place keeps the allocation.
+    v.into_iter().map(|v| View { text: "", ..v }).collect()
+}
+
+/// Empty `v`, and free it when it holds more than [`KEEP_BYTES`].
+fn reset<T>(v: &mut Vec<T>) {
+    v.clear();
+    if v.capacity() * size_of::<T>() > KEEP_BYTES {
+        *v = Vec::new();
+    }
+}
+
+/// Empty `s`, and free it when it holds more than [`KEEP_BYTES`].
+fn reset_string(s: &mut String) {
+    s.clear();
+    if s.capacity() > KEEP_BYTES {
+        *s = String::new();
+    }
+}
+
+impl Scratch {
+    /// This thread's scratch, emptied; give it back with [`Scratch::keep`].
+    fn take() -> Box<Scratch> {
+        SCRATCH.take().unwrap_or_default()
+    }
+
+    /// Keep the buffers for the next document, freeing any grown past [`KEEP_BYTES`].
+    fn keep(mut self: Box<Self>) {
+        reset_string(&mut self.buf);
+        reset(&mut self.spans);
+        reset_string(&mut self.norm);
+        reset_string(&mut self.line);
+        reset(&mut self.views);
+        reset(&mut self.drop_by);
+        reset(&mut self.truncate_by);
+        reset(&mut self.block_by);
+        reset(&mut self.hits);
+        SCRATCH.set(Some(self));
+    }
 }
 
 /// Options for one run of the pipeline (the library's `clean` uses all defaults; `rules test`
@@ -226,16 +305,18 @@ pub(crate) fn clean_with(
     let settings = rules.settings();
     let opts = &settings.normalize;
     let engines = rules.engines_for(source);
-    let mut hits = Vec::new();
+    let mut sc = Scratch::take();
+    let mut hits = std::mem::take(&mut sc.hits);
 
     // 1. Normalize every line into one buffer: no allocation per line.
-    let mut buf = String::with_capacity(text.len() + text.len() / 8);
-    let mut spans: Vec<(usize, usize)> = Vec::new();
-    let mut scratch = String::new();
+    let mut buf = std::mem::take(&mut sc.buf);
+    buf.reserve(text.len() + text.len() / 8);
+    let mut spans = std::mem::take(&mut sc.spans);
+    let scratch = &mut sc.norm;
     let mut push_line =
         |line: &str, n: usize, buf: &mut String, spans: &mut Vec<(usize, usize)>| {
             let start = buf.len();
-            if append_normalized(line, opts, &mut scratch, buf) {
+            if append_normalized(line, opts, scratch, buf) {
                 hits.push(hit(n, By::Stage(Stage::Normalize), Action::Changed));
             }
             spans.push((start, buf.len()));
@@ -267,9 +348,10 @@ pub(crate) fn clean_with(
         .collect();
     let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
     let mut folded = Folded::take(rules.inner.id);
-    let mut drop_masks = doc_masks(&engines, |e| &e.drop, &buf);
+    let mut drop_masks = std::mem::take(&mut sc.drop_masks);
+    doc_masks(&engines, |e| &e.drop, &buf, &mut drop_masks);
     if !gated.is_empty() {
-        let mut line = String::new();
+        let line = &mut sc.line;
         let mut stripped = false;
         for (i, span) in spans.iter_mut().enumerate() {
             let text = &buf[span.0..span.1];
@@ -288,9 +370,9 @@ pub(crate) fn clean_with(
             for _round in 0..8 {
                 let before = last;
                 for &(re, id) in &strips {
-                    if re.is_match(&line) {
-                        let replaced = re.replace_all(&line, " ").into_owned();
-                        normalize_line(&replaced, opts, &mut line);
+                    if re.is_match(line) {
+                        let replaced = re.replace_all(line, " ").into_owned();
+                        normalize_line(&replaced, opts, line);
                         hits.push(hit(i + 1, By::Rule(id), Action::Stripped));
                         last = Some(id);
                     }
@@ -304,28 +386,27 @@ pub(crate) fn clean_with(
                     emptied_by.push((i, id));
                 }
                 let start = buf.len();
-                buf.push_str(&line);
+                buf.push_str(line);
                 *span = (start, buf.len());
                 stripped = true;
             }
         }
         if stripped {
             // Stripped lines are new text (appended to `buf`), where new literals may occur.
-            drop_masks = doc_masks(&engines, |e| &e.drop, &buf);
+            doc_masks(&engines, |e| &e.drop, &buf, &mut drop_masks);
         }
     }
-    let truncate_masks = doc_masks(&engines, |e| &e.truncate, &buf);
-    let block_masks = doc_masks(&engines, |e| &e.block_start, &buf);
+    let mut truncate_masks = std::mem::take(&mut sc.truncate_masks);
+    doc_masks(&engines, |e| &e.truncate, &buf, &mut truncate_masks);
+    let mut block_masks = std::mem::take(&mut sc.block_masks);
+    doc_masks(&engines, |e| &e.block_start, &buf, &mut block_masks);
 
-    let mut views: Vec<View> = spans
-        .iter()
-        .enumerate()
-        .map(|(i, &(s, e))| View {
-            text: &buf[s..e],
-            alive: true,
-            line: i + 1,
-        })
-        .collect();
+    let mut views: Vec<View> = recycle(std::mem::take(&mut sc.views));
+    views.extend(spans.iter().enumerate().map(|(i, &(s, e))| View {
+        text: &buf[s..e],
+        alive: true,
+        line: i + 1,
+    }));
     for (i, id) in emptied_by {
         views[i].alive = false;
         hits.push(hit(i + 1, By::Rule(id), Action::DroppedLine));
@@ -335,9 +416,12 @@ pub(crate) fn clean_with(
     // every ignore-case matcher.
     let any_truncate = engines.iter().any(|e| !e.truncate.is_empty());
     let any_block = engines.iter().any(|e| !e.block_start.is_empty());
-    let mut drop_by: Vec<Option<RuleId>> = vec![None; views.len()];
-    let mut truncate_by: Vec<Option<RuleId>> = vec![None; views.len()];
-    let mut block_by: Vec<Option<(usize, RuleId)>> = vec![None; views.len()];
+    let mut drop_by = std::mem::take(&mut sc.drop_by);
+    drop_by.resize(views.len(), None);
+    let mut truncate_by = std::mem::take(&mut sc.truncate_by);
+    truncate_by.resize(views.len(), None);
+    let mut block_by = std::mem::take(&mut sc.block_by);
+    block_by.resize(views.len(), None);
     for (i, v) in views.iter().enumerate() {
         if !v.alive || v.is_blank() {
             continue;
@@ -493,12 +577,67 @@ pub(crate) fn clean_with(
         &mut out,
     );
     hits.sort_by_key(|h| h.line);
-    Cleaned { text: out, hits }
+    let cleaned = Cleaned {
+        text: out,
+        hits: hits.to_vec(),
+    };
+    sc.views = recycle(views);
+    sc.buf = buf;
+    sc.spans = spans;
+    sc.drop_by = drop_by;
+    sc.truncate_by = truncate_by;
+    sc.block_by = block_by;
+    sc.hits = hits;
+    sc.drop_masks = drop_masks;
+    sc.truncate_masks = truncate_masks;
+    sc.block_masks = block_masks;
+    sc.keep();
+    cleaned
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scratch_is_reused_and_bounded() {
+        let text = String::from("a line\n");
+        let views = vec![
+            View {
+                text: &text,
+                alive: true,
+                line: 1
+            };
+            100
+        ];
+        let cap = views.capacity();
+        let again: Vec<View<'static>> = recycle(views);
+        assert!(again.is_empty());
+        assert_eq!(again.capacity(), cap);
+
+        let mut small = Vec::<u64>::with_capacity(16);
+        small.push(1);
+        reset(&mut small);
+        assert!(small.is_empty() && small.capacity() >= 16);
+        let mut huge = Vec::<u8>::with_capacity(KEEP_BYTES + 1);
+        huge.push(1);
+        reset(&mut huge);
+        assert_eq!(huge.capacity(), 0);
+        let mut s = String::with_capacity(KEEP_BYTES + 1);
+        s.push('x');
+        reset_string(&mut s);
+        assert_eq!(s.capacity(), 0);
+    }
+
+    #[test]
+    fn cleaning_twice_on_one_thread_gives_the_same_result() {
+        let r = rules(RULES);
+        let big = "word ".repeat(200) + "\nspot_img\n";
+        let first = clean(&r, &big, None);
+        let small = clean(&r, "one\nspot_img\ntwo\n", None);
+        assert_eq!(small.text, "one\ntwo\n");
+        assert_eq!(clean(&r, &big, None), first);
+    }
 
     fn rules(toml: &str) -> RuleSet {
         RuleSet::from_toml("t.toml", toml).unwrap()

@@ -127,9 +127,13 @@ pub(crate) struct Folded {
 }
 
 thread_local! {
-    /// The caches of the rule set this thread last cleaned with (see [`Folded::take`]).
-    static SPARE: std::cell::Cell<Option<Box<Caches>>> = const { std::cell::Cell::new(None) };
+    /// The `Folded` (and so the caches of the rule set) this thread last cleaned with (see
+    /// [`Folded::take`]).
+    static SPARE: std::cell::Cell<Option<Box<Folded>>> = const { std::cell::Cell::new(None) };
 }
+
+/// A folded line longer than this is not kept from one document to the next.
+const KEEP_FOLDED: usize = 64 << 10;
 
 impl Folded {
     /// Forget the previous line (the buffer is reused).
@@ -138,25 +142,25 @@ impl Folded {
     }
 
     /// A `Folded` for the rule set `owner` (a [`crate::RuleSet`]'s unique number), with the
-    /// caches this thread kept for it, if any; give it back with [`Folded::keep`].
-    pub(crate) fn take(owner: u64) -> Folded {
-        let caches = match SPARE.take() {
-            Some(caches) if caches.owner == owner => *caches,
-            _ => Caches {
+    /// caches and buffer this thread kept, if any; give it back with [`Folded::keep`].
+    pub(crate) fn take(owner: u64) -> Box<Folded> {
+        let mut folded = SPARE.take().unwrap_or_default();
+        if folded.caches.owner != owner {
+            folded.caches = Caches {
                 owner,
                 groups: Vec::new(),
-            },
-        };
-        Folded {
-            folded: String::new(),
-            done: false,
-            caches,
+            };
         }
+        if folded.folded.capacity() > KEEP_FOLDED {
+            folded.folded = String::new();
+        }
+        folded.done = false;
+        folded
     }
 
-    /// Keep the caches for the next document this thread cleans (with the same rule set).
-    pub(crate) fn keep(self) {
-        SPARE.set(Some(Box::new(self.caches)));
+    /// Keep the caches and buffer for the next document this thread cleans.
+    pub(crate) fn keep(self: Box<Self>) {
+        SPARE.set(Some(self));
     }
 
     fn get(&mut self, line: &str) -> &str {
