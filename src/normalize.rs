@@ -202,16 +202,8 @@ fn is_plain_sse2(line: &str) -> bool {
                 _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32,
             )
         };
-        if bad & !non_ascii != 0 || spaces & ((spaces << 1) | prev_space) != 0 {
+        if !chunk_is_plain(bytes, i, [non_ascii, lead, bad, spaces], prev_space) {
             return false;
-        }
-        let mut leads = lead & non_ascii;
-        while leads != 0 {
-            let at = i + leads.trailing_zeros() as usize;
-            leads &= leads - 1;
-            if !is_inert_char(char_at(bytes, at)) {
-                return false;
-            }
         }
         prev_space = spaces >> 15;
         i += 16;
@@ -262,19 +254,37 @@ unsafe fn is_plain_avx2(line: &str) -> bool {
                 _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
             )
         };
-        if bad & !non_ascii != 0 || spaces & ((spaces << 1) | prev_space) != 0 {
+        if !chunk_is_plain(bytes, i, [non_ascii, lead, bad, spaces], prev_space) {
             return false;
-        }
-        let mut leads = lead & non_ascii;
-        while leads != 0 {
-            let at = i + leads.trailing_zeros() as usize;
-            leads &= leads - 1;
-            if !is_inert_char(char_at(bytes, at)) {
-                return false;
-            }
         }
         prev_space = spaces >> 31;
         i += 32;
+    }
+    true
+}
+
+/// The verdict on one chunk of [`is_plain_sse2`] / [`is_plain_avx2`] from its byte masks (bit
+/// `k` for `bytes[i + k]`): no ASCII control, DEL or `&`, no space after a space
+/// (`prev_space`: the previous chunk ended with one), and every character starting in the chunk
+/// inert.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn chunk_is_plain(
+    bytes: &[u8],
+    i: usize,
+    [non_ascii, lead, bad, spaces]: [u32; 4],
+    prev_space: u32,
+) -> bool {
+    if bad & !non_ascii != 0 || spaces & ((spaces << 1) | prev_space) != 0 {
+        return false;
+    }
+    let mut leads = lead & non_ascii;
+    while leads != 0 {
+        let at = i + leads.trailing_zeros() as usize;
+        leads &= leads - 1;
+        if !is_inert_char(char_at(bytes, at)) {
+            return false;
+        }
     }
     true
 }
