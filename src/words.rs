@@ -203,36 +203,11 @@ fn count_from(
     None
 }
 
-/// [`count_words`] one character at a time.
+/// [`count_words`] one character at a time ([`count_from`] over the whole text).
 #[cfg_attr(target_arch = "x86_64", cfg(test))]
 fn count_words_scalar(text: &str, stop_at: usize) -> usize {
-    let bytes = text.as_bytes();
-    let (mut words, mut in_word, mut has_alnum) = (0, false, false);
-    let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        let (space, alnum, len) = if b.is_ascii() {
-            ((b as char).is_whitespace(), b.is_ascii_alphanumeric(), 1)
-        } else {
-            let c = text[i..].chars().next().expect("i is on a char boundary");
-            let (space, alnum) = classify(c);
-            (space, alnum, c.len_utf8())
-        };
-        if space {
-            if in_word && has_alnum {
-                words += 1;
-                if words >= stop_at {
-                    return words;
-                }
-            }
-            (in_word, has_alnum) = (false, false);
-        } else {
-            in_word = true;
-            has_alnum |= alnum;
-        }
-        i += len;
-    }
-    words + usize::from(in_word && has_alnum)
+    let mut state = Count::default();
+    count_from(text, 0, text.len(), stop_at, &mut state).unwrap_or_else(|| state.finish())
 }
 
 /// `(is_whitespace, is_alphanumeric)` of a non-ASCII character, with table-free answers for
