@@ -273,17 +273,23 @@ pub(super) fn norm_phrase_into(s: &str, out: &mut String) {
     out.clear();
     let mut gap = false;
     for c in s.chars() {
-        for_lower(c, |lc| {
-            if class(lc) & WORD != 0 && lc != '_' {
-                if gap && !out.is_empty() {
-                    out.push(' ');
-                }
-                gap = false;
-                out.push(lc);
-            } else {
-                gap = true;
-            }
-        });
+        for_lower(c, |lc| push_phrase_char(out, &mut gap, lc, class(lc)));
+    }
+}
+
+/// One lowercased character (of Python class `cls`) of the chrome list's normal form: a word
+/// character is written, after one space when a gap of non-word characters or `_` separates
+/// it from the last one written.
+#[inline(always)]
+fn push_phrase_char(out: &mut String, gap: &mut bool, lc: char, cls: u8) {
+    if cls & WORD != 0 && lc != '_' {
+        if *gap && !out.is_empty() {
+            out.push(' ');
+        }
+        *gap = false;
+        out.push(lc);
+    } else {
+        *gap = true;
     }
 }
 
@@ -505,15 +511,7 @@ fn norm_lowered_into(lowered: &[u8], out: &mut String) {
     let mut pos = 0;
     while pos < lowered.len() {
         let (lc, cls, len) = char_at_bytes(lowered, pos);
-        if cls & WORD != 0 && lc != '_' {
-            if gap && !out.is_empty() {
-                out.push(' ');
-            }
-            gap = false;
-            out.push(lc);
-        } else {
-            gap = true;
-        }
+        push_phrase_char(out, &mut gap, lc, cls);
         pos += len;
     }
 }
