@@ -230,6 +230,8 @@ struct Scratch {
     block_masks: Vec<DocMask>,
     /// The hits, before they are sorted and copied out.
     hits: Vec<Hit>,
+    /// The case-folded line and the regex search caches (see [`Folded::start`]).
+    folded: Option<Box<Folded>>,
 }
 
 /// A buffer of more bytes than this is not kept for the next document (a huge document must
@@ -347,7 +349,8 @@ pub(crate) fn clean_with(
         .map(|(re, _, _)| re)
         .collect();
     let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
-    let mut folded = Folded::take(rules.inner.id);
+    let mut folded = sc.folded.take().unwrap_or_default();
+    folded.start(rules.inner.id);
     let mut drop_masks = std::mem::take(&mut sc.drop_masks);
     doc_masks(&engines, |e| &e.drop, &buf, &mut drop_masks);
     if !gated.is_empty() {
@@ -567,8 +570,6 @@ pub(crate) fn clean_with(
         }
     }
 
-    folded.keep();
-
     // 8. Tidy.
     let mut out = String::with_capacity(text.len());
     join_lines(
@@ -591,6 +592,7 @@ pub(crate) fn clean_with(
     sc.drop_masks = drop_masks;
     sc.truncate_masks = truncate_masks;
     sc.block_masks = block_masks;
+    sc.folded = Some(folded);
     sc.keep();
     cleaned
 }

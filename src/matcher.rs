@@ -116,7 +116,7 @@ fn folded(text: &str) -> String {
 /// computed at most once per line and only when a matcher needs it, and the search caches of
 /// the regex sets. Call [`Folded::reset`] before matching a new line.
 ///
-/// The caches belong to one rule set (see [`Folded::take`]): the lazy DFAs keep the states they
+/// The caches belong to one rule set (see [`Folded::start`]): the lazy DFAs keep the states they
 /// have built in them, so a worker that keeps its `Folded` from one document to the next
 /// builds each state once, and two workers never share one.
 #[derive(Debug, Default)]
@@ -124,12 +124,6 @@ pub(crate) struct Folded {
     folded: String,
     done: bool,
     caches: Caches,
-}
-
-thread_local! {
-    /// The `Folded` (and so the caches of the rule set) this thread last cleaned with (see
-    /// [`Folded::take`]).
-    static SPARE: std::cell::Cell<Option<Box<Folded>>> = const { std::cell::Cell::new(None) };
 }
 
 /// A folded line longer than this is not kept from one document to the next.
@@ -141,26 +135,20 @@ impl Folded {
         self.done = false;
     }
 
-    /// A `Folded` for the rule set `owner` (a [`crate::RuleSet`]'s unique number), with the
-    /// caches and buffer this thread kept, if any; give it back with [`Folded::keep`].
-    pub(crate) fn take(owner: u64) -> Box<Folded> {
-        let mut folded = SPARE.take().unwrap_or_default();
-        if folded.caches.owner != owner {
-            folded.caches = Caches {
+    /// Ready for a document cleaned with the rule set `owner` (a [`crate::RuleSet`]'s unique
+    /// number): the caches are kept when they are that rule set's, the buffer when it is not
+    /// larger than [`KEEP_FOLDED`]. `clean_with` keeps one `Folded` per thread.
+    pub(crate) fn start(&mut self, owner: u64) {
+        if self.caches.owner != owner {
+            self.caches = Caches {
                 owner,
                 groups: Vec::new(),
             };
         }
-        if folded.folded.capacity() > KEEP_FOLDED {
-            folded.folded = String::new();
+        if self.folded.capacity() > KEEP_FOLDED {
+            self.folded = String::new();
         }
-        folded.done = false;
-        folded
-    }
-
-    /// Keep the caches and buffer for the next document this thread cleans.
-    pub(crate) fn keep(self: Box<Self>) {
-        SPARE.set(Some(self));
+        self.done = false;
     }
 
     fn get(&mut self, line: &str) -> &str {

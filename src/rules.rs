@@ -208,7 +208,7 @@ impl Engine {
 
 pub(crate) struct Inner {
     /// A number no other rule set built by this process has: what the per-thread matcher
-    /// caches are kept for (see `matcher::Folded::take`).
+    /// caches are kept for (see `matcher::Folded::start`).
     pub id: u64,
     pub rules: Vec<Rule>,
     pub settings: Settings,
