@@ -9,12 +9,11 @@
 #[inline(always)]
 pub(crate) fn trim(text: &str) -> &str {
     // A byte in `!`..=`~` is a whole character and not whitespace.
-    let inert = |b: Option<&u8>| b.is_some_and(|&b| (b'!'..=b'~').contains(&b));
-    let bytes = text.as_bytes();
-    if inert(bytes.first()) && inert(bytes.last()) {
-        text
-    } else {
-        trim_slow(text)
+    let inert = |b: u8| (b'!'..=b'~').contains(&b);
+    match text.as_bytes() {
+        [] => text,
+        [first, .., last] | [first @ last] if inert(*first) && inert(*last) => text,
+        _ => trim_slow(text),
     }
 }
 
