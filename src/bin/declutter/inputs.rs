@@ -732,6 +732,20 @@ impl Walker<'_> {
 /// Match a file name against a pattern where `*` is any run of characters and `?` is one
 /// character. Everything else matches itself.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
+    // The usual patterns, `*.txt` and plain names, without decoding: they run for every file
+    // of a directory.
+    let literal = |s: &str| !s.contains(['*', '?']);
+    if let Some(suffix) = pattern.strip_prefix('*').filter(|s| literal(s)) {
+        return name.ends_with(suffix);
+    }
+    if literal(pattern) {
+        return pattern == name;
+    }
+    glob_match_chars(pattern, name)
+}
+
+/// [`glob_match`] for any pattern, a character at a time.
+fn glob_match_chars(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     let (mut pi, mut ni) = (0, 0);
@@ -783,6 +797,28 @@ mod tests {
         assert!(glob_match("*", ""));
         assert!(glob_match("*a*b*", "xxaxxbxx"));
         assert!(!glob_match("*a*b", "xxaxxbxxc"));
+        assert!(glob_match("a.txt", "a.txt"));
+        assert!(!glob_match("a.txt", "b.txt"));
+        assert!(glob_match("*é", "café"));
+        assert!(!glob_match("*.txt", "a.TXT"));
         assert!(glob_match("статья-*.txt", "статья-1.txt"));
+        // The shortcuts answer as the general matcher does.
+        for pattern in ["*.txt", "*", "*é", "a.txt", "", "*.tar.gz"] {
+            for name in [
+                "a.txt",
+                ".txt",
+                "a.txt.bak",
+                "",
+                "café",
+                "x.tar.gz",
+                "a.txt",
+            ] {
+                assert_eq!(
+                    glob_match(pattern, name),
+                    glob_match_chars(pattern, name),
+                    "{pattern} {name}"
+                );
+            }
+        }
     }
 }
