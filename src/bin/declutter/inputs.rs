@@ -435,24 +435,28 @@ const DIR_CACHE: usize = 256;
 /// Path identities, with each directory looked up once.
 #[derive(Default)]
 struct Identities {
-    dirs: HashMap<PathBuf, DirInfo>,
+    /// By the directory as spelled: hashing its bytes is much cheaper than hashing a `Path`
+    /// (which hashes its components), and two spellings of one directory only cost a second
+    /// lookup of the same facts.
+    dirs: HashMap<OsString, DirInfo>,
 }
 
 impl Identities {
     fn dir(&mut self, dir: &Path) -> &mut DirInfo {
-        if !self.dirs.contains_key(dir) {
+        let key = dir.as_os_str();
+        if !self.dirs.contains_key(key) {
             if self.dirs.len() >= DIR_CACHE {
                 self.dirs.clear();
             }
             self.dirs.insert(
-                dir.to_path_buf(),
+                key.to_os_string(),
                 DirInfo {
                     canonical: fs::canonicalize(dir).ok(),
                     links: None,
                 },
             );
         }
-        self.dirs.get_mut(dir).expect("inserted above")
+        self.dirs.get_mut(key).expect("inserted above")
     }
 
     /// A path's identity for comparing outputs with inputs and with each other: canonical
