@@ -282,11 +282,27 @@ fn chunk_is_plain(
     while leads != 0 {
         let at = i + leads.trailing_zeros() as usize;
         leads &= leads - 1;
-        if !is_inert_char(char_at(bytes, at)) {
+        if !is_inert_at(bytes, at) {
             return false;
         }
     }
     true
+}
+
+/// [`is_inert_char`] of the character whose first byte is `bytes[at]` (a lead byte of valid
+/// UTF-8), read from its bytes for the most common ones: the quotes and dashes U+2010 to
+/// U+2027 (`E2 80 90` to `E2 80 A7`), U+00C0 to U+02FF (leads `C3` to `CB`), U+0400 to
+/// U+047F and U+04C0 to U+04FF (leads `D0`, `D1`, `D3`), the ideographs U+5000 to U+9FFF
+/// (leads `E5` to `E9`) and the Hangul syllables U+B000 to U+CFFF (leads `EB`, `EC`), all
+/// inert. Other characters are decoded and looked up.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn is_inert_at(bytes: &[u8], at: usize) -> bool {
+    match bytes[at] {
+        0xC3..=0xCB | 0xD0 | 0xD1 | 0xD3 | 0xE5..=0xE9 | 0xEB | 0xEC => true,
+        0xE2 if bytes[at + 1] == 0x80 && (0x90..=0xA7).contains(&bytes[at + 2]) => true,
+        _ => is_inert_char(char_at(bytes, at)),
+    }
 }
 
 /// The character whose first byte is `bytes[at]`, a lead byte of valid UTF-8.
@@ -1099,6 +1115,20 @@ mod tests {
         assert!(normalize_line("a\u{A0}b", &d, &mut out));
         assert!(!normalize_line("", &d, &mut out));
         assert_eq!(out, "");
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn inert_at_agrees_with_inert_char() {
+        for c in (0x80u32..=0x10FFFF).filter_map(char::from_u32) {
+            let bytes = c.to_string().into_bytes();
+            assert_eq!(
+                is_inert_at(&bytes, 0),
+                is_inert_char(c),
+                "U+{:04X}",
+                c as u32
+            );
+        }
     }
 
     #[test]

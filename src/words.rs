@@ -3,18 +3,60 @@
 //! `–`, `|` and `—` do not count. Hot: it runs on most lines, so ASCII bytes take a fast path
 //! and counting stops as soon as the caller's question is answered.
 
-/// `text.trim()`, without decoding characters when both ends are ASCII and not whitespace
-/// (normalized lines almost always are): two byte compares instead of a scan from each end.
+/// `text.trim()`, without a scan from each end when the text has nothing to trim (normalized
+/// lines never have): two byte compares when both ends are ASCII and not whitespace, else the
+/// first and last characters looked at in their bytes ([`trim_slow`]).
+#[inline(always)]
 pub(crate) fn trim(text: &str) -> &str {
-    // A byte in `!`..=`~` is a whole character and not whitespace; anything else (ASCII
-    // whitespace or controls, or the last byte of a multi-byte character) takes the slow path.
-    let inert = |b: Option<&u8>| b.is_some_and(|&b| (b'!'..=b'~').contains(&b));
-    let bytes = text.as_bytes();
-    if inert(bytes.first()) && inert(bytes.last()) {
-        text
-    } else {
-        text.trim()
+    // A byte in `!`..=`~` is a whole character and not whitespace.
+    let inert = |b: u8| (b'!'..=b'~').contains(&b);
+    match text.as_bytes() {
+        [] => text,
+        [first, .., last] | [first @ last] if inert(*first) && inert(*last) => text,
+        _ => trim_slow(text),
     }
+}
+
+/// [`trim`] when an end of `text` is not a printable ASCII byte: lines that begin or end with
+/// a quotation mark or in another script, which `str::trim` would decode and scan; it runs
+/// only when the first or last character is whitespace.
+#[inline(never)]
+fn trim_slow(text: &str) -> &str {
+    let bytes = text.as_bytes();
+    if first_is_whitespace(bytes) || last_is_whitespace(bytes) {
+        text.trim()
+    } else {
+        text
+    }
+}
+
+/// Whether the UTF-8 `bytes` begin with a character that `char::is_whitespace` accepts: ASCII
+/// tab to carriage return and space, and the other characters of Unicode's `White_Space`
+/// (U+0085, U+00A0, U+1680, U+2000 to U+200A, U+2028, U+2029, U+202F, U+205F, U+3000).
+fn first_is_whitespace(bytes: &[u8]) -> bool {
+    matches!(
+        bytes,
+        [0x09..=0x0D | b' ', ..]
+            | [0xC2, 0x85 | 0xA0, ..]
+            | [0xE1, 0x9A, 0x80, ..]
+            | [0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF, ..]
+            | [0xE2, 0x81, 0x9F, ..]
+            | [0xE3, 0x80, 0x80, ..]
+    )
+}
+
+/// Whether the UTF-8 `bytes` end with such a character. (The bytes matched begin with a lead
+/// byte, so they are the whole last character.)
+fn last_is_whitespace(bytes: &[u8]) -> bool {
+    matches!(
+        bytes,
+        [.., 0x09..=0x0D | b' ']
+            | [.., 0xC2, 0x85 | 0xA0]
+            | [.., 0xE1, 0x9A, 0x80]
+            | [.., 0xE2, 0x80, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF]
+            | [.., 0xE2, 0x81, 0x9F]
+            | [.., 0xE3, 0x80, 0x80]
+    )
 }
 
 /// Words in `text`.
@@ -259,8 +301,26 @@ mod tests {
             "\u{1}a\u{7F}",
             "a\u{85}",
             "\u{2003}a b\u{2028}",
+            "“Quoted,” he said.",
+            "Київ",
+            "“\u{3000}",
+            "\u{3000}”",
         ] {
             assert_eq!(trim(t), t.trim(), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn trim_agrees_with_str_trim_on_every_character() {
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            for t in [
+                c.to_string(),
+                format!("{c}x"),
+                format!("x{c}"),
+                format!("é{c}“"),
+            ] {
+                assert_eq!(trim(&t), t.trim(), "U+{:04X} in {t:?}", c as u32);
+            }
         }
     }
 

@@ -435,24 +435,28 @@ const DIR_CACHE: usize = 256;
 /// Path identities, with each directory looked up once.
 #[derive(Default)]
 struct Identities {
-    dirs: HashMap<PathBuf, DirInfo>,
+    /// By the directory as spelled: hashing its bytes is much cheaper than hashing a `Path`
+    /// (which hashes its components), and two spellings of one directory only cost a second
+    /// lookup of the same facts.
+    dirs: HashMap<OsString, DirInfo>,
 }
 
 impl Identities {
     fn dir(&mut self, dir: &Path) -> &mut DirInfo {
-        if !self.dirs.contains_key(dir) {
+        let key = dir.as_os_str();
+        if !self.dirs.contains_key(key) {
             if self.dirs.len() >= DIR_CACHE {
                 self.dirs.clear();
             }
             self.dirs.insert(
-                dir.to_path_buf(),
+                key.to_os_string(),
                 DirInfo {
                     canonical: fs::canonicalize(dir).ok(),
                     links: None,
                 },
             );
         }
-        self.dirs.get_mut(dir).expect("inserted above")
+        self.dirs.get_mut(key).expect("inserted above")
     }
 
     /// A path's identity for comparing outputs with inputs and with each other: canonical
@@ -732,6 +736,20 @@ impl Walker<'_> {
 /// Match a file name against a pattern where `*` is any run of characters and `?` is one
 /// character. Everything else matches itself.
 pub fn glob_match(pattern: &str, name: &str) -> bool {
+    // The usual patterns, `*.txt` and plain names, without decoding: they run for every file
+    // of a directory.
+    let literal = |s: &str| !s.contains(['*', '?']);
+    if let Some(suffix) = pattern.strip_prefix('*').filter(|s| literal(s)) {
+        return name.ends_with(suffix);
+    }
+    if literal(pattern) {
+        return pattern == name;
+    }
+    glob_match_chars(pattern, name)
+}
+
+/// [`glob_match`] for any pattern, a character at a time.
+fn glob_match_chars(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     let (mut pi, mut ni) = (0, 0);
@@ -783,6 +801,28 @@ mod tests {
         assert!(glob_match("*", ""));
         assert!(glob_match("*a*b*", "xxaxxbxx"));
         assert!(!glob_match("*a*b", "xxaxxbxxc"));
+        assert!(glob_match("a.txt", "a.txt"));
+        assert!(!glob_match("a.txt", "b.txt"));
+        assert!(glob_match("*é", "café"));
+        assert!(!glob_match("*.txt", "a.TXT"));
         assert!(glob_match("статья-*.txt", "статья-1.txt"));
+        // The shortcuts answer as the general matcher does.
+        for pattern in ["*.txt", "*", "*é", "a.txt", "", "*.tar.gz"] {
+            for name in [
+                "a.txt",
+                ".txt",
+                "a.txt.bak",
+                "",
+                "café",
+                "x.tar.gz",
+                "a.txt",
+            ] {
+                assert_eq!(
+                    glob_match(pattern, name),
+                    glob_match_chars(pattern, name),
+                    "{pattern} {name}"
+                );
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use declutter::{Action, Hit, RuleSet};
+use declutter::{Action, By, Hit, RuleSet};
 use serde_json::{Map, Value, json};
 
 /// Hits of one rule or stage.
@@ -26,7 +26,11 @@ pub struct Stats {
     pub skipped: u64,
     pub bytes_in: u64,
     pub bytes_out: u64,
-    by_label: HashMap<String, Counts>,
+    /// Counts by rule (by [`declutter::RuleId::index`]), with the label they are reported
+    /// under: an index, not a hash of the label, for every hit of the run.
+    by_rule: Vec<Option<(String, Counts)>>,
+    /// The same by stage.
+    by_stage: Vec<Option<(String, Counts)>>,
 }
 
 impl Stats {
@@ -38,17 +42,23 @@ impl Stats {
             skipped: 0,
             bytes_in: 0,
             bytes_out: 0,
-            by_label: HashMap::new(),
+            by_rule: Vec::new(),
+            by_stage: Vec::new(),
         }
     }
 
     pub fn add_hits(&mut self, rules: &RuleSet, hits: &[Hit]) {
         for hit in hits {
-            let label = rules.label(hit.by);
-            let counts = match self.by_label.get_mut(label) {
-                Some(c) => c,
-                None => self.by_label.entry(label.to_string()).or_default(),
+            let (slots, i) = match hit.by {
+                By::Rule(id) => (&mut self.by_rule, id.index()),
+                By::Stage(stage) => (&mut self.by_stage, stage as usize),
             };
+            if slots.len() <= i {
+                slots.resize(i + 1, None);
+            }
+            let counts = &mut slots[i]
+                .get_or_insert_with(|| (rules.label(hit.by).to_string(), Counts::default()))
+                .1;
             if hit.action.removes_line() {
                 counts.removed += 1;
             } else if hit.action != Action::UnterminatedBlock {
@@ -58,13 +68,32 @@ impl Stats {
         }
     }
 
+    /// The counts of every rule and stage with a hit.
+    fn counts(&self) -> impl Iterator<Item = &Counts> {
+        self.by_rule
+            .iter()
+            .chain(&self.by_stage)
+            .flatten()
+            .map(|(_, c)| c)
+    }
+
+    /// The counts by label (a rule's id or a stage's name).
+    fn by_label(&self) -> HashMap<&str, Counts> {
+        let mut by_label: HashMap<&str, Counts> = HashMap::new();
+        for (label, counts) in self.by_rule.iter().chain(&self.by_stage).flatten() {
+            let sum = by_label.entry(label).or_default();
+            sum.removed += counts.removed;
+            sum.changed += counts.changed;
+        }
+        by_label
+    }
+
     /// Per rule or stage, most lines removed first, then most changed, then by name.
     fn sorted(&self) -> Vec<(&str, Counts)> {
         let mut v: Vec<(&str, Counts)> = self
-            .by_label
-            .iter()
+            .by_label()
+            .into_iter()
             .filter(|(_, c)| c.removed + c.changed > 0)
-            .map(|(k, c)| (k.as_str(), *c))
             .collect();
         v.sort_by(|a, b| {
             b.1.removed
@@ -76,11 +105,11 @@ impl Stats {
     }
 
     fn lines_removed(&self) -> u64 {
-        self.by_label.values().map(|c| c.removed).sum()
+        self.counts().map(|c| c.removed).sum()
     }
 
     fn lines_changed(&self) -> u64 {
-        self.by_label.values().map(|c| c.changed).sum()
+        self.counts().map(|c| c.changed).sum()
     }
 
     fn elapsed(&self) -> Duration {
