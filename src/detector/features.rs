@@ -204,7 +204,9 @@ fn prefix_sum(out: &mut Vec<f64>, values: impl Iterator<Item = f64>) {
 }
 
 /// Fill the document-level fields of `basics` (language, `stop`, `rep`, `logtok`, `short`,
-/// `good`) and call `emit(i, features)` for every line in order.
+/// `good`) and call `emit(i, features)` for every line in order, except the lines marked in
+/// `ruled`: they are context for the others (their basics count in every document feature and
+/// window), but already dropped, so no decision about them is needed.
 pub(super) fn doc_features(
     lines: &[&str],
     basics: &mut [Basic],
@@ -426,6 +428,9 @@ pub(super) fn doc_features(
     let blk_tok = &bufs.blk_tok[..];
     let mut x = [0.0f64; XLEN];
     for (i, b) in basics.iter().enumerate() {
+        if ruled[i] {
+            continue;
+        }
         let ii = i as isize;
         x[0] = b.logtok;
         x[1] = ln_1p_int(b.nchar as usize);
@@ -498,7 +503,8 @@ pub(super) fn doc_features(
             }
             f += N_WIN_SRC;
         }
-        x[f] = b2f(ruled[i]);
+        // `ruled`: 0 on every line that gets here.
+        x[f] = 0.0;
         emit(i, &x);
     }
 }

@@ -801,8 +801,10 @@ impl Detector {
         sc: &mut Scratch,
     ) {
         let n = lines.len();
+        // The model decides the lines not yet dropped only: their logits, in order.
+        let live = sc.ruled.iter().filter(|&&r| !r).count();
         sc.logit.clear();
-        sc.logit.resize(n, 0.0);
+        sc.logit.resize(live, 0.0);
         let model = &self.model;
         let (logit, block) = (&mut sc.logit, &mut sc.block);
         model.start_block(block);
@@ -817,32 +819,28 @@ impl Detector {
             },
         );
         model.finish_block(block, logit);
-        let thr = (s.threshold / (1.0 - s.threshold)).ln();
-        sc.keep.clear();
-        sc.keep.extend(sc.logit.iter().map(|&l| l >= thr));
-        if sc.ruled.contains(&true) {
+        if live < n {
             let mut j = 0;
             for i in 0..n {
                 if !sc.ruled[i] {
                     lines[j] = lines[i];
                     idx[j] = idx[i];
                     sc.basics[j] = sc.basics[i];
-                    sc.keep[j] = sc.keep[i];
-                    sc.logit[j] = sc.logit[i];
                     j += 1;
                 }
             }
             lines.truncate(j);
             idx.truncate(j);
             sc.basics.truncate(j);
-            sc.keep.truncate(j);
-            sc.logit.truncate(j);
             sc.bufs.hs.clear();
             let r = &self.region;
             sc.bufs
                 .hs
                 .extend(sc.basics.iter().map(|b| features::hand_score(b, r)));
         }
+        let thr = (s.threshold / (1.0 - s.threshold)).ln();
+        sc.keep.clear();
+        sc.keep.extend(sc.logit.iter().map(|&l| l >= thr));
         protect(lines, s, sc);
         // Back-off: never leave a long enough document almost empty.
         let total: u64 = sc.basics.iter().map(|b| b.ntok as u64).sum();

@@ -125,6 +125,41 @@ fn per_document_features_have_one_value_per_document() {
 }
 
 #[test]
+fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
+    let d = Detector::builtin().unwrap();
+    let mut sc = text::LineScratch::default();
+    let lines: Vec<&str> = ARTICLE.lines().collect();
+    let basics: Vec<_> = lines
+        .iter()
+        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .collect();
+    let mut bufs = features::Buffers::default();
+    let run = |ruled: &[bool], bufs: &mut features::Buffers| {
+        let mut out: Vec<(usize, Vec<u64>)> = vec![];
+        features::doc_features(
+            &lines,
+            &mut basics.clone(),
+            ruled,
+            &d.region,
+            bufs,
+            |i, x| {
+                out.push((i, x.iter().map(|v| v.to_bits()).collect()));
+            },
+        );
+        out
+    };
+    let all = run(&vec![false; lines.len()], &mut bufs);
+    assert_eq!(all.len(), lines.len());
+    let ruled: Vec<bool> = (0..lines.len()).map(|i| i % 3 == 1).collect();
+    let some = run(&ruled, &mut bufs);
+    // Only the lines not ruled, in order, each with the features it has when every line is
+    // shown (a ruled line changes no other line's features).
+    let want: Vec<_> = all.into_iter().filter(|(i, _)| !ruled[*i]).collect();
+    assert!(want.len() < lines.len());
+    assert_eq!(some, want);
+}
+
+#[test]
 fn region_pass_on_a_small_score_vector() {
     let s = [-1.0, 5.0, -2.0, 4.0, -20.0, 3.0, 1.0, -1.0];
     assert_eq!(max_span(&s, 0, s.len()), (7.0, 1, 4));
