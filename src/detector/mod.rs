@@ -435,7 +435,9 @@ pub(crate) struct Model {
 /// block of lines stored by feature, each distinct (feature, threshold) test of the model is
 /// computed once for all lines, vectorized, as a byte per line ("predicate"); a tree is then
 /// a few byte-wise selections of its seven predicates for 16 lines at a time; the logits are
-/// the leaf values summed per line in tree order, exactly as [`Model::logit`] sums them.
+/// the leaf values summed per line in tree order, exactly as [`Model::logit`] sums them. When
+/// the CPU has AVX2 (detected at run time), the same kernels run compiled for it, and the leaf
+/// values are gathered for 4 lines per instruction (each line's sum still in tree order).
 #[derive(Debug)]
 struct Depth3 {
     /// The features the trees use, each once: the columns of a [`Block`].
@@ -452,6 +454,8 @@ struct Depth3 {
     nodes: Vec<[u16; 7]>,
     /// Per tree, its 8 leaf values.
     leaves: Vec<[f64; 8]>,
+    /// The CPU has AVX2: [`Model::eval_block`] takes the AVX2 kernels (same results).
+    avx2: bool,
 }
 
 impl Depth3 {
@@ -499,6 +503,10 @@ impl Depth3 {
             runs,
             nodes,
             leaves,
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
+            #[cfg(not(target_arch = "x86_64"))]
+            avx2: false,
         })
     }
 }
@@ -626,40 +634,17 @@ impl Model {
     fn eval_block(&self, d3: &Depth3, b: &mut Block, logit: &mut [f64]) {
         // Lanes past `len` hold stale features: their results are computed and ignored.
         let lanes = b.len.div_ceil(LANES) * LANES;
-        for &(c, start, end, per_doc) in &d3.runs {
-            let (col, thr, out) = (
-                &b.cols[c],
-                &d3.thresholds[start..end],
-                &mut b.tests[start..end],
-            );
-            if per_doc {
-                // One value for the whole block (a block never spans two documents).
-                debug_assert!(col[..b.len].iter().all(|v| v.to_bits() == col[0].to_bits()));
-                for (t, o) in thr.iter().zip(out) {
-                    o[..lanes].fill((col[0] >= *t) as u8);
-                }
-            } else {
-                test_kernel(col, thr, out, lanes);
-            }
-        }
-        for (nodes, out) in d3.nodes.iter().zip(b.leaf.iter_mut()) {
-            tree_kernel(nodes.map(|p| &b.tests[p as usize]), out, lanes);
-        }
+        kernels(d3, b, lanes, d3.avx2);
         let out = &mut logit[b.first..b.first + b.len];
-        for (k, l) in out.iter_mut().enumerate().take(BLOCK) {
-            // Eight trees per step (the sum stays in tree order).
-            let mut s = self.bias;
-            let (mut vs, mut ls) = (d3.leaves.chunks_exact(8), b.leaf.chunks_exact(8));
-            for (v, leaf) in (&mut vs).zip(&mut ls) {
-                for j in 0..8 {
-                    s += v[j][(leaf[j][k] & 7) as usize];
-                }
-            }
-            for (v, leaf) in vs.remainder().iter().zip(ls.remainder()) {
-                s += v[(leaf[k] & 7) as usize];
-            }
-            *l = s;
+        #[cfg(target_arch = "x86_64")]
+        if d3.avx2 {
+            // SAFETY: `avx2` is only set when the CPU has AVX2 (see `Depth3::new`).
+            unsafe { leaf_sum_avx2(self.bias, &d3.leaves, &b.leaf, out) };
+        } else {
+            leaf_sum(self.bias, &d3.leaves, &b.leaf, out);
         }
+        #[cfg(not(target_arch = "x86_64"))]
+        leaf_sum(self.bias, &d3.leaves, &b.leaf, out);
         b.first += b.len;
         b.len = 0;
     }
@@ -681,10 +666,131 @@ impl Model {
     }
 }
 
+/// The tests and then the trees of a block's lines: `b.tests` and `b.leaf` for the first
+/// `lanes` lines (a multiple of [`LANES`]). `avx2`: the CPU has AVX2, take the kernels
+/// compiled for it.
+#[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
+fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
+    for &(c, start, end, per_doc) in &d3.runs {
+        let (col, thr, out) = (
+            &b.cols[c],
+            &d3.thresholds[start..end],
+            &mut b.tests[start..end],
+        );
+        if per_doc {
+            // One value for the whole block (a block never spans two documents).
+            debug_assert!(col[..b.len].iter().all(|v| v.to_bits() == col[0].to_bits()));
+            for (t, o) in thr.iter().zip(out) {
+                o[..lanes].fill((col[0] >= *t) as u8);
+            }
+        } else {
+            #[cfg(target_arch = "x86_64")]
+            if avx2 {
+                // SAFETY: the caller checked that the CPU has AVX2.
+                unsafe { test_kernel_avx2(col, thr, out, lanes) };
+                continue;
+            }
+            test_kernel(col, thr, out, lanes);
+        }
+    }
+    for (nodes, out) in d3.nodes.iter().zip(b.leaf.iter_mut()) {
+        let p = nodes.map(|p| &b.tests[p as usize]);
+        #[cfg(target_arch = "x86_64")]
+        if avx2 {
+            // SAFETY: the caller checked that the CPU has AVX2.
+            unsafe { tree_kernel_avx2(p, out, lanes) };
+            continue;
+        }
+        tree_kernel(p, out, lanes);
+    }
+}
+
+/// `out[k]`: `bias` plus the leaf value of each tree for line `k` (`leaf[t][k]` for tree `t`),
+/// summed in tree order (as [`Model::logit`] sums them).
+fn leaf_sum(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64]) {
+    for (k, l) in out.iter_mut().enumerate().take(BLOCK) {
+        // Eight trees per step (the sum stays in tree order).
+        let mut s = bias;
+        let (mut vs, mut ls) = (leaves.chunks_exact(8), leaf.chunks_exact(8));
+        for (v, leaf) in (&mut vs).zip(&mut ls) {
+            for j in 0..8 {
+                s += v[j][(leaf[j][k] & 7) as usize];
+            }
+        }
+        for (v, leaf) in vs.remainder().iter().zip(ls.remainder()) {
+            s += v[(leaf[k] & 7) as usize];
+        }
+        *l = s;
+    }
+}
+
+/// [`leaf_sum`] for eight lines at a time: per tree, two 4-lane gathers of its leaf values
+/// and two 4-lane adds (each lane's sum in tree order, the same additions as line by line).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64]) {
+    use std::arch::x86_64::{
+        _mm_and_si128, _mm_cvtepu8_epi32, _mm_cvtsi32_si128, _mm_set1_epi32, _mm256_add_pd,
+        _mm256_i32gather_pd, _mm256_set1_pd, _mm256_storeu_pd,
+    };
+    let n = out.len().min(BLOCK);
+    for k0 in (0..n).step_by(8) {
+        let (mut lo, mut hi) = (_mm256_set1_pd(bias), _mm256_set1_pd(bias));
+        let seven = _mm_set1_epi32(7);
+        for (v, l) in leaves.iter().zip(leaf) {
+            // Lanes k0..k0 + 8 are inside the block (`BLOCK` is a multiple of 8).
+            let b: &[u8; 8] = l[k0..k0 + 8].try_into().expect("8 lanes");
+            let i0 = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
+            let i1 = i32::from_le_bytes([b[4], b[5], b[6], b[7]]);
+            // Indices masked to 0..8: the gathers read inside `v`.
+            let x0 = _mm_and_si128(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i0)), seven);
+            let x1 = _mm_and_si128(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i1)), seven);
+            // SAFETY: every index is in 0..8, and `v` holds 8 values.
+            let (g0, g1) = unsafe {
+                (
+                    _mm256_i32gather_pd::<8>(v.as_ptr(), x0),
+                    _mm256_i32gather_pd::<8>(v.as_ptr(), x1),
+                )
+            };
+            lo = _mm256_add_pd(lo, g0);
+            hi = _mm256_add_pd(hi, g1);
+        }
+        let mut sums = [0.0f64; 8];
+        // SAFETY: `sums` holds 8 values, 4 written by each store.
+        unsafe {
+            _mm256_storeu_pd(sums.as_mut_ptr(), lo);
+            _mm256_storeu_pd(sums.as_mut_ptr().add(4), hi);
+        }
+        let m = (n - k0).min(8);
+        out[k0..k0 + m].copy_from_slice(&sums[..m]);
+    }
+}
+
 /// `out[p][k] = (col[k] >= thr[p]) as u8` for the first `lanes` lines (a multiple of
 /// [`LANES`]). A function of its own, with fixed-size chunks, so that it vectorizes.
 #[inline(never)]
 fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
+    test_kernel_body(col, thr, out, lanes);
+}
+
+/// [`test_kernel`] compiled for AVX2 (four lanes per compare instead of two).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
+    test_kernel_body(col, thr, out, lanes);
+}
+
+#[inline(always)]
+fn test_kernel_body(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
     // Lanes outside: the compiler keeps one step's 16 values in registers for all thresholds
     // (with the thresholds outside, it loaded the whole column for every call, used or not).
     for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
@@ -702,6 +808,23 @@ fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: 
 /// nodes' tests (`p[j][k]` for node `j`, breadth first).
 #[inline(never)]
 fn tree_kernel(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
+    tree_kernel_body(p, out, lanes);
+}
+
+/// [`tree_kernel`] compiled for AVX2 (32 lanes per instruction instead of 16).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline(never)]
+unsafe fn tree_kernel_avx2(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
+    tree_kernel_body(p, out, lanes);
+}
+
+#[inline(always)]
+fn tree_kernel_body(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
     for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
         let o: &mut [u8; LANES] = (&mut out[k0..k0 + LANES]).try_into().expect("LANES");
         let q: [&[u8; LANES]; 7] = p.map(|c| c[k0..k0 + LANES].try_into().expect("LANES"));

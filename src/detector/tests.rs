@@ -58,10 +58,19 @@ fn a_hand_made_tree_evaluates_like_the_prototype() {
 #[test]
 fn block_evaluation_gives_the_logits_of_the_line_by_line_trees() {
     let d = Detector::builtin().unwrap();
-    let m = &d.model;
-    assert!(m.d3.is_some());
-    // Feature values on, just below and just above the model's thresholds, and others.
-    let mut values: Vec<Vec<f64>> = vec![vec![0.0, 1.0, -1.0, 0.5]; XLEN];
+    assert!(d.model.d3.is_some());
+    // The kernels the CPU takes, and the portable ones.
+    block_evaluation_agrees(&d.model);
+    let mut d = d;
+    d.model.d3.as_mut().unwrap().avx2 = false;
+    block_evaluation_agrees(&d.model);
+}
+
+fn block_evaluation_agrees(m: &Model) {
+    // Feature values on, just below and just above the model's thresholds, and others (NaN and
+    // the infinities too).
+    let mut values: Vec<Vec<f64>> =
+        vec![vec![0.0, 1.0, -1.0, 0.5, f64::NAN, f64::INFINITY, -f64::INFINITY]; XLEN];
     for (&f, &t) in m.feat.iter().zip(&m.thr) {
         let v = &mut values[f as usize];
         v.extend([t, t.next_down(), t.next_up(), t * 2.0]);
