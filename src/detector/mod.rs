@@ -117,6 +117,19 @@ pub(super) fn pack8(word: &[u8]) -> u64 {
     }
 }
 
+/// [`pack8`] of `buf[start..end]` (at most 8 bytes): when 8 bytes from `start` are inside
+/// `buf`, one load and a mask instead of a branch on the length.
+#[inline(always)]
+pub(super) fn pack8_at(buf: &[u8], start: usize, end: usize) -> u64 {
+    let n = end - start;
+    match buf.get(start..start + 8) {
+        Some(w) if (1..=8).contains(&n) => {
+            u64::from_le_bytes(w.try_into().expect("8 bytes")) & (u64::MAX >> (64 - 8 * n))
+        }
+        _ => pack8(&buf[start..end]),
+    }
+}
+
 /// A word of 9 to 16 bytes as two integers: its first 8 bytes, then [`pack8`] of the rest (not
 /// 0, as the rest is not empty and holds no NUL byte).
 #[inline]
@@ -188,20 +201,26 @@ impl Stopwords {
             ..=8 => self.mask_packed(pack8(word)),
             9..=16 => {
                 let (lo, hi) = pack16(word);
-                let last = self.mid.len() - 1;
-                let mut i = self.mid_slot(lo, hi);
-                loop {
-                    let (l, h, m) = self.mid[i];
-                    if (l, h) == (lo, hi) {
-                        return m;
-                    }
-                    if h == 0 {
-                        return 0;
-                    }
-                    i = (i + 1) & last;
-                }
+                self.mask_mid(lo, hi)
             }
             _ => self.map.get(word).copied().unwrap_or(0),
+        }
+    }
+
+    /// The mask of a word of 9 to 16 bytes given packed ([`pack16`]).
+    #[inline]
+    pub(super) fn mask_mid(&self, lo: u64, hi: u64) -> u8 {
+        let last = self.mid.len() - 1;
+        let mut i = self.mid_slot(lo, hi);
+        loop {
+            let (l, h, m) = self.mid[i];
+            if (l, h) == (lo, hi) {
+                return m;
+            }
+            if h == 0 {
+                return 0;
+            }
+            i = (i + 1) & last;
         }
     }
 

@@ -584,6 +584,17 @@ fn the_three_line_hashes_agree() {
     // Packing and the stopword table.
     assert_eq!(pack8(b"abc"), u64::from_le_bytes(*b"abc\0\0\0\0\0"));
     assert_eq!(pack8(b"abcdefgh"), u64::from_le_bytes(*b"abcdefgh"));
+    // In a buffer: every start and length, far from and near its end.
+    let buf = b"the quick brown fox";
+    for start in 0..buf.len() {
+        for end in start + 1..=(start + 8).min(buf.len()) {
+            assert_eq!(
+                pack8_at(buf, start, end),
+                pack8(&buf[start..end]),
+                "{start}..{end}"
+            );
+        }
+    }
     let d = Detector::builtin().unwrap();
     assert_ne!(d.stop.mask_packed(pack8(b"and")), 0);
     assert_eq!(d.stop.mask_packed(pack8(b"zzqx")), 0);

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 
 use super::pyclass::RUNS;
-use super::{Chrome, Stopwords, pack8};
+use super::{Chrome, Stopwords, pack8, pack8_at};
 
 pub(super) const WORD: u8 = 1;
 pub(super) const ALPHA: u8 = 2;
@@ -379,6 +379,10 @@ pub(super) fn line_basic(
 /// The line is lowercased once, character by character, into `sc.lower`: a token's lowercase
 /// (for the stopword lists) is then a slice of it, the line's hash is its hash, and its
 /// normalized form for the chrome list is built from it.
+///
+/// Not inlined (nor [`line_basic_ascii`]): a line takes thousands of instructions, and inlined
+/// into the caller their code changed with unrelated edits.
+#[inline(never)]
 pub(super) fn line_basic_any(
     l: &str,
     chrome: &Chrome,
@@ -719,7 +723,12 @@ impl AsciiTokens {
         }
         let tok = &bytes[start..end];
         if tok.len() <= 8 {
-            self.sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
+            self.sw
+                .add(stop.mask_packed(ascii_lower8(pack8_at(bytes, start, end))));
+        } else if tok.len() <= 16 {
+            let lo = ascii_lower8(pack8_at(bytes, start, start + 8));
+            let hi = ascii_lower8(pack8_at(bytes, start + 8, end));
+            self.sw.add(stop.mask_mid(lo, hi));
         } else if tok.len() <= stop.max_len {
             let mut low = [0u8; 64];
             let low = &mut low[..tok.len()];
@@ -733,6 +742,7 @@ impl AsciiTokens {
 /// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
 /// all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
 /// counts are their popcounts, and each token a run of word bits.
+#[inline(never)]
 fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
     let bytes = l.as_bytes();
     let mut b = Basic::default();
