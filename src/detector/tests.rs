@@ -710,3 +710,75 @@ fn byte_masks_agree_with_the_class_table() {
     }
     assert_eq!(masks(b""), masks_scalar(b""));
 }
+
+#[test]
+fn the_mixed_path_computes_the_same_basics() {
+    use super::text::{LineScratch, line_basic_any, line_basic_mixed};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    let mut check = |l: &str| -> bool {
+        let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
+        match line_basic_mixed(l, &d.chrome, &d.stop, &mut sc) {
+            Some(fast) => {
+                assert_eq!(fast, slow, "{l}");
+                true
+            }
+            None => false,
+        }
+    };
+    let lines = [
+        "Caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, \u{c9}T\u{c9} 2024.",
+        "\u{dc}ber die Stra\u{df}e: F\u{fc}r \u{c4}rzte und \u{d6}ffentlichkeit",
+        "\u{41f}\u{440}\u{438}\u{432}\u{435}\u{442}, \u{43c}\u{438}\u{440}! \u{418} \u{432}\u{441}\u{435}.",
+        "\u{4eca}\u{65e5}\u{306f}\u{826f}\u{3044}\u{5929}\u{6c17}\u{3067}\u{3059}\u{3002}",
+        "Tokyo\u{6771}\u{4eac}2024\u{5e74} abc\u{4e2d}def \u{30ab}\u{30bf}\u{30ab}\u{30ca}",
+        "\u{ff11}\u{ff12}\u{ff13} \u{663}\u{664}\u{665} x\u{663}y 12\u{b2} \u{bd}",
+        "e\u{301}te\u{301} na\u{308}ive \u{2160}\u{2161} \u{a0}nbsp\u{a0}here\u{3000}wide",
+        "snake_\u{e9}t\u{e9} _\u{e0}_ \u{e9}_1 \u{2014} \u{201c}Quoted\u{201d} \u{2026}",
+        "\u{212a} is for Kelvin, \u{3a3}\u{39f}\u{3a6}\u{399}\u{391} \u{3c3}\u{3bf}\u{3c6}\u{3af}\u{3b1}",
+        "Share on Facebook \u{b7} \u{e9}crire | Tweet",
+        "\u{2022} Un \u{e9}l\u{e9}ment de liste",
+        "S\u{ed}guenos en Twitter",
+        "\u{130}stanbul",
+        "\u{1f600} emoji \u{1f600}\u{1f600} text",
+    ];
+    // `İ` lowercases to two characters and the Kelvin sign to an ASCII `k`: those lines go to
+    // the character-by-character path; the others take the mixed path.
+    for l in lines {
+        let fallback = l.contains(['\u{130}', '\u{212a}']);
+        assert_eq!(check(l), !fallback, "{l}");
+    }
+    // Characters across the 64-byte windows at every offset, in and between tokens.
+    for c in [
+        "\u{e9}",
+        "\u{4e2d}",
+        "\u{1f600}",
+        "\u{663}",
+        "\u{a0}",
+        "\u{301}",
+    ] {
+        for pad in 0..70 {
+            for tail in ["", "abc", " x", "12", "_y"] {
+                let l = format!("{}{c}{tail} {c}{c} end", "a".repeat(pad));
+                check(&l);
+                let l = format!("{} {c}{tail}", "b1 ".repeat(pad));
+                check(&l);
+            }
+        }
+    }
+    // Every non-ASCII line of the fixtures.
+    let mut seen = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")).unwrap() {
+        let path = entry.unwrap().path().join("input.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for l in text.lines() {
+            let l = text::py_strip(l);
+            if !l.is_empty() && !l.is_ascii() {
+                seen += check(l) as usize;
+            }
+        }
+    }
+    assert!(seen > 0);
+}

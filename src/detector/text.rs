@@ -370,7 +370,7 @@ pub(super) fn line_basic(
     if l.is_ascii() || l.chars().all(|c| c.is_ascii() || inert(c)) {
         line_basic_ascii(l, chrome, stop, sc)
     } else {
-        line_basic_any(l, chrome, stop, sc)
+        line_basic_mixed(l, chrome, stop, sc).unwrap_or_else(|| line_basic_any(l, chrome, stop, sc))
     }
 }
 
@@ -616,7 +616,8 @@ fn finish(
 
 /// Per-byte class masks of up to 64 bytes of a line (bit `i` for byte `i`), by Python's
 /// classes of ASCII bytes: a word character, a digit, a letter, a space, a comma; and a UTF-8
-/// continuation byte. Bytes of non-ASCII characters are none of the first five.
+/// continuation byte; a byte of a non-ASCII character (from 0x80). Bytes of non-ASCII
+/// characters are none of the first five.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Masks {
     pub word: u64,
@@ -625,6 +626,7 @@ pub(super) struct Masks {
     pub space: u64,
     pub comma: u64,
     pub cont: u64,
+    pub high: u64,
 }
 
 /// [`Masks`] of `chunk` (at most 64 bytes), one table load per byte.
@@ -640,6 +642,7 @@ pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
         m.space |= bit(cls & SPACE != 0);
         m.comma |= bit(c == b',');
         m.cont |= bit(c & 0xc0 == 0x80);
+        m.high |= bit(c >= 0x80);
     }
     m
 }
@@ -661,7 +664,7 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
         // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`
         // and needs no alignment. The compares are signed: bytes from 0x80 are negative, so no
         // ASCII range below takes them.
-        let (word, digit, alpha, space, comma, cont) = unsafe {
+        let (word, digit, alpha, space, comma, cont, high) = unsafe {
             let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
             let set = |c: u8| _mm_set1_epi8(c as i8);
             let within = |v: __m128i, lo: u8, hi: u8| {
@@ -687,6 +690,7 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
                 mask(space),
                 mask(comma),
                 mask(cont),
+                mask(v),
             )
         };
         let sh = 16 * k;
@@ -696,6 +700,7 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
         m.space |= space << sh;
         m.comma |= comma << sh;
         m.cont |= cont << sh;
+        m.high |= high << sh;
     }
     m
 }
@@ -828,6 +833,233 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
+}
+
+/// The Python classes of the character starting at byte `pos` of `bytes` (valid UTF-8).
+#[inline(always)]
+fn class_at(bytes: &[u8], pos: usize) -> u8 {
+    match bytes[pos] {
+        b @ 0..0x80 => BYTE_CLASS[b as usize],
+        _ => char_at_bytes(bytes, pos).1,
+    }
+}
+
+/// Write the lowercase of `c` ([`for_lower`]) over `out` (`c`'s own UTF-8 bytes); `false`,
+/// leaving `out` unspecified, when it is not one character of the same length.
+#[inline]
+fn lower_in_place(c: char, out: &mut [u8]) -> bool {
+    let mut n = 0;
+    let mut fits = true;
+    for_lower(c, |lc| {
+        n += 1;
+        if n == 1 && lc.len_utf8() == out.len() {
+            lc.encode_utf8(out);
+        } else {
+            fits = false;
+        }
+    });
+    fits
+}
+
+/// The token counts of [`line_basic_mixed`].
+#[derive(Default)]
+struct MixedTokens {
+    ntok: u32,
+    words: u32,
+    upper_words: u32,
+    sw: StopCount,
+}
+
+impl MixedTokens {
+    /// Count the token `low[start..end]` (lowercased) whose first character has the classes
+    /// `first`.
+    #[inline(always)]
+    fn add(
+        &mut self,
+        low: &[u8],
+        start: usize,
+        end: usize,
+        all_digit: bool,
+        first: u8,
+        stop: &Stopwords,
+    ) {
+        self.ntok += 1;
+        if !all_digit {
+            self.words += 1;
+            self.upper_words += (first & UPPER != 0) as u32;
+        }
+        let n = end - start;
+        let mask = if n <= 8 {
+            stop.mask_packed(pack8_at(low, start, end))
+        } else if n <= stop.max_len {
+            stop.mask(&low[start..end])
+        } else {
+            0
+        };
+        self.sw.add(mask);
+    }
+}
+
+/// [`line_basic_any`] for a line with other characters than ASCII and [`inert`] ones (accented
+/// letters, other scripts), the [`line_basic_ascii`] way: the ASCII bytes are classified 64 at
+/// a time into bit masks, and each other character is decoded once and added to them (all its
+/// bytes marked as a word character or a digit, by its Python classes), or counted as a
+/// token of its own (a CJK character). `None` when a character's lowercase is not one
+/// character of the same UTF-8 length (`İ`): the lowercased line would not line up with the
+/// line, and [`line_basic_any`] takes it.
+///
+/// The token order differs from [`line_basic_any`] (a CJK character is counted when it is
+/// met), which changes no count.
+#[inline(never)]
+pub(super) fn line_basic_mixed(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Option<Basic> {
+    let bytes = l.as_bytes();
+    // The lowercased line, byte for byte aligned with the line.
+    let low = &mut sc.lower;
+    low.clear();
+    low.extend_from_slice(bytes);
+    low.make_ascii_lowercase();
+    let mut b = Basic::default();
+    let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
+        (0u32, 0u32, 0u32, 0u32, 0u32);
+    let mut toks = MixedTokens::default();
+    // The open token: its start and whether it is all digits so far.
+    let mut open: Option<(usize, bool)> = None;
+    // The bits of a character across the end of a window, for the next window: word (not
+    // CJK), digit, and word of the normalized line.
+    let (mut carry_word, mut carry_digit, mut carry_nw) = (0u64, 0u64, 0u64);
+    // Runs of word characters other than `_`: the words of the normalized line.
+    let mut norm_words = 0u32;
+    let mut nw_last = 0u64;
+    for (w, chunk) in bytes.chunks(64).enumerate() {
+        let base = 64 * w;
+        let mut m = masks(chunk);
+        spaces += m.space.count_ones();
+        letters += m.alpha.count_ones();
+        digits += m.digit.count_ones();
+        commas += m.comma.count_ones();
+        conts += m.cont.count_ones();
+        // ASCII word characters other than `_` are the letters and the digits.
+        let mut nw = m.alpha | m.digit | carry_nw;
+        m.word |= carry_word;
+        m.digit |= carry_digit;
+        (carry_word, carry_digit, carry_nw) = (0, 0, 0);
+        let mut lead = m.high & !m.cont;
+        while lead != 0 {
+            let p = lead.trailing_zeros() as usize;
+            lead &= lead - 1;
+            let pos = base + p;
+            let (c, cls, len) = char_at_bytes(bytes, pos);
+            if !lower_in_place(c, &mut low[pos..pos + len]) {
+                return None;
+            }
+            if cls & SPACE != 0 {
+                spaces += 1;
+            } else if cls & ALPHA != 0 {
+                letters += 1;
+            } else if cls & DIGIT != 0 {
+                digits += 1;
+            }
+            if cls & WORD != 0 {
+                // The character's bytes, in this window and past its end.
+                let bits = ((1u128 << len) - 1) << p;
+                let (here, next) = (bits as u64, (bits >> 64) as u64);
+                nw |= here;
+                carry_nw |= next;
+                if is_cjk(c) {
+                    toks.add(low, pos, pos + len, cls & DIGIT != 0, cls, stop);
+                } else {
+                    m.word |= here;
+                    carry_word |= next;
+                    if cls & DIGIT != 0 {
+                        m.digit |= here;
+                        carry_digit |= next;
+                    }
+                }
+            }
+        }
+        norm_words += (nw & !(nw << 1 | nw_last)).count_ones();
+        nw_last = nw >> 63;
+        let mut word = m.word;
+        if let Some((start, all_digit)) = open {
+            // The token goes on through the low run of word bits.
+            let run = (!word).trailing_zeros();
+            let low_run = if run == 64 {
+                u64::MAX
+            } else {
+                (1u64 << run) - 1
+            };
+            let all_digit = all_digit && m.digit & low_run == low_run;
+            if run == 64 {
+                open = Some((start, all_digit));
+                continue;
+            }
+            let first = class_at(bytes, start);
+            toks.add(low, start, base + run as usize, all_digit, first, stop);
+            open = None;
+            word &= !low_run;
+        }
+        while word != 0 {
+            let s = word.trailing_zeros();
+            let run = (!(word >> s)).trailing_zeros();
+            let e = s + run;
+            let span = if run == 64 {
+                u64::MAX
+            } else {
+                ((1u64 << run) - 1) << s
+            };
+            let all_digit = m.digit & span == span;
+            if e == 64 {
+                open = Some((base + s as usize, all_digit));
+                break;
+            }
+            let start = base + s as usize;
+            toks.add(
+                low,
+                start,
+                base + e as usize,
+                all_digit,
+                class_at(bytes, start),
+                stop,
+            );
+            word &= !span;
+        }
+    }
+    if let Some((start, all_digit)) = open {
+        toks.add(
+            low,
+            start,
+            bytes.len(),
+            all_digit,
+            class_at(bytes, start),
+            stop,
+        );
+    }
+    let MixedTokens {
+        ntok,
+        words,
+        upper_words,
+        sw,
+    } = toks;
+    b.ntok = ntok;
+    b.nchar = bytes.len() as u32 - conts;
+    let nonspace = b.nchar - spaces;
+    b.hash = hash_lower(low);
+    b.stop_by_lang = sw.finish();
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
+        norm_lowered_into(low, &mut sc.norm);
+        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+    }
+    Some(b)
 }
 
 /// Runs of ASCII letters and digits (word characters other than `_`).
