@@ -532,7 +532,7 @@ fn the_ascii_fast_path_computes_the_same_basics() {
         "one two three four five six seven eight nine ten eleven twelve thirteen fourteen \
          fifteen sixteen seventeen eighteen nineteen twenty",
         "a_b c_d e_f g_h i_j k_l m_n o_p q_r s_t u_v w_x y_z aa bb cc dd",
-        // Curly quotes, dashes, an ellipsis and bullets take the fast path too.
+        // Curly quotes, dashes, an ellipsis and bullets (the mixed path).
         "\u{201c}Quoted,\u{201d} he said \u{2014} it\u{2019}s THE end\u{2026}",
         "Home \u{00b7} News \u{2022} Sport | More",
         "\u{2022} A bullet item",

@@ -304,15 +304,6 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// A character the fast path can skip like ASCII punctuation: not a word character, a space,
-/// a letter or a digit, and its own lowercase (curly quotes, dashes, the ellipsis, bullets).
-fn inert(c: char) -> bool {
-    class(c) & (WORD | SPACE | ALPHA | DIGIT) == 0 && {
-        let mut low = c.to_lowercase();
-        low.next() == Some(c) && low.next().is_none()
-    }
-}
-
 /// The ASCII lowercase of 8 packed bytes, other bytes unchanged (SWAR).
 #[inline]
 fn ascii_lower8(x: u64) -> u64 {
@@ -367,7 +358,7 @@ pub(super) fn line_basic(
     stop: &Stopwords,
     sc: &mut LineScratch,
 ) -> Basic {
-    if l.is_ascii() || l.chars().all(|c| c.is_ascii() || inert(c)) {
+    if l.is_ascii() {
         line_basic_ascii(l, chrome, stop, sc)
     } else {
         line_basic_mixed(l, chrome, stop, sc).unwrap_or_else(|| line_basic_any(l, chrome, stop, sc))
@@ -744,8 +735,7 @@ impl AsciiTokens {
     }
 }
 
-/// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
-/// all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
+/// [`line_basic`] for an ASCII line: tokens, letters and digits are all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
 /// counts are their popcounts, and each token a run of word bits.
 #[inline(never)]
 fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
@@ -900,7 +890,7 @@ impl MixedTokens {
     }
 }
 
-/// [`line_basic_any`] for a line with other characters than ASCII and [`inert`] ones (accented
+/// [`line_basic_any`] for a line with non-ASCII characters (curly quotes and dashes, accented
 /// letters, other scripts), the [`line_basic_ascii`] way: the ASCII bytes are classified 64 at
 /// a time into bit masks, and each other character is decoded once and added to them (all its
 /// bytes marked as a word character or a digit, by its Python classes), or counted as a
