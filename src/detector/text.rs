@@ -647,11 +647,18 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
         _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
+    // A whole window is read in place; a shorter one (the end of a line) from a zero-padded
+    // copy (NUL is in no class).
     let mut buf = [0u8; 64];
-    let n = chunk.len().min(64);
-    buf[..n].copy_from_slice(&chunk[..n]);
+    let window: &[u8; 64] = match chunk.first_chunk::<64>() {
+        Some(w) => w,
+        None => {
+            buf[..chunk.len()].copy_from_slice(chunk);
+            &buf
+        }
+    };
     let mut m = Masks::default();
-    for (k, part) in buf.chunks_exact(16).enumerate() {
+    for (k, part) in window.chunks_exact(16).enumerate() {
         // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`
         // and needs no alignment. The compares are signed: bytes from 0x80 are negative, so no
         // ASCII range below takes them.
