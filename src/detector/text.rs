@@ -102,10 +102,45 @@ pub(super) fn class(c: char) -> u8 {
     } else {
         match PAGES.get((u >> 8) as usize) {
             Some(&cls) if cls != MIXED => cls,
-            _ => lookup_runs(u),
+            Some(_) => MIXED_PAGES[SLOT[(u >> 8) as usize] as usize * 256 + (u & 0xff) as usize],
+            None => lookup_runs(u),
         }
     }
 }
+
+/// Per [`MIXED`] page of [`PAGES`], its index among them (in page order).
+static SLOT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let (mut p, mut k) = (0, 0);
+    while p < 256 {
+        if PAGES[p] == MIXED {
+            t[p] = k;
+            k += 1;
+        }
+        p += 1;
+    }
+    t
+};
+
+/// The classes of every code point of the [`MIXED`] pages, page after page in [`SLOT`]
+/// order, built on first use: a binary search for each is slow where scripts mix in one page
+/// (kana, fullwidth forms, Vietnamese letters).
+static MIXED_PAGES: LazyLock<Box<[u8]>> = LazyLock::new(|| {
+    (0..256u32)
+        .filter(|&p| PAGES[p as usize] == MIXED)
+        .flat_map(|p| (p * 256..(p + 1) * 256).map(lookup_runs))
+        .collect()
+});
+
+// Every slot fits a `u8`.
+const _: () = {
+    let (mut p, mut k) = (0, 0);
+    while p < 256 {
+        k += (PAGES[p] == MIXED) as usize;
+        p += 1;
+    }
+    assert!(k <= 256);
+};
 
 /// The character at byte `pos` of `s` (a char boundary), its classes and its length in bytes.
 ///
@@ -211,7 +246,9 @@ fn mix(h: u64, x: u64) -> u64 {
 /// characters is a token on its own (detector.py `CJK`).
 #[inline]
 fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
+    // Most characters come before the first range (Latin, Cyrillic, Greek, Arabic).
+    (c as u32) >= 0x3040
+        && matches!(c as u32,
         0x3040..=0x30FF | 0x31F0..=0x31FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
         | 0xF900..=0xFAFF | 0xFF66..=0xFF9F | 0x2_0000..=0x2_FA1F)
 }
