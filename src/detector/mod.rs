@@ -288,6 +288,8 @@ pub(crate) struct Chrome {
     max_guard: usize,
     /// Words of the longest exact phrase.
     max_exact_words: usize,
+    /// Bytes of the longest exact phrase (normalized).
+    max_exact_len: usize,
 }
 
 impl Chrome {
@@ -295,12 +297,13 @@ impl Chrome {
         let f: ChromeFile = toml::from_str(text).map_err(|e| format!("chrome.toml: {e}"))?;
         let mut phrases = FastMap::default();
         let mut norm = String::new();
-        let mut max_exact_words = 0;
+        let (mut max_exact_words, mut max_exact_len) = (0, 0);
         for (list, bit) in [(&f.exact, EXACT), (&f.prefix, PREFIX), (&f.tail, TAIL)] {
             for p in list {
                 text::norm_phrase_into(p, &mut norm);
                 if bit == EXACT {
                     max_exact_words = max_exact_words.max(norm.split(' ').count());
+                    max_exact_len = max_exact_len.max(norm.len());
                 }
                 *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
             }
@@ -337,6 +340,7 @@ impl Chrome {
                 .max(f.regex_max_tokens)
                 .max(f.tail_regex_max_tokens),
             max_exact_words,
+            max_exact_len,
         })
     }
 

@@ -782,3 +782,25 @@ fn the_mixed_path_computes_the_same_basics() {
     }
     assert!(seen > 0);
 }
+
+#[test]
+fn a_long_cjk_line_matches_an_exact_phrase_of_as_many_tokens() {
+    use super::text::{LineScratch, line_basic, line_basic_any};
+    // 20 CJK characters: 20 tokens (more than any guard), one word of the normalized line.
+    let phrase = "\u{5173}\u{6ce8}\u{6211}\u{4eec}\u{7684}\u{5fae}\u{4fe1}\u{516c}\u{4f17}\u{53f7}\
+                  \u{83b7}\u{53d6}\u{66f4}\u{591a}\u{65b0}\u{95fb}\u{8d44}\u{8baf}\u{5185}\u{5bb9}";
+    let chrome = CHROME_TOML.replacen("exact = [", &format!("exact = [\"{phrase}\", "), 1);
+    let d = Detector::parse(MODEL_TOML, &chrome, &STOPWORDS).unwrap();
+    let mut sc = LineScratch::default();
+    let longer = format!("{phrase}\u{4e2d}");
+    for (l, chrome) in [
+        (phrase.to_string(), true),
+        (longer, false),
+        (format!("{phrase}!"), true),
+    ] {
+        let b = line_basic(&l, &d.chrome, &d.stop, &mut sc);
+        assert!(b.ntok as usize > d.chrome.max_guard);
+        assert_eq!(b.chrome, chrome, "{l}");
+        assert_eq!(b, line_basic_any(&l, &d.chrome, &d.stop, &mut sc), "{l}");
+    }
+}

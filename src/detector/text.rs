@@ -529,23 +529,27 @@ pub(super) fn line_basic_any(
         [letters, digits, nonspace, words, upper_words, commas],
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_lowered_into(low, &mut sc.norm);
+        norm_lowered_into(low, &mut sc.norm, usize::MAX);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
 }
 
 /// [`norm_phrase_into`] of a line given lowercased ([`for_lower`] of each character, as
-/// `lowered` holds it).
-fn norm_lowered_into(lowered: &[u8], out: &mut String) {
+/// `lowered` holds it). Stops and returns `false` once `out` is longer than `cap` bytes.
+fn norm_lowered_into(lowered: &[u8], out: &mut String, cap: usize) -> bool {
     out.clear();
     let mut gap = false;
     let mut pos = 0;
     while pos < lowered.len() {
         let (lc, cls, len) = char_at_bytes(lowered, pos);
         push_phrase_char(out, &mut gap, lc, cls);
+        if out.len() > cap {
+            return false;
+        }
         pos += len;
     }
+    true
 }
 
 /// Per language mask, one byte per language holding its bit (`SPREAD[m]` byte `k` is bit `k`
@@ -1089,9 +1093,15 @@ pub(super) fn line_basic_mixed(
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
     );
-    if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_lowered_into(low, &mut sc.norm);
+    if b.ntok as usize <= chrome.max_guard {
+        norm_lowered_into(low, &mut sc.norm, usize::MAX);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+    } else if norm_words as usize <= chrome.max_exact_words + 1 {
+        // Too many tokens for anything but an exact phrase (a long CJK line, few words): a
+        // normal form longer than every exact phrase matches none, and is not built in full.
+        if norm_lowered_into(low, &mut sc.norm, chrome.max_exact_len) {
+            (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+        }
     }
     Some(b)
 }
