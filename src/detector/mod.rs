@@ -463,7 +463,7 @@ pub(crate) struct Model {
 /// values are gathered for 4 lines per instruction (each line's sum still in tree order).
 #[derive(Debug)]
 struct Depth3 {
-    /// The features the trees use, each once: the columns of a [`Block`].
+    /// The features the trees use, each once: the columns of a [`Block`] the tests read.
     used: Vec<u8>,
     /// The distinct tests: per test the column (index into `used`) and the threshold, sorted
     /// by column.
@@ -539,14 +539,15 @@ impl Depth3 {
 const PER_DOCUMENT: [&str; 3] = ["r_share", "doc_logtok", "doc_goodshare"];
 
 /// Lines whose trees are evaluated together (see [`Model::eval_block`]).
-const BLOCK: usize = 64;
+pub(crate) const BLOCK: usize = 64;
 /// Lines per vectorized step of [`Model::eval_block`] (`BLOCK` is a multiple).
 const LANES: usize = 16;
 
 /// Up to [`BLOCK`] consecutive lines of a document on their way through [`Model::eval_block`].
 #[derive(Debug, Default)]
 struct Block {
-    /// `cols[c][k]`: feature `used[c]` of the block's line `k`.
+    /// `cols[f][k]`: feature `f` (index into [`FEATURES`]) of the block's line `k`, written
+    /// there by [`features::doc_features`].
     cols: Vec<[f64; BLOCK]>,
     /// `tests[p][k]`: 1 when line `k` passes test `p` (`x >= threshold`), else 0.
     tests: Vec<[u8; BLOCK]>,
@@ -619,8 +620,8 @@ impl Model {
     /// Make `b` empty, with room for this model's columns, at the start of a document.
     fn start_block(&self, b: &mut Block) {
         (b.first, b.len) = (0, 0);
+        b.cols.resize(FEATURES.len(), [0.0; BLOCK]);
         if let Some(d3) = &self.d3 {
-            b.cols.resize(d3.used.len(), [0.0; BLOCK]);
             b.tests.resize(d3.tests.len(), [0; BLOCK]);
             b.leaf.resize(d3.nodes.len(), [0; BLOCK]);
         }
@@ -629,18 +630,30 @@ impl Model {
     /// Add the features `x` of the next line of a document to `b` (made ready by
     /// [`Model::start_block`]), and write the logits of the block's lines into `logit`
     /// when it is full. Call [`Model::finish_block`] after the last line.
-    #[inline]
+    #[cfg(test)]
     fn push_line(&self, b: &mut Block, x: &[f64; XLEN], logit: &mut [f64]) {
+        let k = b.len % BLOCK;
+        for (f, col) in b.cols.iter_mut().enumerate() {
+            col[k] = x[f];
+        }
+        self.line_written(b, logit);
+    }
+
+    /// Count the line written into lane `b.len` of `b.cols`, and write the logits of the
+    /// block's lines into `logit` when it is full (or at once, for a model evaluated line by
+    /// line).
+    #[inline]
+    fn line_written(&self, b: &mut Block, logit: &mut [f64]) {
         let Some(d3) = &self.d3 else {
-            logit[b.first] = self.logit(x);
+            let mut x = [0.0; XLEN];
+            for (f, col) in b.cols.iter().enumerate() {
+                x[f] = col[b.len];
+            }
+            logit[b.first] = self.logit(&x);
             b.first += 1;
             return;
         };
-        let k = b.len % BLOCK;
-        for (col, &f) in b.cols.iter_mut().zip(&d3.used) {
-            col[k] = x[f as usize];
-        }
-        b.len = k + 1;
+        b.len += 1;
         if b.len == BLOCK {
             self.eval_block(d3, b, logit);
         }
@@ -696,7 +709,7 @@ impl Model {
 fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
     for &(c, start, end, per_doc) in &d3.runs {
         let (col, thr, out) = (
-            &b.cols[c],
+            &b.cols[d3.used[c] as usize],
             &d3.thresholds[start..end],
             &mut b.tests[start..end],
         );
@@ -865,6 +878,29 @@ fn tree_kernel_body(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
     }
 }
 
+/// [`features::doc_features`] writing into the model's block: each line's features go
+/// straight into the block's columns (no feature vector copied line by line).
+struct ModelSink<'a> {
+    model: &'a Model,
+    block: &'a mut Block,
+    logit: &'a mut [f64],
+}
+
+impl features::FeatureSink for ModelSink<'_> {
+    #[inline]
+    fn lane(&mut self, _line: usize) -> (&mut features::Cols, usize) {
+        let cols = (&mut self.block.cols[..])
+            .try_into()
+            .expect("start_block makes a column per feature");
+        (cols, self.block.len)
+    }
+
+    #[inline]
+    fn done(&mut self) {
+        self.model.line_written(self.block, self.logit);
+    }
+}
+
 /// The detector's data, parsed once.
 #[derive(Debug)]
 pub(crate) struct Detector {
@@ -952,19 +988,21 @@ impl Detector {
         sc.logit.clear();
         sc.logit.resize(live, 0.0);
         let model = &self.model;
-        let (logit, block) = (&mut sc.logit, &mut sc.block);
-        model.start_block(block);
+        model.start_block(&mut sc.block);
+        let mut sink = ModelSink {
+            model,
+            block: &mut sc.block,
+            logit: &mut sc.logit,
+        };
         features::doc_features(
             lines,
             &mut sc.basics,
             &sc.ruled,
             &self.region,
             &mut sc.bufs,
-            |_, x| {
-                model.push_line(block, x, logit);
-            },
+            &mut sink,
         );
-        model.finish_block(block, logit);
+        model.finish_block(&mut sc.block, &mut sc.logit);
         if live < n {
             let mut j = 0;
             for i in 0..n {

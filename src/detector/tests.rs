@@ -126,9 +126,10 @@ fn per_document_features_have_one_value_per_document() {
     let mut seen: Vec<Vec<u64>> = vec![];
     let mut bufs = features::Buffers::default();
     let ruled = vec![false; lines.len()];
-    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, |_, x| {
+    let mut sink = features::Rows::new(|_, x: &[f64; XLEN]| {
         seen.push(cols.iter().map(|&f| x[f].to_bits()).collect());
     });
+    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, &mut sink);
     assert_eq!(seen.len(), lines.len());
     assert!(seen.iter().all(|v| *v == seen[0]), "{seen:?}");
 }
@@ -151,9 +152,9 @@ fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
             ruled,
             &d.region,
             bufs,
-            |i, x| {
+            &mut features::Rows::new(|i, x: &[f64; XLEN]| {
                 out.push((i, x.iter().map(|v| v.to_bits()).collect()));
-            },
+            }),
         );
         out
     };
