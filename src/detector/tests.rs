@@ -710,6 +710,24 @@ fn byte_masks_agree_with_the_class_table() {
         }
     }
     assert_eq!(masks(b""), masks_scalar(b""));
+    // Both x86_64 kernels, whichever one `masks` takes on this CPU.
+    #[cfg(target_arch = "x86_64")]
+    for b in 0..=255u8 {
+        for at in [0, 1, 15, 16, 31, 32, 33, 47, 63] {
+            let mut w = [b'a'; 64];
+            w[at] = b;
+            assert_eq!(
+                text::masks_sse2(&w),
+                masks_scalar(&w),
+                "byte {b:#x} at {at}"
+            );
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2.
+                let avx2 = unsafe { text::masks_avx2(&w) };
+                assert_eq!(avx2, masks_scalar(&w), "byte {b:#x} at {at}");
+            }
+        }
+    }
 }
 
 #[test]

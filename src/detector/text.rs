@@ -684,10 +684,6 @@ pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
 /// those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked against the table by a test).
 #[cfg(target_arch = "x86_64")]
 pub(super) fn masks(chunk: &[u8]) -> Masks {
-    use std::arch::x86_64::{
-        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
-    };
     // A whole window is read in place; a shorter one (the end of a line) from a zero-padded
     // copy (NUL is in no class).
     let mut buf = [0u8; 64];
@@ -697,6 +693,21 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
             buf[..chunk.len()].copy_from_slice(chunk);
             &buf
         }
+    };
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe { masks_avx2(window) }
+    } else {
+        masks_sse2(window)
+    }
+}
+
+/// [`masks`] of a whole window with SSE2.
+#[cfg(target_arch = "x86_64")]
+pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
     let mut m = Masks::default();
     for (k, part) in window.chunks_exact(16).enumerate() {
@@ -740,6 +751,62 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
         m.comma |= comma << sh;
         m.cont |= cont << sh;
         m.high |= high << sh;
+    }
+    m
+}
+
+/// [`masks`] of a whole window, 32 bytes at a time with AVX2 (the same compares).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    // `lo <= v <= hi` for ASCII bounds (signed compares: bytes from 0x80 are negative).
+    macro_rules! within {
+        ($v:expr, $lo:expr, $hi:expr) => {
+            _mm256_and_si256(
+                _mm256_cmpgt_epi8($v, _mm256_set1_epi8(($lo - 1) as i8)),
+                _mm256_cmpgt_epi8(_mm256_set1_epi8(($hi + 1) as i8), $v),
+            )
+        };
+    }
+    macro_rules! eq {
+        ($v:expr, $c:expr) => {
+            _mm256_cmpeq_epi8($v, _mm256_set1_epi8($c as i8))
+        };
+    }
+    macro_rules! mask {
+        ($x:expr) => {
+            _mm256_movemask_epi8($x) as u32 as u64
+        };
+    }
+    let mut m = Masks::default();
+    for (k, part) in window.chunks_exact(32).enumerate() {
+        // SAFETY: the load reads the 32 bytes of `part` and needs no alignment.
+        let v = unsafe { _mm256_loadu_si256(part.as_ptr().cast::<__m256i>()) };
+        let alpha = within!(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), b'a', b'z');
+        let digit = within!(v, b'0', b'9');
+        let word = _mm256_or_si256(_mm256_or_si256(alpha, digit), eq!(v, b'_'));
+        let space = _mm256_or_si256(
+            _mm256_or_si256(within!(v, 0x09u8, 0x0du8), within!(v, 0x1cu8, 0x1fu8)),
+            eq!(v, b' '),
+        );
+        // Continuation bytes 0x80..=0xbf: signed, below 0xc0 (-64).
+        let cont = _mm256_cmpgt_epi8(_mm256_set1_epi8(0xc0u8 as i8), v);
+        let sh = 32 * k;
+        m.word |= mask!(word) << sh;
+        m.digit |= mask!(digit) << sh;
+        m.alpha |= mask!(alpha) << sh;
+        m.space |= mask!(space) << sh;
+        m.comma |= mask!(eq!(v, b',')) << sh;
+        m.cont |= mask!(cont) << sh;
+        m.high |= mask!(v) << sh;
     }
     m
 }
