@@ -891,11 +891,8 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
             let s = word.trailing_zeros();
             let run = (!(word >> s)).trailing_zeros();
             let e = s + run;
-            let span = if run == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << run) - 1) << s
-            };
+            // `run` is 1 to 64 (bit `s` is set).
+            let span = (u64::MAX >> (64 - run)) << s;
             let all_digit = m.digit & span == span;
             if e == 64 {
                 open = Some((base + s as usize, all_digit));
@@ -1112,11 +1109,8 @@ pub(super) fn line_basic_mixed(
             let s = word.trailing_zeros();
             let run = (!(word >> s)).trailing_zeros();
             let e = s + run;
-            let span = if run == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << run) - 1) << s
-            };
+            // `run` is 1 to 64 (bit `s` is set).
+            let span = (u64::MAX >> (64 - run)) << s;
             let all_digit = m.digit & span == span;
             if e == 64 {
                 open = Some((base + s as usize, all_digit));
