@@ -80,7 +80,8 @@ type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
 #[derive(Debug)]
 pub(crate) struct Stopwords {
     /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]), in an open-addressing
-    /// table (linear probing, at most half full; key 0 marks an empty slot).
+    /// table (linear probing, at most a quarter full: most tokens are no stopword, and a miss
+    /// probes until an empty slot; key 0 marks an empty slot).
     short: Vec<(u64, u8)>,
     /// `64 - log2(short.len())`: the shift that turns a hash into a slot.
     shift: u32,
@@ -158,7 +159,7 @@ impl Stopwords {
                 }
             }
         }
-        let size = (2 * short.len()).next_power_of_two().max(2);
+        let size = (4 * short.len()).next_power_of_two().max(2);
         let mid_size = (2 * mid.len()).next_power_of_two().max(2);
         let mut sw = Stopwords {
             short: vec![(0, 0); size],
