@@ -1068,8 +1068,9 @@ pub(super) fn line_basic_mixed(
             }
             if cls & WORD != 0 {
                 // The character's bytes, in this window and past its end.
-                let bits = ((1u128 << len) - 1) << p;
-                let (here, next) = (bits as u64, (bits >> 64) as u64);
+                let ones = (1u64 << len) - 1;
+                let here = ones << p;
+                let next = if p + len > 64 { ones >> (64 - p) } else { 0 };
                 nw |= here;
                 carry_nw |= next;
                 if is_cjk(c) {
