@@ -7,8 +7,8 @@
 
 use std::sync::LazyLock;
 
-use super::RegionParams;
 use super::text::{Basic, eq_lower};
+use super::{BLOCK, RegionParams};
 
 /// The feature names, in the order this module computes them (detector.py `FEATURES`). A model
 /// may use any of them, in any order: the trees are remapped at load time.
@@ -91,6 +91,54 @@ const WINDOWS: [usize; 4] = [1, 3, 10, 30];
 const N_WIN_SRC: usize = 6;
 const BLOCK_GAP: usize = 4;
 const INF: usize = 1000;
+
+/// Feature columns of a block of lines: `[f][k]`, feature `f` (index into [`FEATURES`]) of
+/// the block's line `k`.
+pub(super) type Cols = [[f64; BLOCK]; FEATURES.len()];
+
+/// Where [`doc_features`] writes each line's features.
+pub(super) trait FeatureSink {
+    /// The columns and the lane (below [`BLOCK`]) for the features of line `line` of the
+    /// document; [`doc_features`] writes every feature there, then calls [`FeatureSink::done`].
+    fn lane(&mut self, line: usize) -> (&mut Cols, usize);
+    /// The features of the line are written.
+    fn done(&mut self);
+}
+
+/// A [`FeatureSink`] handing each line's feature vector to a closure `(line, features)`.
+#[cfg(test)]
+pub(super) struct Rows<F> {
+    cols: Box<Cols>,
+    line: usize,
+    f: F,
+}
+
+#[cfg(test)]
+impl<F: FnMut(usize, &[f64; XLEN])> Rows<F> {
+    pub(super) fn new(f: F) -> Rows<F> {
+        Rows {
+            cols: Box::new([[0.0; BLOCK]; FEATURES.len()]),
+            line: 0,
+            f,
+        }
+    }
+}
+
+#[cfg(test)]
+impl<F: FnMut(usize, &[f64; XLEN])> FeatureSink for Rows<F> {
+    fn lane(&mut self, line: usize) -> (&mut Cols, usize) {
+        self.line = line;
+        (&mut self.cols, 0)
+    }
+
+    fn done(&mut self) {
+        let mut x = [0.0; XLEN];
+        for (f, col) in self.cols.iter().enumerate() {
+            x[f] = col[0];
+        }
+        (self.f)(self.line, &x);
+    }
+}
 
 /// Buffers reused from document to document.
 #[derive(Debug, Default)]
@@ -204,14 +252,16 @@ fn prefix_sum(out: &mut Vec<f64>, values: impl Iterator<Item = f64>) {
 }
 
 /// Fill the document-level fields of `basics` (language, `stop`, `rep`, `logtok`, `short`,
-/// `good`) and call `emit(i, features)` for every line in order.
+/// `good`) and write the features of every line in order into `sink`, except the lines marked
+/// in `ruled`: they are context for the others (their basics count in every document feature
+/// and window), but already dropped, so no decision about them is needed.
 pub(super) fn doc_features(
     lines: &[&str],
     basics: &mut [Basic],
     ruled: &[bool],
     r: &RegionParams,
     bufs: &mut Buffers,
-    mut emit: impl FnMut(usize, &[f64; XLEN]),
+    sink: &mut impl FeatureSink,
 ) {
     let n = basics.len();
     if n == 0 {
@@ -424,60 +474,65 @@ pub(super) fn doc_features(
     let (after_tail, tail_after_r) = (&bufs.after_tail[..n], &bufs.tail_after_r[..n]);
     let (blks, tsg, ruled) = (&bufs.blk[..n], &bufs.tsg[..n], &ruled[..n]);
     let blk_tok = &bufs.blk_tok[..];
-    let mut x = [0.0f64; XLEN];
     for (i, b) in basics.iter().enumerate() {
+        if ruled[i] {
+            continue;
+        }
+        // Column `f` of the line is `c[f][lane]`.
+        let (c, lane) = sink.lane(i);
+        let k = lane % BLOCK;
         let ii = i as isize;
-        x[0] = b.logtok;
-        x[1] = ln_1p_int(b.nchar as usize);
-        x[2] = b2f(b.endp);
-        x[3] = b2f(b.endc);
-        x[4] = b.stop;
-        x[5] = b.alpha;
-        x[6] = b.digit;
-        x[7] = b.title;
-        x[8] = b2f(b.bullet);
-        x[9] = b2f(b.pipe);
-        x[10] = b.comma;
-        x[11] = b2f(b.url);
-        x[12] = b2f(b.chrome);
-        x[13] = b2f(b.tail);
-        x[14] = b2f(b.rep);
-        x[15] = if n > 1 {
+        c[0][k] = b.logtok;
+        c[1][k] = ln_1p_int(b.nchar as usize);
+        c[2][k] = b2f(b.endp);
+        c[3][k] = b2f(b.endc);
+        c[4][k] = b.stop;
+        c[5][k] = b.alpha;
+        c[6][k] = b.digit;
+        c[7][k] = b.title;
+        c[8][k] = b2f(b.bullet);
+        c[9][k] = b2f(b.pipe);
+        c[10][k] = b.comma;
+        c[11][k] = b2f(b.url);
+        c[12][k] = b2f(b.chrome);
+        c[13][k] = b2f(b.tail);
+        c[14][k] = b2f(b.rep);
+        c[15][k] = if n > 1 {
             i as f64 / (n - 1) as f64
         } else {
             0.0
         };
-        x[16] = b2f(b.short);
-        x[17] = b2f(b.good);
-        x[18] = b2f(b.alpha == 0.0);
+        c[16][k] = b2f(b.short);
+        c[17][k] = b2f(b.good);
+        c[18][k] = b2f(b.alpha == 0.0);
         let (prev, next) = (
             i.checked_sub(1).and_then(|j| basics.get(j)),
             basics.get(i + 1),
         );
-        x[19] = prev.map_or(0.0, |p| p.logtok);
-        x[20] = next.map_or(0.0, |p| p.logtok);
-        x[21] = prev.map_or(0.0, |p| b2f(p.good));
-        x[22] = next.map_or(0.0, |p| b2f(p.good));
-        x[23] = cg[i] / gtot;
-        x[24] = (cg[n] - cg[i + 1]) / gtot;
-        x[25] = ln_1p_int(dprev[i].min(dnext[i]).min(INF));
-        x[26] = hs[i].clamp(-50.0, 50.0);
-        x[27] = b2f(in_r1[i]);
-        x[28] = b2f(in_r[i]);
-        x[29] = rdist[i];
-        x[30] = r_share;
-        x[31] = b2f(after_tail[i]);
-        x[32] = b2f(tail_after_r[i]);
-        x[33] = doc_logtok;
-        x[34] = doc_goodshare;
+        c[19][k] = prev.map_or(0.0, |p| p.logtok);
+        c[20][k] = next.map_or(0.0, |p| p.logtok);
+        c[21][k] = prev.map_or(0.0, |p| b2f(p.good));
+        c[22][k] = next.map_or(0.0, |p| b2f(p.good));
+        c[23][k] = cg[i] / gtot;
+        c[24][k] = (cg[n] - cg[i + 1]) / gtot;
+        c[25][k] = ln_1p_int(dprev[i].min(dnext[i]).min(INF));
+        c[26][k] = hs[i].clamp(-50.0, 50.0);
+        c[27][k] = b2f(in_r1[i]);
+        c[28][k] = b2f(in_r[i]);
+        c[29][k] = rdist[i];
+        c[30][k] = r_share;
+        c[31][k] = b2f(after_tail[i]);
+        c[32][k] = b2f(tail_after_r[i]);
+        c[33][k] = doc_logtok;
+        c[34][k] = doc_goodshare;
         let blk = blks[i];
-        x[35] = match usize::try_from(blk).ok().and_then(|k| blk_tok.get(k)) {
+        c[35][k] = match usize::try_from(blk).ok().and_then(|k| blk_tok.get(k)) {
             Some(&t) => t as f64 / btmax as f64,
             None => 0.0,
         };
-        x[36] = b2f(top >= 0 && blk == top);
-        x[37] = b2f(top >= 0 && ii > top_e);
-        x[38] = b2f(top >= 0 && ii < top_s);
+        c[36][k] = b2f(top >= 0 && blk == top);
+        c[37][k] = b2f(top >= 0 && ii > top_e);
+        c[38][k] = b2f(top >= 0 && ii < top_s);
         let dist_top = if ii < top_s {
             top_s - ii
         } else if ii > top_e {
@@ -485,20 +540,21 @@ pub(super) fn doc_features(
         } else {
             0
         };
-        x[39] = ln_1p_int(dist_top as usize);
-        x[40] = b2f(tsg[i]);
+        c[39][k] = ln_1p_int(dist_top as usize);
+        c[40][k] = b2f(tsg[i]);
         let mut f = 41;
-        for k in WINDOWS {
-            let lo = i.saturating_sub(k);
-            let hi = n.min(i + k + 1);
+        for w in WINDOWS {
+            let lo = i.saturating_sub(w);
+            let hi = n.min(i + w + 1);
             let len = (hi - lo) as f64;
             let (ph, pl) = (&pref[hi], &pref[lo]);
             for j in 0..N_WIN_SRC {
-                x[f + j] = (ph[j] - pl[j]) / len;
+                c[f + j][k] = (ph[j] - pl[j]) / len;
             }
             f += N_WIN_SRC;
         }
-        x[f] = b2f(ruled[i]);
-        emit(i, &x);
+        // `ruled`: 0 on every line that gets here.
+        c[f][k] = 0.0;
+        sink.done();
     }
 }

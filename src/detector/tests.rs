@@ -58,10 +58,19 @@ fn a_hand_made_tree_evaluates_like_the_prototype() {
 #[test]
 fn block_evaluation_gives_the_logits_of_the_line_by_line_trees() {
     let d = Detector::builtin().unwrap();
-    let m = &d.model;
-    assert!(m.d3.is_some());
-    // Feature values on, just below and just above the model's thresholds, and others.
-    let mut values: Vec<Vec<f64>> = vec![vec![0.0, 1.0, -1.0, 0.5]; XLEN];
+    assert!(d.model.d3.is_some());
+    // The kernels the CPU takes, and the portable ones.
+    block_evaluation_agrees(&d.model);
+    let mut d = d;
+    d.model.d3.as_mut().unwrap().avx2 = false;
+    block_evaluation_agrees(&d.model);
+}
+
+fn block_evaluation_agrees(m: &Model) {
+    // Feature values on, just below and just above the model's thresholds, and others (NaN and
+    // the infinities too).
+    let mut values: Vec<Vec<f64>> =
+        vec![vec![0.0, 1.0, -1.0, 0.5, f64::NAN, f64::INFINITY, -f64::INFINITY]; XLEN];
     for (&f, &t) in m.feat.iter().zip(&m.thr) {
         let v = &mut values[f as usize];
         v.extend([t, t.next_down(), t.next_up(), t * 2.0]);
@@ -117,11 +126,47 @@ fn per_document_features_have_one_value_per_document() {
     let mut seen: Vec<Vec<u64>> = vec![];
     let mut bufs = features::Buffers::default();
     let ruled = vec![false; lines.len()];
-    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, |_, x| {
+    let mut sink = features::Rows::new(|_, x: &[f64; XLEN]| {
         seen.push(cols.iter().map(|&f| x[f].to_bits()).collect());
     });
+    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, &mut sink);
     assert_eq!(seen.len(), lines.len());
     assert!(seen.iter().all(|v| *v == seen[0]), "{seen:?}");
+}
+
+#[test]
+fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
+    let d = Detector::builtin().unwrap();
+    let mut sc = text::LineScratch::default();
+    let lines: Vec<&str> = ARTICLE.lines().collect();
+    let basics: Vec<_> = lines
+        .iter()
+        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .collect();
+    let mut bufs = features::Buffers::default();
+    let run = |ruled: &[bool], bufs: &mut features::Buffers| {
+        let mut out: Vec<(usize, Vec<u64>)> = vec![];
+        features::doc_features(
+            &lines,
+            &mut basics.clone(),
+            ruled,
+            &d.region,
+            bufs,
+            &mut features::Rows::new(|i, x: &[f64; XLEN]| {
+                out.push((i, x.iter().map(|v| v.to_bits()).collect()));
+            }),
+        );
+        out
+    };
+    let all = run(&vec![false; lines.len()], &mut bufs);
+    assert_eq!(all.len(), lines.len());
+    let ruled: Vec<bool> = (0..lines.len()).map(|i| i % 3 == 1).collect();
+    let some = run(&ruled, &mut bufs);
+    // Only the lines not ruled, in order, each with the features it has when every line is
+    // shown (a ruled line changes no other line's features).
+    let want: Vec<_> = all.into_iter().filter(|(i, _)| !ruled[*i]).collect();
+    assert!(want.len() < lines.len());
+    assert_eq!(some, want);
 }
 
 #[test]
@@ -488,7 +533,7 @@ fn the_ascii_fast_path_computes_the_same_basics() {
         "one two three four five six seven eight nine ten eleven twelve thirteen fourteen \
          fifteen sixteen seventeen eighteen nineteen twenty",
         "a_b c_d e_f g_h i_j k_l m_n o_p q_r s_t u_v w_x y_z aa bb cc dd",
-        // Curly quotes, dashes, an ellipsis and bullets take the fast path too.
+        // Curly quotes, dashes, an ellipsis and bullets (the mixed path).
         "\u{201c}Quoted,\u{201d} he said \u{2014} it\u{2019}s THE end\u{2026}",
         "Home \u{00b7} News \u{2022} Sport | More",
         "\u{2022} A bullet item",
@@ -540,6 +585,17 @@ fn the_three_line_hashes_agree() {
     // Packing and the stopword table.
     assert_eq!(pack8(b"abc"), u64::from_le_bytes(*b"abc\0\0\0\0\0"));
     assert_eq!(pack8(b"abcdefgh"), u64::from_le_bytes(*b"abcdefgh"));
+    // In a buffer: every start and length, far from and near its end.
+    let buf = b"the quick brown fox";
+    for start in 0..buf.len() {
+        for end in start + 1..=(start + 8).min(buf.len()) {
+            assert_eq!(
+                pack8_at(buf, start, end),
+                pack8(&buf[start..end]),
+                "{start}..{end}"
+            );
+        }
+    }
     let d = Detector::builtin().unwrap();
     assert_ne!(d.stop.mask_packed(pack8(b"and")), 0);
     assert_eq!(d.stop.mask_packed(pack8(b"zzqx")), 0);
@@ -654,4 +710,116 @@ fn byte_masks_agree_with_the_class_table() {
         }
     }
     assert_eq!(masks(b""), masks_scalar(b""));
+    // Both x86_64 kernels, whichever one `masks` takes on this CPU.
+    #[cfg(target_arch = "x86_64")]
+    for b in 0..=255u8 {
+        for at in [0, 1, 15, 16, 31, 32, 33, 47, 63] {
+            let mut w = [b'a'; 64];
+            w[at] = b;
+            assert_eq!(
+                text::masks_sse2(&w),
+                masks_scalar(&w),
+                "byte {b:#x} at {at}"
+            );
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the CPU has AVX2.
+                let avx2 = unsafe { text::masks_avx2(&w) };
+                assert_eq!(avx2, masks_scalar(&w), "byte {b:#x} at {at}");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_mixed_path_computes_the_same_basics() {
+    use super::text::{LineScratch, line_basic_any, line_basic_mixed};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    let mut check = |l: &str| -> bool {
+        let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
+        match line_basic_mixed(l, &d.chrome, &d.stop, &mut sc) {
+            Some(fast) => {
+                assert_eq!(fast, slow, "{l}");
+                true
+            }
+            None => false,
+        }
+    };
+    let lines = [
+        "Caf\u{e9} cr\u{e8}me br\u{fb}l\u{e9}e, \u{c9}T\u{c9} 2024.",
+        "\u{dc}ber die Stra\u{df}e: F\u{fc}r \u{c4}rzte und \u{d6}ffentlichkeit",
+        "\u{41f}\u{440}\u{438}\u{432}\u{435}\u{442}, \u{43c}\u{438}\u{440}! \u{418} \u{432}\u{441}\u{435}.",
+        "\u{4eca}\u{65e5}\u{306f}\u{826f}\u{3044}\u{5929}\u{6c17}\u{3067}\u{3059}\u{3002}",
+        "Tokyo\u{6771}\u{4eac}2024\u{5e74} abc\u{4e2d}def \u{30ab}\u{30bf}\u{30ab}\u{30ca}",
+        "\u{ff11}\u{ff12}\u{ff13} \u{663}\u{664}\u{665} x\u{663}y 12\u{b2} \u{bd}",
+        "e\u{301}te\u{301} na\u{308}ive \u{2160}\u{2161} \u{a0}nbsp\u{a0}here\u{3000}wide",
+        "snake_\u{e9}t\u{e9} _\u{e0}_ \u{e9}_1 \u{2014} \u{201c}Quoted\u{201d} \u{2026}",
+        "\u{212a} is for Kelvin, \u{3a3}\u{39f}\u{3a6}\u{399}\u{391} \u{3c3}\u{3bf}\u{3c6}\u{3af}\u{3b1}",
+        "Share on Facebook \u{b7} \u{e9}crire | Tweet",
+        "\u{2022} Un \u{e9}l\u{e9}ment de liste",
+        "S\u{ed}guenos en Twitter",
+        "\u{130}stanbul",
+        "\u{1f600} emoji \u{1f600}\u{1f600} text",
+    ];
+    // `İ` lowercases to two characters and the Kelvin sign to an ASCII `k`: those lines go to
+    // the character-by-character path; the others take the mixed path.
+    for l in lines {
+        let fallback = l.contains(['\u{130}', '\u{212a}']);
+        assert_eq!(check(l), !fallback, "{l}");
+    }
+    // Characters across the 64-byte windows at every offset, in and between tokens.
+    for c in [
+        "\u{e9}",
+        "\u{4e2d}",
+        "\u{1f600}",
+        "\u{663}",
+        "\u{a0}",
+        "\u{301}",
+    ] {
+        for pad in 0..70 {
+            for tail in ["", "abc", " x", "12", "_y"] {
+                let l = format!("{}{c}{tail} {c}{c} end", "a".repeat(pad));
+                check(&l);
+                let l = format!("{} {c}{tail}", "b1 ".repeat(pad));
+                check(&l);
+            }
+        }
+    }
+    // Every non-ASCII line of the fixtures.
+    let mut seen = 0;
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures")).unwrap() {
+        let path = entry.unwrap().path().join("input.txt");
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for l in text.lines() {
+            let l = text::py_strip(l);
+            if !l.is_empty() && !l.is_ascii() {
+                seen += check(l) as usize;
+            }
+        }
+    }
+    assert!(seen > 0);
+}
+
+#[test]
+fn a_long_cjk_line_matches_an_exact_phrase_of_as_many_tokens() {
+    use super::text::{LineScratch, line_basic, line_basic_any};
+    // 20 CJK characters: 20 tokens (more than any guard), one word of the normalized line.
+    let phrase = "\u{5173}\u{6ce8}\u{6211}\u{4eec}\u{7684}\u{5fae}\u{4fe1}\u{516c}\u{4f17}\u{53f7}\
+                  \u{83b7}\u{53d6}\u{66f4}\u{591a}\u{65b0}\u{95fb}\u{8d44}\u{8baf}\u{5185}\u{5bb9}";
+    let chrome = CHROME_TOML.replacen("exact = [", &format!("exact = [\"{phrase}\", "), 1);
+    let d = Detector::parse(MODEL_TOML, &chrome, &STOPWORDS).unwrap();
+    let mut sc = LineScratch::default();
+    let longer = format!("{phrase}\u{4e2d}");
+    for (l, chrome) in [
+        (phrase.to_string(), true),
+        (longer, false),
+        (format!("{phrase}!"), true),
+    ] {
+        let b = line_basic(&l, &d.chrome, &d.stop, &mut sc);
+        assert!(b.ntok as usize > d.chrome.max_guard);
+        assert_eq!(b.chrome, chrome, "{l}");
+        assert_eq!(b, line_basic_any(&l, &d.chrome, &d.stop, &mut sc), "{l}");
+    }
 }

@@ -15,7 +15,7 @@ use std::sync::LazyLock;
 use memchr::memmem::Finder;
 
 use super::pyclass::RUNS;
-use super::{Chrome, Stopwords, pack8};
+use super::{Chrome, Stopwords, pack8, pack8_at};
 
 pub(super) const WORD: u8 = 1;
 pub(super) const ALPHA: u8 = 2;
@@ -102,10 +102,45 @@ pub(super) fn class(c: char) -> u8 {
     } else {
         match PAGES.get((u >> 8) as usize) {
             Some(&cls) if cls != MIXED => cls,
-            _ => lookup_runs(u),
+            Some(_) => MIXED_PAGES[SLOT[(u >> 8) as usize] as usize * 256 + (u & 0xff) as usize],
+            None => lookup_runs(u),
         }
     }
 }
+
+/// Per [`MIXED`] page of [`PAGES`], its index among them (in page order).
+static SLOT: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let (mut p, mut k) = (0, 0);
+    while p < 256 {
+        if PAGES[p] == MIXED {
+            t[p] = k;
+            k += 1;
+        }
+        p += 1;
+    }
+    t
+};
+
+/// The classes of every code point of the [`MIXED`] pages, page after page in [`SLOT`]
+/// order, built on first use: a binary search for each is slow where scripts mix in one page
+/// (kana, fullwidth forms, Vietnamese letters).
+static MIXED_PAGES: LazyLock<Box<[u8]>> = LazyLock::new(|| {
+    (0..256u32)
+        .filter(|&p| PAGES[p as usize] == MIXED)
+        .flat_map(|p| (p * 256..(p + 1) * 256).map(lookup_runs))
+        .collect()
+});
+
+// Every slot fits a `u8`.
+const _: () = {
+    let (mut p, mut k) = (0, 0);
+    while p < 256 {
+        k += (PAGES[p] == MIXED) as usize;
+        p += 1;
+    }
+    assert!(k <= 256);
+};
 
 /// The character at byte `pos` of `s` (a char boundary), its classes and its length in bytes.
 ///
@@ -211,7 +246,9 @@ fn mix(h: u64, x: u64) -> u64 {
 /// characters is a token on its own (detector.py `CJK`).
 #[inline]
 fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
+    // Most characters come before the first range (Latin, Cyrillic, Greek, Arabic).
+    (c as u32) >= 0x3040
+        && matches!(c as u32,
         0x3040..=0x30FF | 0x31F0..=0x31FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
         | 0xF900..=0xFAFF | 0xFF66..=0xFF9F | 0x2_0000..=0x2_FA1F)
 }
@@ -304,15 +341,6 @@ static BYTE_CLASS: [u8; 256] = {
     t
 };
 
-/// A character the fast path can skip like ASCII punctuation: not a word character, a space,
-/// a letter or a digit, and its own lowercase (curly quotes, dashes, the ellipsis, bullets).
-fn inert(c: char) -> bool {
-    class(c) & (WORD | SPACE | ALPHA | DIGIT) == 0 && {
-        let mut low = c.to_lowercase();
-        low.next() == Some(c) && low.next().is_none()
-    }
-}
-
 /// The ASCII lowercase of 8 packed bytes, other bytes unchanged (SWAR).
 #[inline]
 fn ascii_lower8(x: u64) -> u64 {
@@ -367,10 +395,10 @@ pub(super) fn line_basic(
     stop: &Stopwords,
     sc: &mut LineScratch,
 ) -> Basic {
-    if l.is_ascii() || l.chars().all(|c| c.is_ascii() || inert(c)) {
+    if l.is_ascii() {
         line_basic_ascii(l, chrome, stop, sc)
     } else {
-        line_basic_any(l, chrome, stop, sc)
+        line_basic_mixed(l, chrome, stop, sc).unwrap_or_else(|| line_basic_any(l, chrome, stop, sc))
     }
 }
 
@@ -379,6 +407,10 @@ pub(super) fn line_basic(
 /// The line is lowercased once, character by character, into `sc.lower`: a token's lowercase
 /// (for the stopword lists) is then a slice of it, the line's hash is its hash, and its
 /// normalized form for the chrome list is built from it.
+///
+/// Not inlined (nor [`line_basic_ascii`]): a line takes thousands of instructions, and inlined
+/// into the caller their code changed with unrelated edits.
+#[inline(never)]
 pub(super) fn line_basic_any(
     l: &str,
     chrome: &Chrome,
@@ -497,23 +529,27 @@ pub(super) fn line_basic_any(
         [letters, digits, nonspace, words, upper_words, commas],
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
-        norm_lowered_into(low, &mut sc.norm);
+        norm_lowered_into(low, &mut sc.norm, usize::MAX);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
 }
 
 /// [`norm_phrase_into`] of a line given lowercased ([`for_lower`] of each character, as
-/// `lowered` holds it).
-fn norm_lowered_into(lowered: &[u8], out: &mut String) {
+/// `lowered` holds it). Stops and returns `false` once `out` is longer than `cap` bytes.
+fn norm_lowered_into(lowered: &[u8], out: &mut String, cap: usize) -> bool {
     out.clear();
     let mut gap = false;
     let mut pos = 0;
     while pos < lowered.len() {
         let (lc, cls, len) = char_at_bytes(lowered, pos);
         push_phrase_char(out, &mut gap, lc, cls);
+        if out.len() > cap {
+            return false;
+        }
         pos += len;
     }
+    true
 }
 
 /// Per language mask, one byte per language holding its bit (`SPREAD[m]` byte `k` is bit `k`
@@ -612,7 +648,8 @@ fn finish(
 
 /// Per-byte class masks of up to 64 bytes of a line (bit `i` for byte `i`), by Python's
 /// classes of ASCII bytes: a word character, a digit, a letter, a space, a comma; and a UTF-8
-/// continuation byte. Bytes of non-ASCII characters are none of the first five.
+/// continuation byte; a byte of a non-ASCII character (from 0x80). Bytes of non-ASCII
+/// characters are none of the first five.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Masks {
     pub word: u64,
@@ -621,6 +658,7 @@ pub(super) struct Masks {
     pub space: u64,
     pub comma: u64,
     pub cont: u64,
+    pub high: u64,
 }
 
 /// [`Masks`] of `chunk` (at most 64 bytes), one table load per byte.
@@ -636,6 +674,7 @@ pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
         m.space |= bit(cls & SPACE != 0);
         m.comma |= bit(c == b',');
         m.cont |= bit(c & 0xc0 == 0x80);
+        m.high |= bit(c >= 0x80);
     }
     m
 }
@@ -645,19 +684,37 @@ pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
 /// those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked against the table by a test).
 #[cfg(target_arch = "x86_64")]
 pub(super) fn masks(chunk: &[u8]) -> Masks {
+    // A whole window is read in place; a shorter one (the end of a line) from a zero-padded
+    // copy (NUL is in no class).
+    let mut buf = [0u8; 64];
+    let window: &[u8; 64] = match chunk.first_chunk::<64>() {
+        Some(w) => w,
+        None => {
+            buf[..chunk.len()].copy_from_slice(chunk);
+            &buf
+        }
+    };
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU has AVX2 (checked just above).
+        unsafe { masks_avx2(window) }
+    } else {
+        masks_sse2(window)
+    }
+}
+
+/// [`masks`] of a whole window with SSE2.
+#[cfg(target_arch = "x86_64")]
+pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
         _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let mut buf = [0u8; 64];
-    let n = chunk.len().min(64);
-    buf[..n].copy_from_slice(&chunk[..n]);
     let mut m = Masks::default();
-    for (k, part) in buf.chunks_exact(16).enumerate() {
+    for (k, part) in window.chunks_exact(16).enumerate() {
         // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`
         // and needs no alignment. The compares are signed: bytes from 0x80 are negative, so no
         // ASCII range below takes them.
-        let (word, digit, alpha, space, comma, cont) = unsafe {
+        let (word, digit, alpha, space, comma, cont, high) = unsafe {
             let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
             let set = |c: u8| _mm_set1_epi8(c as i8);
             let within = |v: __m128i, lo: u8, hi: u8| {
@@ -683,6 +740,7 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
                 mask(space),
                 mask(comma),
                 mask(cont),
+                mask(v),
             )
         };
         let sh = 16 * k;
@@ -692,6 +750,63 @@ pub(super) fn masks(chunk: &[u8]) -> Masks {
         m.space |= space << sh;
         m.comma |= comma << sh;
         m.cont |= cont << sh;
+        m.high |= high << sh;
+    }
+    m
+}
+
+/// [`masks`] of a whole window, 32 bytes at a time with AVX2 (the same compares).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+    };
+    // `lo <= v <= hi` for ASCII bounds (signed compares: bytes from 0x80 are negative).
+    macro_rules! within {
+        ($v:expr, $lo:expr, $hi:expr) => {
+            _mm256_and_si256(
+                _mm256_cmpgt_epi8($v, _mm256_set1_epi8(($lo - 1) as i8)),
+                _mm256_cmpgt_epi8(_mm256_set1_epi8(($hi + 1) as i8), $v),
+            )
+        };
+    }
+    macro_rules! eq {
+        ($v:expr, $c:expr) => {
+            _mm256_cmpeq_epi8($v, _mm256_set1_epi8($c as i8))
+        };
+    }
+    macro_rules! mask {
+        ($x:expr) => {
+            _mm256_movemask_epi8($x) as u32 as u64
+        };
+    }
+    let mut m = Masks::default();
+    for (k, part) in window.chunks_exact(32).enumerate() {
+        // SAFETY: the load reads the 32 bytes of `part` and needs no alignment.
+        let v = unsafe { _mm256_loadu_si256(part.as_ptr().cast::<__m256i>()) };
+        let alpha = within!(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), b'a', b'z');
+        let digit = within!(v, b'0', b'9');
+        let word = _mm256_or_si256(_mm256_or_si256(alpha, digit), eq!(v, b'_'));
+        let space = _mm256_or_si256(
+            _mm256_or_si256(within!(v, 0x09u8, 0x0du8), within!(v, 0x1cu8, 0x1fu8)),
+            eq!(v, b' '),
+        );
+        // Continuation bytes 0x80..=0xbf: signed, below 0xc0 (-64).
+        let cont = _mm256_cmpgt_epi8(_mm256_set1_epi8(0xc0u8 as i8), v);
+        let sh = 32 * k;
+        m.word |= mask!(word) << sh;
+        m.digit |= mask!(digit) << sh;
+        m.alpha |= mask!(alpha) << sh;
+        m.space |= mask!(space) << sh;
+        m.comma |= mask!(eq!(v, b',')) << sh;
+        m.cont |= mask!(cont) << sh;
+        m.high |= mask!(v) << sh;
     }
     m
 }
@@ -719,7 +834,12 @@ impl AsciiTokens {
         }
         let tok = &bytes[start..end];
         if tok.len() <= 8 {
-            self.sw.add(stop.mask_packed(ascii_lower8(pack8(tok))));
+            self.sw
+                .add(stop.mask_packed(ascii_lower8(pack8_at(bytes, start, end))));
+        } else if tok.len() <= 16 {
+            let lo = ascii_lower8(pack8_at(bytes, start, start + 8));
+            let hi = ascii_lower8(pack8_at(bytes, start + 8, end));
+            self.sw.add(stop.mask_mid(lo, hi));
         } else if tok.len() <= stop.max_len {
             let mut low = [0u8; 64];
             let low = &mut low[..tok.len()];
@@ -730,9 +850,9 @@ impl AsciiTokens {
     }
 }
 
-/// [`line_basic`] for a line of ASCII and [`inert`] characters: tokens, letters and digits are
-/// all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
+/// [`line_basic`] for an ASCII line: tokens, letters and digits are all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
 /// counts are their popcounts, and each token a run of word bits.
+#[inline(never)]
 fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
     let bytes = l.as_bytes();
     let mut b = Basic::default();
@@ -771,11 +891,8 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
             let s = word.trailing_zeros();
             let run = (!(word >> s)).trailing_zeros();
             let e = s + run;
-            let span = if run == 64 {
-                u64::MAX
-            } else {
-                ((1u64 << run) - 1) << s
-            };
+            // `run` is 1 to 64 (bit `s` is set).
+            let span = (u64::MAX >> (64 - run)) << s;
             let all_digit = m.digit & span == span;
             if e == 64 {
                 open = Some((base + s as usize, all_digit));
@@ -818,6 +935,237 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
     }
     b
+}
+
+/// The Python classes of the character starting at byte `pos` of `bytes` (valid UTF-8).
+#[inline(always)]
+fn class_at(bytes: &[u8], pos: usize) -> u8 {
+    match bytes[pos] {
+        b @ 0..0x80 => BYTE_CLASS[b as usize],
+        _ => char_at_bytes(bytes, pos).1,
+    }
+}
+
+/// Write the lowercase of `c` ([`for_lower`]) over `out` (`c`'s own UTF-8 bytes); `false`,
+/// leaving `out` unspecified, when it is not one character of the same length.
+#[inline]
+fn lower_in_place(c: char, out: &mut [u8]) -> bool {
+    let mut n = 0;
+    let mut fits = true;
+    for_lower(c, |lc| {
+        n += 1;
+        if n == 1 && lc.len_utf8() == out.len() {
+            lc.encode_utf8(out);
+        } else {
+            fits = false;
+        }
+    });
+    fits
+}
+
+/// The token counts of [`line_basic_mixed`].
+#[derive(Default)]
+struct MixedTokens {
+    ntok: u32,
+    words: u32,
+    upper_words: u32,
+    sw: StopCount,
+}
+
+impl MixedTokens {
+    /// Count the token `low[start..end]` (lowercased) whose first character has the classes
+    /// `first`.
+    #[inline(always)]
+    fn add(
+        &mut self,
+        low: &[u8],
+        start: usize,
+        end: usize,
+        all_digit: bool,
+        first: u8,
+        stop: &Stopwords,
+    ) {
+        self.ntok += 1;
+        if !all_digit {
+            self.words += 1;
+            self.upper_words += (first & UPPER != 0) as u32;
+        }
+        let n = end - start;
+        let mask = if n <= 8 {
+            stop.mask_packed(pack8_at(low, start, end))
+        } else if n <= stop.max_len {
+            stop.mask(&low[start..end])
+        } else {
+            0
+        };
+        self.sw.add(mask);
+    }
+}
+
+/// [`line_basic_any`] for a line with non-ASCII characters (curly quotes and dashes, accented
+/// letters, other scripts), the [`line_basic_ascii`] way: the ASCII bytes are classified 64 at
+/// a time into bit masks, and each other character is decoded once and added to them (all its
+/// bytes marked as a word character or a digit, by its Python classes), or counted as a
+/// token of its own (a CJK character). `None` when a character's lowercase is not one
+/// character of the same UTF-8 length (`İ`): the lowercased line would not line up with the
+/// line, and [`line_basic_any`] takes it.
+///
+/// The token order differs from [`line_basic_any`] (a CJK character is counted when it is
+/// met), which changes no count.
+#[inline(never)]
+pub(super) fn line_basic_mixed(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Option<Basic> {
+    let bytes = l.as_bytes();
+    // The lowercased line, byte for byte aligned with the line.
+    let low = &mut sc.lower;
+    low.clear();
+    low.extend_from_slice(bytes);
+    low.make_ascii_lowercase();
+    let mut b = Basic::default();
+    let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
+        (0u32, 0u32, 0u32, 0u32, 0u32);
+    let mut toks = MixedTokens::default();
+    // The open token: its start and whether it is all digits so far.
+    let mut open: Option<(usize, bool)> = None;
+    // The bits of a character across the end of a window, for the next window: word (not
+    // CJK), digit, and word of the normalized line.
+    let (mut carry_word, mut carry_digit, mut carry_nw) = (0u64, 0u64, 0u64);
+    // Runs of word characters other than `_`: the words of the normalized line.
+    let mut norm_words = 0u32;
+    let mut nw_last = 0u64;
+    for (w, chunk) in bytes.chunks(64).enumerate() {
+        let base = 64 * w;
+        let mut m = masks(chunk);
+        spaces += m.space.count_ones();
+        letters += m.alpha.count_ones();
+        digits += m.digit.count_ones();
+        commas += m.comma.count_ones();
+        conts += m.cont.count_ones();
+        // ASCII word characters other than `_` are the letters and the digits.
+        let mut nw = m.alpha | m.digit | carry_nw;
+        m.word |= carry_word;
+        m.digit |= carry_digit;
+        (carry_word, carry_digit, carry_nw) = (0, 0, 0);
+        let mut lead = m.high & !m.cont;
+        while lead != 0 {
+            let p = lead.trailing_zeros() as usize;
+            lead &= lead - 1;
+            let pos = base + p;
+            let (c, cls, len) = char_at_bytes(bytes, pos);
+            if !lower_in_place(c, &mut low[pos..pos + len]) {
+                return None;
+            }
+            if cls & SPACE != 0 {
+                spaces += 1;
+            } else if cls & ALPHA != 0 {
+                letters += 1;
+            } else if cls & DIGIT != 0 {
+                digits += 1;
+            }
+            if cls & WORD != 0 {
+                // The character's bytes, in this window and past its end.
+                let ones = (1u64 << len) - 1;
+                let here = ones << p;
+                let next = if p + len > 64 { ones >> (64 - p) } else { 0 };
+                nw |= here;
+                carry_nw |= next;
+                if is_cjk(c) {
+                    toks.add(low, pos, pos + len, cls & DIGIT != 0, cls, stop);
+                } else {
+                    m.word |= here;
+                    carry_word |= next;
+                    if cls & DIGIT != 0 {
+                        m.digit |= here;
+                        carry_digit |= next;
+                    }
+                }
+            }
+        }
+        norm_words += (nw & !(nw << 1 | nw_last)).count_ones();
+        nw_last = nw >> 63;
+        let mut word = m.word;
+        if let Some((start, all_digit)) = open {
+            // The token goes on through the low run of word bits.
+            let run = (!word).trailing_zeros();
+            let low_run = if run == 64 {
+                u64::MAX
+            } else {
+                (1u64 << run) - 1
+            };
+            let all_digit = all_digit && m.digit & low_run == low_run;
+            if run == 64 {
+                open = Some((start, all_digit));
+                continue;
+            }
+            let first = class_at(bytes, start);
+            toks.add(low, start, base + run as usize, all_digit, first, stop);
+            open = None;
+            word &= !low_run;
+        }
+        while word != 0 {
+            let s = word.trailing_zeros();
+            let run = (!(word >> s)).trailing_zeros();
+            let e = s + run;
+            // `run` is 1 to 64 (bit `s` is set).
+            let span = (u64::MAX >> (64 - run)) << s;
+            let all_digit = m.digit & span == span;
+            if e == 64 {
+                open = Some((base + s as usize, all_digit));
+                break;
+            }
+            let start = base + s as usize;
+            toks.add(
+                low,
+                start,
+                base + e as usize,
+                all_digit,
+                class_at(bytes, start),
+                stop,
+            );
+            word &= !span;
+        }
+    }
+    if let Some((start, all_digit)) = open {
+        toks.add(
+            low,
+            start,
+            bytes.len(),
+            all_digit,
+            class_at(bytes, start),
+            stop,
+        );
+    }
+    let MixedTokens {
+        ntok,
+        words,
+        upper_words,
+        sw,
+    } = toks;
+    b.ntok = ntok;
+    b.nchar = bytes.len() as u32 - conts;
+    let nonspace = b.nchar - spaces;
+    b.hash = hash_lower(low);
+    b.stop_by_lang = sw.finish();
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    if b.ntok as usize <= chrome.max_guard {
+        norm_lowered_into(low, &mut sc.norm, usize::MAX);
+        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+    } else if norm_words as usize <= chrome.max_exact_words + 1 {
+        // Too many tokens for anything but an exact phrase (a long CJK line, few words): a
+        // normal form longer than every exact phrase matches none, and is not built in full.
+        if norm_lowered_into(low, &mut sc.norm, chrome.max_exact_len) {
+            (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+        }
+    }
+    Some(b)
 }
 
 /// Runs of ASCII letters and digits (word characters other than `_`).
