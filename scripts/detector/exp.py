@@ -266,6 +266,8 @@ def extra_feats(lines, idx, basics, mark):
       (2-14 tokens, title-case share >= 0.6, not ending like a sentence); good_f10 / good_b10:
       mean of good over the 10 lines after / before."""
     n = len(idx)
+    if n == 0:
+        return np.zeros((0, len(EXTRA)))
     cols = {}
     want = set(EXTRA)
     if want & {"ruled_prev", "ruled_next", "ruled_after", "ruled_before"}:
