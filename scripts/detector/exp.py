@@ -24,7 +24,11 @@ Training options (run/final/folds): --label-thr (line labels: content when >= th
 its tokens aligns with the gold; 0.6, was 0.5), --w-floor / --w-blend (line weights),
 --raw-weight (raw pages against pre-cleaned ones), --hp '{"subsample": 0.8}' (seeded, --seed).
 run --batch FILE runs one experiment per line (extra arguments) with the cache loaded once;
-run --extra NAMES adds Python-only features (extra_feats) to measure them before a port.
+run --extra NAMES adds Python-only features (extra_feats) to measure them before a port;
+run --thr sets the decision threshold; --train-r2 also trains on the first round's survivors;
+run --dump DIR writes every page's final kept lines. Later rounds see the survivors with their
+blank lines, as the engine's (a blank line survives a round only between two kept lines), so
+features of blank-line paragraphs work in every round.
 """
 import argparse
 import difflib
@@ -204,6 +208,38 @@ def _headline_like(b):
     return 2 <= b["ntok"] <= 16 and not b["endp"] and b["title"] >= 0.6
 
 
+TIME = re.compile(r"\b\d{1,2}:\d{2}\b")
+
+
+def _paragraphs(idx):
+    """paragraph id per non-blank line (idx: their indices among all lines): a paragraph is a
+    run of non-blank lines between blank lines. A document with no blank line between two of
+    its lines (no paragraph structure) gets one paragraph per line."""
+    n = len(idx)
+    brk = np.array([idx[k] > idx[k - 1] + 1 for k in range(1, n)], dtype=bool)
+    if n > 1 and not brk.any():
+        return np.arange(n)
+    return np.concatenate([[0], np.cumsum(brk)]).astype(np.int64)
+
+
+def _fwd(v, k):
+    """mean of v over the k lines after each line (0 at the end)."""
+    n = len(v)
+    cs = np.concatenate([[0.0], np.cumsum(v)])
+    i = np.arange(n)
+    hi = np.minimum(n, i + 1 + k)
+    return np.where(hi > i + 1, (cs[hi] - cs[i + 1]) / np.maximum(hi - i - 1, 1), 0.0)
+
+
+def _bwd(v, k):
+    """mean of v over the k lines before each line (0 at the start)."""
+    n = len(v)
+    cs = np.concatenate([[0.0], np.cumsum(v)])
+    i = np.arange(n)
+    lo = np.maximum(0, i - k)
+    return np.where(i > lo, (cs[i] - cs[lo]) / np.maximum(i - lo, 1), 0.0)
+
+
 def extra_feats(lines, idx, basics, mark):
     """Python-only features over the non-blank lines idx of lines (mark: 'ruled' per non-blank
     line), one column per name in EXTRA:
@@ -215,10 +251,23 @@ def extra_feats(lines, idx, basics, mark):
       punctuation, title-case share >= 0.6); teaser_w3: mean of teaser over +-3 lines;
     * dateline: <= 10 tokens and a date/time-like or "updated/published" match or a byline
       ("By Name"); dateline_w3: its mean over +-3 lines;
-    * blk_*: the blank-line block of the line (non-blank lines between blank lines):
-      blk_len log1p(lines), blk_pos its position in the block (0 first .. 1 last), blk_first,
-      blk_tokshare the block's share of the page's tokens."""
+    * par_*: the paragraph of the line (_paragraphs: non-blank lines between blank lines; one
+      line each when the document has no blank line between lines): par_len log1p(lines),
+      par_tok log1p(tokens), par_lshare the line's share of the paragraph's tokens, par_good 1
+      when the paragraph holds a good line, par_pos the line's position in it (0 first .. 1
+      last), par_first, par_tokshare the paragraph's share of the page's tokens, par_rate
+      paragraphs / lines of the page;
+    * end of the article: tail_dist log1p(non-blank lines since the last tail-hinted line
+      before, 1000 when none); meta = a short line (<= 12 tokens, not ending like a sentence)
+      with a chrome hint, a date/time-like token or a byline; meta_f10 / meta_b10 its mean
+      over the 10 lines after / before; rhythm10: mean over +-10 lines of "a prose line (>= 10
+      tokens) whose previous or second previous line is meta" (comment threads: name, date,
+      text, reply ...); tcs_f10: mean over the 10 lines after of a title-case short line
+      (2-14 tokens, title-case share >= 0.6, not ending like a sentence); good_f10 / good_b10:
+      mean of good over the 10 lines after / before."""
     n = len(idx)
+    if n == 0:
+        return np.zeros((0, len(EXTRA)))
     cols = {}
     want = set(EXTRA)
     if want & {"ruled_prev", "ruled_next", "ruled_after", "ruled_before"}:
@@ -249,26 +298,50 @@ def extra_feats(lines, idx, basics, mark):
         th = np.array([1.0 if t[i] and i > 0 and _headline_like(basics[i - 1]) else 0.0
                        for i in range(n)])
         cols["teaser"], cols["teaser_head"], cols["teaser_w3"] = t, th, _win(t, 3)
+    ntok = np.array([x["ntok"] for x in basics], dtype=np.float64)
+    good = np.array([x["good"] for x in basics], dtype=np.float64)
     if want & {"dateline", "dateline_w3"}:
         dl = np.array([1.0 if b["ntok"] <= 10 and (DATE.search(lines[j]) or BYLINE.match(lines[j]))
                        else 0.0 for j, b in zip(idx, basics)])
         cols["dateline"], cols["dateline_w3"] = dl, _win(dl, 3)
-    if want & {"blk_len", "blk_pos", "blk_first", "blk_tokshare"}:
-        bid = np.zeros(n, dtype=np.int64)
-        b = 0
-        for k in range(1, n):
-            if idx[k] > idx[k - 1] + 1:
-                b += 1
-            bid[k] = b
-        ntok = np.array([x["ntok"] for x in basics], dtype=np.float64)
-        size = np.bincount(bid)
-        tok = np.bincount(bid, weights=ntok)
+    if any(x.startswith("par_") for x in want):
+        pid = _paragraphs(idx)
+        size = np.bincount(pid)
+        tok = np.bincount(pid, weights=ntok)
+        pgood = np.bincount(pid, weights=good) > 0
         start = np.concatenate([[0], np.cumsum(size)[:-1]])
-        pos = np.arange(n) - start[bid]
-        cols["blk_len"] = np.log1p(size[bid])
-        cols["blk_pos"] = np.where(size[bid] > 1, pos / np.maximum(size[bid] - 1, 1), 0.0)
-        cols["blk_first"] = (pos == 0).astype(np.float64)
-        cols["blk_tokshare"] = tok[bid] / max(1.0, ntok.sum())
+        pos = np.arange(n) - start[pid]
+        cols["par_len"] = np.log1p(size[pid])
+        cols["par_tok"] = np.log1p(tok[pid])
+        cols["par_lshare"] = ntok / np.maximum(tok[pid], 1.0)
+        cols["par_good"] = pgood[pid].astype(np.float64)
+        cols["par_pos"] = np.where(size[pid] > 1, pos / np.maximum(size[pid] - 1, 1), 0.0)
+        cols["par_first"] = (pos == 0).astype(np.float64)
+        cols["par_tokshare"] = tok[pid] / max(1.0, ntok.sum())
+        cols["par_rate"] = np.full(n, len(size) / max(n, 1))
+    if want & {"tail_dist", "meta_f10", "meta_b10", "rhythm10", "tcs_f10", "good_f10", "good_b10"}:
+        td = np.full(n, 1000.0)
+        last = None
+        for i in range(n):
+            if last is not None:
+                td[i] = i - last
+            if basics[i]["tail"]:
+                last = i
+        cols["tail_dist"] = np.log1p(td)
+        meta = np.array([1.0 if b["ntok"] <= 12 and not b["endp"] and (
+            b["chrome"] or DATE.search(lines[j]) or TIME.search(lines[j]) or BYLINE.match(lines[j]))
+            else 0.0 for j, b in zip(idx, basics)])
+        cols["meta_f10"], cols["meta_b10"] = _fwd(meta, 10), _bwd(meta, 10)
+        prose = ntok >= 10
+        pm = np.zeros(n)
+        for i in range(n):
+            if prose[i] and ((i >= 1 and meta[i - 1]) or (i >= 2 and meta[i - 2])):
+                pm[i] = 1.0
+        cols["rhythm10"] = _win(pm, 10)
+        tcs = np.array([1.0 if 2 <= b["ntok"] <= 14 and b["title"] >= 0.6 and not b["endp"] else 0.0
+                        for b in basics])
+        cols["tcs_f10"] = _fwd(tcs, 10)
+        cols["good_f10"], cols["good_b10"] = _fwd(good, 10), _bwd(good, 10)
     return np.array([cols[x] for x in EXTRA], dtype=np.float64).T.reshape(n, len(EXTRA))
 
 
@@ -314,16 +387,29 @@ def decide(m, lines, mark_all=None, feats=None):
     return out  # blank lines do not matter for the bag of words
 
 
+def survivors(lines, keep, mark_all=None):
+    """the lines the engine's next round sees (src/detector/mod.rs apply_with): the kept
+    non-blank lines and the blank lines (not ruled) strictly between the first and the last
+    kept line."""
+    kept = [i for i, (l, k) in enumerate(zip(lines, keep)) if k and l]
+    if not kept:
+        return []
+    first, last = kept[0], kept[-1]
+    return [l for i, (l, k) in enumerate(zip(lines, keep))
+            if (k and l) or (not l and first < i < last and not (mark_all and mark_all[i]))]
+
+
 def fixed_point(m, lines, mark_all=None, feats=None):
-    keep = decide(m, lines, mark_all, feats)
-    first = [l for l, k in zip(lines, keep) if k and l]
-    cur = first
+    """the detector to a fixed point; later rounds see the survivors with their blank lines, as
+    in the engine. Returns the non-blank lines after the first round and at the end."""
+    cur = survivors(lines, decide(m, lines, mark_all, feats), mark_all)
+    first = [l for l in cur if l]
     for _ in range(D.MAX_ROUNDS - 1):
-        k2 = decide(m, cur)
-        if all(k2):
+        nxt = survivors(cur, decide(m, cur))
+        if len(nxt) == len(cur):
             break
-        cur = [l for l, k in zip(cur, k2) if k]
-    return first, cur
+        cur = nxt
+    return first, [l for l in cur if l]
 
 
 # ---------------------------------------------------------------------------- stage 2
@@ -383,25 +469,30 @@ def doc_X(d):
     return np.hstack([d.X, d.E])
 
 
+def label_doc(d, thr):
+    """line labels with an alignment threshold (a line is content when >= thr of its tokens
+    align with the gold bag, greedy, longest lines first, as T.label_lines, which prepare uses
+    with 0.5)."""
+    g = Counter(d.gold)
+    order = sorted(range(len(d.idx)), key=lambda i: -d.ntok[i])
+    y = np.zeros(len(d.idx))
+    for i in order:
+        c = d.toks[i]
+        if not d.ntok[i]:
+            continue
+        hit = sum(min(k, g.get(w, 0)) for w, k in c.items())
+        if hit >= thr * d.ntok[i]:
+            y[i] = 1
+            for w, k in c.items():
+                g[w] = max(0, g.get(w, 0) - k)
+    d.y = y
+
+
 def relabel(data, thr):
-    """line labels with another alignment threshold (a line is content when >= thr of its
-    tokens align with the gold bag, greedy, longest lines first, as T.label_lines, which
-    prepare uses with 0.5)."""
+    """every page's line labels with another alignment threshold (label_doc)."""
     for v in VARIANTS:
         for d in data[v]["pre"] + data[v]["raw"]:
-            g = Counter(d.gold)
-            order = sorted(range(len(d.idx)), key=lambda i: -d.ntok[i])
-            y = np.zeros(len(d.idx))
-            for i in order:
-                c = d.toks[i]
-                if not d.ntok[i]:
-                    continue
-                hit = sum(min(k, g.get(w, 0)) for w, k in c.items())
-                if hit >= thr * d.ntok[i]:
-                    y[i] = 1
-                    for w, k in c.items():
-                        g[w] = max(0, g.get(w, 0) - k)
-            d.y = y
+            label_doc(d, thr)
 
 
 _LOADED = {}  # the cache, loaded once per process (run --batch)
@@ -460,7 +551,29 @@ def train_set(docs, mark, mark_weight):
 
 def fit(docs, mark, mark_weight, hp):
     X, y, w = train_set(docs, mark, mark_weight)
-    return T.fit_gbdt(X, y, w, hp, np.random.default_rng(OPT["seed"]))
+    bias, trees = T.fit_gbdt(X, y, w, hp, np.random.default_rng(OPT["seed"]))
+    if OPT.get("train_r2"):
+        # later rounds see what the first one kept, which no training page looks like: add the
+        # first round's survivors of every raw training page (with the model just fitted, in
+        # sample) as training pages, and fit again
+        m = M(bias, trees, mark, T.make_cfg())
+        r2 = [r2_doc(m, d) for d in docs if getattr(d, "kind", "") == "raw"]
+        X, y, w = train_set(docs + [d for d in r2 if d is not None], mark, mark_weight)
+        bias, trees = T.fit_gbdt(X, y, w, hp, np.random.default_rng(OPT["seed"]))
+    return bias, trees
+
+
+def r2_doc(m, d):
+    """the page the second round sees after the first round of model m on the raw page d
+    (cached on d per model fit), labelled like the others; None when nothing survives."""
+    keep = decide(m, d.lines, d.mark_all, (d.idx, doc_X(d), d.basics_))
+    lines = survivors(d.lines, keep, d.mark_all)
+    if not any(lines):
+        return None
+    e = make_doc(d.name, lines, d.gold, None, m.chrome, m.stop, m.cfg["region"])
+    label_doc(e, OPT["label_thr"])
+    e.kind = "r2"
+    return e
 
 
 def s1_inputs(d, mark):
@@ -494,14 +607,28 @@ def evaluate(args):
         first, fin = fixed_point(m, d_raw.lines, d_raw.mark_all, (d_raw.idx, doc_X(d_raw), d_raw.basics_))
     else:
         first, fin = fixed_point(m, d_pre.lines, None, (d_pre.idx, doc_X(d_pre), d_pre.basics_))
+    if DUMP:
+        v = "input-region" if d_pre in DUMP_REGION else "input"
+        os.makedirs(os.path.join(DUMP[0], v), exist_ok=True)
+        with open(os.path.join(DUMP[0], v, d_pre.name + ".txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join(fin) + "\n")
     return T.bag_prf(first, d_pre.gold), T.bag_prf(fin, d_pre.gold)
+
+
+DUMP = []  # run --dump DIR: the final kept lines of every page, DIR/<variant>/<page>.txt
+DUMP_REGION = set()
 
 
 def run(a):
     hp = dict(T.HP)
     hp.update(json.loads(a.hp))
     data = load_cache()
+    DUMP[:] = [a.dump] if a.dump else []
+    DUMP_REGION.clear()
+    DUMP_REGION.update(data["input-region"]["pre"] if a.dump else [])
     cfg = T.make_cfg()
+    if a.thr is not None:
+        cfg["decision"]["threshold"] = a.thr
     use_mark = a.exp in ("mark", "mark-stack")
     stack = a.exp in ("stack", "mark-stack")
     fold = T.folds_of(data["input"]["pre"], 5)
@@ -611,6 +738,12 @@ def main():
     ap.add_argument("--label-thr", type=float, default=OPT["label_thr"],
                     help="a line is content when this share of its tokens aligns with the gold"
                          " (the shipped model: 0.6; 0.5 before)")
+    ap.add_argument("--thr", type=float, default=None,
+                    help="run: decision threshold (default: [detector] threshold of the settings)")
+    ap.add_argument("--dump", default=None, help="run: write the final kept lines of every page"
+                    " to DUMP/<variant>/<page>.txt")
+    ap.add_argument("--train-r2", action="store_true",
+                    help="also train on the first round's survivors of the raw training pages")
     ap.add_argument("--seed", type=int, default=0, help="rng seed (row subsampling)")
     ap.add_argument("--extra", default="", help="comma-separated extra features (run only)")
     ap.add_argument("--batch", default=None,
@@ -634,7 +767,7 @@ def setup_and_run(ap, a):
     global CACHE
     CACHE = a.cache
     OPT.update(w_floor=a.w_floor, w_blend=a.w_blend, raw_weight=a.raw_weight,
-               label_thr=a.label_thr, seed=a.seed)
+               label_thr=a.label_thr, seed=a.seed, train_r2=a.train_r2)
     EXTRA[:] = [x for x in a.extra.split(",") if x]
     if EXTRA and a.cmd != "run":
         ap.error("--extra: Python-only features, for run only (the engine does not compute them)")
