@@ -814,24 +814,37 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
 #[cfg(not(target_arch = "x86_64"))]
 pub(super) use masks_scalar as masks;
 
-/// The token counts of [`line_basic_ascii`].
+/// The token counts of [`line_basic_ascii`] and [`line_basic_mixed`].
 #[derive(Default)]
-struct AsciiTokens {
+struct Tokens {
     ntok: u32,
     words: u32,
     upper_words: u32,
     sw: StopCount,
 }
 
-impl AsciiTokens {
-    /// Count the token `bytes[start..end]` (ASCII word characters).
+impl Tokens {
+    /// Count one token, and a word (not all digits) with whether it starts uppercase.
     #[inline(always)]
-    fn add(&mut self, bytes: &[u8], start: usize, end: usize, all_digit: bool, stop: &Stopwords) {
+    fn count(&mut self, all_digit: bool, upper: impl FnOnce() -> bool) {
         self.ntok += 1;
         if !all_digit {
             self.words += 1;
-            self.upper_words += (BYTE_CLASS[bytes[start] as usize] & UPPER != 0) as u32;
+            self.upper_words += upper() as u32;
         }
+    }
+
+    /// Count the token `bytes[start..end]` (ASCII word characters).
+    #[inline(always)]
+    fn add_ascii(
+        &mut self,
+        bytes: &[u8],
+        start: usize,
+        end: usize,
+        all_digit: bool,
+        stop: &Stopwords,
+    ) {
+        self.count(all_digit, || BYTE_CLASS[bytes[start] as usize] & UPPER != 0);
         let tok = &bytes[start..end];
         if tok.len() <= 8 {
             self.sw
@@ -848,6 +861,96 @@ impl AsciiTokens {
             self.sw.add(stop.mask(low));
         }
     }
+
+    /// Count the token `low[start..end]` (lowercased) whose first character has the classes
+    /// `first`.
+    #[inline(always)]
+    fn add_lowered(
+        &mut self,
+        low: &[u8],
+        start: usize,
+        end: usize,
+        all_digit: bool,
+        first: u8,
+        stop: &Stopwords,
+    ) {
+        self.count(all_digit, || first & UPPER != 0);
+        let n = end - start;
+        let mask = if n <= 8 {
+            stop.mask_packed(pack8_at(low, start, end))
+        } else if n <= stop.max_len {
+            stop.mask(&low[start..end])
+        } else {
+            0
+        };
+        self.sw.add(mask);
+    }
+
+    /// Write the counts into `b`, with the fields [`finish`] derives from them. `counts` are
+    /// the line's `[letters, digits, spaces, commas, continuation bytes]`.
+    #[inline(always)]
+    fn write(self, l: &str, b: &mut Basic, hash: u64, counts: [u32; 5]) {
+        let [letters, digits, spaces, commas, conts] = counts;
+        b.ntok = self.ntok;
+        b.nchar = l.len() as u32 - conts;
+        b.hash = hash;
+        b.stop_by_lang = self.sw.finish();
+        let nonspace = b.nchar - spaces;
+        finish(
+            l,
+            b,
+            [
+                letters,
+                digits,
+                nonspace,
+                self.words,
+                self.upper_words,
+                commas,
+            ],
+        );
+    }
+}
+
+/// The tokens of one 64-byte window of a line (`word` and `digit` bits; the window starts at
+/// byte `base`): each token that ends in it goes to `emit` as `(start, end, all_digit)`. A token
+/// running on from the window before is `open`; a token still running at its end is returned.
+#[inline(always)]
+fn window_tokens(
+    mut word: u64,
+    digit: u64,
+    base: usize,
+    open: Option<(usize, bool)>,
+    mut emit: impl FnMut(usize, usize, bool),
+) -> Option<(usize, bool)> {
+    if let Some((start, all_digit)) = open {
+        // The token goes on through the low run of word bits.
+        let run = (!word).trailing_zeros();
+        let low = if run == 64 {
+            u64::MAX
+        } else {
+            (1u64 << run) - 1
+        };
+        let all_digit = all_digit && digit & low == low;
+        if run == 64 {
+            return Some((start, all_digit));
+        }
+        emit(start, base + run as usize, all_digit);
+        word &= !low;
+    }
+    while word != 0 {
+        let s = word.trailing_zeros();
+        let run = (!(word >> s)).trailing_zeros();
+        let e = s + run;
+        // `run` is 1 to 64 (bit `s` is set).
+        let span = (u64::MAX >> (64 - run)) << s;
+        let all_digit = digit & span == span;
+        if e == 64 {
+            return Some((base + s as usize, all_digit));
+        }
+        emit(base + s as usize, base + e as usize, all_digit);
+        word &= !span;
+    }
+    None
 }
 
 /// [`line_basic`] for an ASCII line: tokens, letters and digits are all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
@@ -858,7 +961,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     let mut b = Basic::default();
     let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
-    let mut toks = AsciiTokens::default();
+    let mut toks = Tokens::default();
     // The open token: its start and whether it is all digits so far.
     let mut open: Option<(usize, bool)> = None;
     for (w, chunk) in bytes.chunks(64).enumerate() {
@@ -869,58 +972,20 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
         digits += m.digit.count_ones();
         commas += m.comma.count_ones();
         conts += m.cont.count_ones();
-        let mut word = m.word;
-        if let Some((start, all_digit)) = open {
-            // The token goes on through the low run of word bits.
-            let run = (!word).trailing_zeros();
-            let low = if run == 64 {
-                u64::MAX
-            } else {
-                (1u64 << run) - 1
-            };
-            let all_digit = all_digit && m.digit & low == low;
-            if run == 64 {
-                open = Some((start, all_digit));
-                continue;
-            }
-            toks.add(bytes, start, base + run as usize, all_digit, stop);
-            open = None;
-            word &= !low;
-        }
-        while word != 0 {
-            let s = word.trailing_zeros();
-            let run = (!(word >> s)).trailing_zeros();
-            let e = s + run;
-            // `run` is 1 to 64 (bit `s` is set).
-            let span = (u64::MAX >> (64 - run)) << s;
-            let all_digit = m.digit & span == span;
-            if e == 64 {
-                open = Some((base + s as usize, all_digit));
-                break;
-            }
-            toks.add(bytes, base + s as usize, base + e as usize, all_digit, stop);
-            word &= !span;
-        }
+        open = window_tokens(
+            m.word,
+            m.digit,
+            base,
+            open,
+            #[inline(always)]
+            |start, end, all_digit| toks.add_ascii(bytes, start, end, all_digit, stop),
+        );
     }
     if let Some((start, all_digit)) = open {
-        toks.add(bytes, start, bytes.len(), all_digit, stop);
+        toks.add_ascii(bytes, start, bytes.len(), all_digit, stop);
     }
-    let AsciiTokens {
-        ntok,
-        words,
-        upper_words,
-        sw,
-    } = toks;
-    b.ntok = ntok;
-    b.nchar = bytes.len() as u32 - conts;
-    let nonspace = b.nchar - spaces;
-    b.hash = hash_ascii_lower(bytes);
-    b.stop_by_lang = sw.finish();
-    finish(
-        l,
-        &mut b,
-        [letters, digits, nonspace, words, upper_words, commas],
-    );
+    let counts = [letters, digits, spaces, commas, conts];
+    toks.write(l, &mut b, hash_ascii_lower(bytes), counts);
     let guard = b.ntok as usize <= chrome.max_guard || {
         // An ASCII token without `_` is one word of the normalized line.
         let norm_words = if bytes.contains(&b'_') {
@@ -963,45 +1028,6 @@ fn lower_in_place(c: char, out: &mut [u8]) -> bool {
     fits
 }
 
-/// The token counts of [`line_basic_mixed`].
-#[derive(Default)]
-struct MixedTokens {
-    ntok: u32,
-    words: u32,
-    upper_words: u32,
-    sw: StopCount,
-}
-
-impl MixedTokens {
-    /// Count the token `low[start..end]` (lowercased) whose first character has the classes
-    /// `first`.
-    #[inline(always)]
-    fn add(
-        &mut self,
-        low: &[u8],
-        start: usize,
-        end: usize,
-        all_digit: bool,
-        first: u8,
-        stop: &Stopwords,
-    ) {
-        self.ntok += 1;
-        if !all_digit {
-            self.words += 1;
-            self.upper_words += (first & UPPER != 0) as u32;
-        }
-        let n = end - start;
-        let mask = if n <= 8 {
-            stop.mask_packed(pack8_at(low, start, end))
-        } else if n <= stop.max_len {
-            stop.mask(&low[start..end])
-        } else {
-            0
-        };
-        self.sw.add(mask);
-    }
-}
-
 /// [`line_basic_any`] for a line with non-ASCII characters (curly quotes and dashes, accented
 /// letters, other scripts), the [`line_basic_ascii`] way: the ASCII bytes are classified 64 at
 /// a time into bit masks, and each other character is decoded once and added to them (all its
@@ -1028,7 +1054,7 @@ pub(super) fn line_basic_mixed(
     let mut b = Basic::default();
     let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
-    let mut toks = MixedTokens::default();
+    let mut toks = Tokens::default();
     // The open token: its start and whether it is all digits so far.
     let mut open: Option<(usize, bool)> = None;
     // The bits of a character across the end of a window, for the next window: word (not
@@ -1074,7 +1100,7 @@ pub(super) fn line_basic_mixed(
                 nw |= here;
                 carry_nw |= next;
                 if is_cjk(c) {
-                    toks.add(low, pos, pos + len, cls & DIGIT != 0, cls, stop);
+                    toks.add_lowered(low, pos, pos + len, cls & DIGIT != 0, cls, stop);
                 } else {
                     m.word |= here;
                     carry_word |= next;
@@ -1087,50 +1113,19 @@ pub(super) fn line_basic_mixed(
         }
         norm_words += (nw & !(nw << 1 | nw_last)).count_ones();
         nw_last = nw >> 63;
-        let mut word = m.word;
-        if let Some((start, all_digit)) = open {
-            // The token goes on through the low run of word bits.
-            let run = (!word).trailing_zeros();
-            let low_run = if run == 64 {
-                u64::MAX
-            } else {
-                (1u64 << run) - 1
-            };
-            let all_digit = all_digit && m.digit & low_run == low_run;
-            if run == 64 {
-                open = Some((start, all_digit));
-                continue;
-            }
-            let first = class_at(bytes, start);
-            toks.add(low, start, base + run as usize, all_digit, first, stop);
-            open = None;
-            word &= !low_run;
-        }
-        while word != 0 {
-            let s = word.trailing_zeros();
-            let run = (!(word >> s)).trailing_zeros();
-            let e = s + run;
-            // `run` is 1 to 64 (bit `s` is set).
-            let span = (u64::MAX >> (64 - run)) << s;
-            let all_digit = m.digit & span == span;
-            if e == 64 {
-                open = Some((base + s as usize, all_digit));
-                break;
-            }
-            let start = base + s as usize;
-            toks.add(
-                low,
-                start,
-                base + e as usize,
-                all_digit,
-                class_at(bytes, start),
-                stop,
-            );
-            word &= !span;
-        }
+        open = window_tokens(
+            m.word,
+            m.digit,
+            base,
+            open,
+            #[inline(always)]
+            |start, end, all_digit| {
+                toks.add_lowered(low, start, end, all_digit, class_at(bytes, start), stop)
+            },
+        );
     }
     if let Some((start, all_digit)) = open {
-        toks.add(
+        toks.add_lowered(
             low,
             start,
             bytes.len(),
@@ -1139,22 +1134,8 @@ pub(super) fn line_basic_mixed(
             stop,
         );
     }
-    let MixedTokens {
-        ntok,
-        words,
-        upper_words,
-        sw,
-    } = toks;
-    b.ntok = ntok;
-    b.nchar = bytes.len() as u32 - conts;
-    let nonspace = b.nchar - spaces;
-    b.hash = hash_lower(low);
-    b.stop_by_lang = sw.finish();
-    finish(
-        l,
-        &mut b,
-        [letters, digits, nonspace, words, upper_words, commas],
-    );
+    let counts = [letters, digits, spaces, commas, conts];
+    toks.write(l, &mut b, hash_lower(low), counts);
     if b.ntok as usize <= chrome.max_guard {
         norm_lowered_into(low, &mut sc.norm, usize::MAX);
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
