@@ -940,6 +940,19 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
+/// Scratch buffers that grew past this many bytes for one document are freed when the next
+/// document starts (a huge document must not hold its memory until the thread ends).
+const KEEP_BYTES: usize = 4 << 20;
+
+impl Scratch {
+    /// Whether the buffers sized by the document (per line) or by its longest line grew past
+    /// [`KEEP_BYTES`]. Every per-line buffer has at most one entry per line of the document,
+    /// as `cache` has, so its size stands for theirs.
+    fn oversized(&self) -> bool {
+        self.cache.capacity() * size_of::<Basic>() > KEEP_BYTES || self.line.capacity() > KEEP_BYTES
+    }
+}
+
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -1086,6 +1099,9 @@ impl Detector {
         // line is strong evidence about it. Later rounds see the surviving lines only; the
         // caller runs rounds until one without that context removes nothing, so cleaning stays
         // idempotent (a second cleaning's first round has no dropped lines to show).
+        if first_round && sc.oversized() {
+            *sc = Scratch::default();
+        }
         // Reused from round to round (`lines` borrows from `views`, so it is sized once).
         let mut idx = std::mem::take(&mut sc.idx);
         idx.clear();

@@ -823,3 +823,23 @@ fn a_long_cjk_line_matches_an_exact_phrase_of_as_many_tokens() {
         assert_eq!(b, line_basic_any(&l, &d.chrome, &d.stop, &mut sc), "{l}");
     }
 }
+
+#[test]
+fn scratch_of_a_huge_document_is_freed_when_the_next_one_starts() {
+    let held = || SCRATCH.with_borrow(|sc| sc.cache.capacity() * size_of::<Basic>());
+    // More lines than the kept per-line buffers may hold.
+    let n = KEEP_BYTES / size_of::<Basic>() + 1000;
+    let huge: String = (0..n)
+        .map(|i| format!("Line {i} of a long list.\n"))
+        .collect();
+    let mut v = views(&huge);
+    BUILTIN.apply(&mut v, &settings(), &mut vec![], true);
+    assert!(held() > KEEP_BYTES);
+    // Later rounds of the same document keep their per-line basics.
+    BUILTIN.apply(&mut v, &settings(), &mut vec![], false);
+    assert!(held() > KEEP_BYTES);
+    let mut v = views(ARTICLE);
+    BUILTIN.apply(&mut v, &settings(), &mut vec![], true);
+    assert!(held() <= KEEP_BYTES, "{} bytes kept", held());
+    assert!(kept(&v).contains("The talks in Jeddah"));
+}

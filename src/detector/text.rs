@@ -230,6 +230,13 @@ pub(super) struct LineScratch {
     norm: String,
 }
 
+impl LineScratch {
+    /// Bytes held by the buffers.
+    pub(super) fn capacity(&self) -> usize {
+        self.lower.capacity() + self.norm.capacity()
+    }
+}
+
 pub(super) const CLOSERS: [char; 11] = ['"', '\'', '”', '’', '»', ')', ']', '*', '」', '』', '）'];
 const BULLETS: [char; 17] = [
     '•', '·', '-', '*', '–', '—', '▪', '►', '◦', '●', '○', '■', '□', '✓', '✔', '→', '>',
