@@ -22,6 +22,7 @@ use regex_automata::{
 };
 use regex_syntax::hir::literal::{ExtractKind, Extractor, Seq};
 use regex_syntax::hir::{Hir, Look};
+use rustc_hash::FxBuildHasher;
 
 use crate::rules::RuleId;
 use crate::words::at_most_words;
@@ -234,56 +235,10 @@ impl LiteralSet {
 /// article) skip the lookup, and the case-folding work, entirely.
 #[derive(Debug, Clone, Default)]
 struct ExactSet {
-    lines: HashMap<String, RuleId, BuildLineHasher>,
+    /// FxHash, not the default SipHash, whose flooding resistance buys nothing here: the table
+    /// holds rule patterns, which input lines cannot add to, and every short line is looked up.
+    lines: HashMap<String, RuleId, FxBuildHasher>,
     max_len: usize,
-}
-
-/// A fast hash for [`ExactSet`] keys (every short line is looked up), instead of the default
-/// SipHash, whose flooding resistance buys nothing here: the table holds rule patterns, which
-/// input lines cannot add to, so a crafted line costs one probe sequence like any other.
-#[derive(Debug, Clone, Copy, Default)]
-struct BuildLineHasher;
-
-impl std::hash::BuildHasher for BuildLineHasher {
-    type Hasher = LineHasher;
-    fn build_hasher(&self) -> LineHasher {
-        LineHasher(0)
-    }
-}
-
-/// FxHash (the Rust compiler's hash): a multiply and a rotate per eight bytes.
-#[derive(Debug, Clone, Copy)]
-struct LineHasher(u64);
-
-impl LineHasher {
-    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
-
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
-    }
-}
-
-impl std::hash::Hasher for LineHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut last = [0u8; 8];
-            last[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(last));
-        }
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
 }
 
 impl ExactSet {

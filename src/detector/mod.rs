@@ -19,11 +19,11 @@ mod text;
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::LazyLock;
 
 use regex::Regex;
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
+use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
 use crate::clean::{Action, By, Hit, Stage, View};
@@ -51,30 +51,8 @@ const STOPWORDS: [&str; LANGS.len()] = [
 /// Most rounds of the structural fixed point (see `clean.rs`).
 pub(crate) const MAX_ROUNDS: usize = 32;
 
-/// A small multiplicative hasher for short string keys (stopwords, chrome phrases).
-#[derive(Default)]
-struct FxHasher(u64);
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut h = self.0;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            h = (h.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            h = (h.rotate_left(5) ^ b as u64).wrapping_mul(K);
-        }
-        self.0 = h;
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FastMap<V> = HashMap<Box<str>, V, BuildHasherDefault<FxHasher>>;
+/// A map with short string keys (stopwords, chrome phrases), hashed with FxHash.
+type FastMap<V> = HashMap<Box<str>, V, FxBuildHasher>;
 
 /// The stopword lists: word → bit mask of the languages that list it.
 #[derive(Debug)]
@@ -91,7 +69,7 @@ pub(crate) struct Stopwords {
     /// The same as `shift` for `mid`.
     mid_shift: u32,
     /// Longer words.
-    map: HashMap<Box<[u8]>, u8, BuildHasherDefault<FxHasher>>,
+    map: HashMap<Box<[u8]>, u8, FxBuildHasher>,
     /// Longest word in bytes (longer tokens are not looked up).
     max_len: usize,
 }

@@ -12,7 +12,10 @@
 
 use std::sync::LazyLock;
 
+use std::hash::Hasher;
+
 use memchr::memmem::Finder;
+use rustc_hash::FxHasher;
 
 use super::pyclass::RUNS;
 use super::{Chrome, Stopwords, pack8, pack8_at};
@@ -242,13 +245,6 @@ const BULLETS: [char; 17] = [
     '•', '·', '-', '*', '–', '—', '▪', '►', '◦', '●', '○', '■', '□', '✓', '✔', '→', '>',
 ];
 
-const K: u64 = 0x517c_c1b7_2722_0a95;
-
-#[inline]
-fn mix(h: u64, x: u64) -> u64 {
-    (h.rotate_left(5) ^ x).wrapping_mul(K)
-}
-
 /// Han ideographs and kana: CJK text has no spaces between words, so each of these word
 /// characters is a token on its own (detector.py `CJK`).
 #[inline]
@@ -362,37 +358,37 @@ fn ascii_lower8(x: u64) -> u64 {
 
 /// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
 /// characters works: equal hashes are confirmed with [`eq_lower`].
-/// Its bytes are taken 8 at a time, little-endian, the last word zero-padded, then the length.
+/// FxHash of its bytes taken 8 at a time (little-endian, the last word zero-padded), then of
+/// the length.
 pub(super) fn hash_lower(bytes: &[u8]) -> u64 {
-    let mut h = 0;
+    let mut h = FxHasher::default();
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        h = mix(h, u64::from_le_bytes(c.try_into().expect("8 bytes")));
+        h.write_u64(u64::from_le_bytes(c.try_into().expect("8 bytes")));
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        let mut b = [0u8; 8];
-        b[..rest.len()].copy_from_slice(rest);
-        h = mix(h, u64::from_le_bytes(b));
+        h.write_u64(pack8(rest));
     }
-    mix(h, bytes.len() as u64)
+    h.write_usize(bytes.len());
+    h.finish()
 }
 
 /// [`hash_lower`] of an ASCII line's lowercase, without a lowercased copy.
 pub(super) fn hash_ascii_lower(bytes: &[u8]) -> u64 {
-    let mut h = 0;
+    let mut h = FxHasher::default();
     let mut chunks = bytes.chunks_exact(8);
     for c in &mut chunks {
-        h = mix(
-            h,
-            ascii_lower8(u64::from_le_bytes(c.try_into().expect("8 bytes"))),
-        );
+        h.write_u64(ascii_lower8(u64::from_le_bytes(
+            c.try_into().expect("8 bytes"),
+        )));
     }
     let rest = chunks.remainder();
     if !rest.is_empty() {
-        h = mix(h, ascii_lower8(pack8(rest)));
+        h.write_u64(ascii_lower8(pack8(rest)));
     }
-    mix(h, bytes.len() as u64)
+    h.write_usize(bytes.len());
+    h.finish()
 }
 
 /// The basics of one stripped, non-blank line.
