@@ -235,8 +235,8 @@ struct Scratch {
 }
 
 /// A buffer of more bytes than this is not kept for the next document (a huge document must
-/// not hold its memory until the thread ends).
-const KEEP_BYTES: usize = 4 << 20;
+/// not hold its memory until the thread ends). The detector's scratch keeps the same bound.
+pub(crate) const KEEP_BYTES: usize = 4 << 20;
 
 thread_local! {
     static SCRATCH: std::cell::Cell<Option<Box<Scratch>>> = const { std::cell::Cell::new(None) };

@@ -26,7 +26,7 @@ use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
 use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
-use crate::clean::{Action, By, Hit, Stage, View};
+use crate::clean::{Action, By, Hit, KEEP_BYTES, Stage, View};
 use crate::settings::DetectorSettings;
 
 pub(crate) use features::{FEATURES, XLEN};
@@ -918,14 +918,11 @@ thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch::default());
 }
 
-/// Scratch buffers that grew past this many bytes for one document are freed when the next
-/// document starts (a huge document must not hold its memory until the thread ends).
-const KEEP_BYTES: usize = 4 << 20;
-
 impl Scratch {
     /// Whether the buffers sized by the document (per line) or by its longest line grew past
-    /// [`KEEP_BYTES`]. Every per-line buffer has at most one entry per line of the document,
-    /// as `cache` has, so its size stands for theirs.
+    /// [`KEEP_BYTES`] (then they are freed when the next document starts). Every per-line
+    /// buffer has at most one entry per line of the document, as `cache` has, so its size
+    /// stands for theirs.
     fn oversized(&self) -> bool {
         self.cache.capacity() * size_of::<Basic>() > KEEP_BYTES || self.line.capacity() > KEEP_BYTES
     }
