@@ -160,30 +160,17 @@ fn is_plain(line: &str) -> bool {
 }
 
 /// [`is_plain`] on x86_64, without its outer-space check: sixteen bytes at a time (SSE2, which
-/// every x86_64 CPU has), the last ones copied into a chunk padded with a plain letter. A chunk
-/// with non-ASCII bytes has its ASCII bytes checked the same way and each character that
-/// starts in it decoded and looked up.
+/// every x86_64 CPU has).
 #[cfg(target_arch = "x86_64")]
 fn is_plain_sse2(line: &str) -> bool {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
         _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
     };
-    let bytes = line.as_bytes();
-    let mut prev_space = 0u32;
-    let mut i = 0;
-    while i < bytes.len() {
-        let mut padded = [b'a'; 16];
-        let chunk: &[u8] = match bytes.get(i..i + 16) {
-            Some(chunk) => chunk,
-            None => {
-                padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
-                &padded
-            }
-        };
+    plain_chunks::<16>(line.as_bytes(), |chunk| {
         // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `chunk`
         // and needs no alignment.
-        let (non_ascii, lead, bad, spaces) = unsafe {
+        unsafe {
             let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
             // Signed compares: bytes from 0x80 are negative. Below 0x20 (controls) is also
             // true for them, so `bad` counts ASCII bytes only; lead bytes (0xC0 and up, as i8
@@ -195,20 +182,14 @@ fn is_plain_sse2(line: &str) -> bool {
                     _mm_cmpeq_epi8(v, _mm_set1_epi8(b'&' as i8)),
                 ),
             );
-            (
+            [
                 _mm_movemask_epi8(v) as u32,
                 _mm_movemask_epi8(_mm_cmpgt_epi8(v, _mm_set1_epi8(-65))) as u32,
                 _mm_movemask_epi8(bad) as u32,
                 _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8))) as u32,
-            )
-        };
-        if !chunk_is_plain(bytes, i, [non_ascii, lead, bad, spaces], prev_space) {
-            return false;
+            ]
         }
-        prev_space = spaces >> 15;
-        i += 16;
-    }
-    true
+    })
 }
 
 /// [`is_plain_sse2`] thirty-two bytes at a time.
@@ -223,42 +204,56 @@ unsafe fn is_plain_avx2(line: &str) -> bool {
         __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
         _mm256_or_si256, _mm256_set1_epi8,
     };
-    let bytes = line.as_bytes();
+    plain_chunks::<32>(
+        line.as_bytes(),
+        #[inline(always)]
+        |chunk| {
+            // SAFETY: the load reads the 32 bytes of `chunk` and needs no alignment; AVX2 is
+            // there (the caller's promise). Compares as in `is_plain_sse2` (`cmpgt` with the
+            // operands swapped is `cmplt`).
+            unsafe {
+                let v = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
+                let bad = _mm256_or_si256(
+                    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v),
+                    _mm256_or_si256(
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'&' as i8)),
+                    ),
+                );
+                [
+                    _mm256_movemask_epi8(v) as u32,
+                    _mm256_movemask_epi8(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-65))) as u32,
+                    _mm256_movemask_epi8(bad) as u32,
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
+                ]
+            }
+        },
+    )
+}
+
+/// The loop of [`is_plain_sse2`] and [`is_plain_avx2`]: `W` bytes at a time, the last ones
+/// copied into a chunk padded with a plain letter. `masks` gives a chunk's byte masks
+/// `[non-ASCII, lead byte, control/DEL/&, space]` (bit `k` for byte `k`).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn plain_chunks<const W: usize>(bytes: &[u8], masks: impl Fn(&[u8; W]) -> [u32; 4]) -> bool {
     let mut prev_space = 0u32;
     let mut i = 0;
     while i < bytes.len() {
-        let mut padded = [b'a'; 32];
-        let chunk: &[u8] = match bytes.get(i..i + 32) {
-            Some(chunk) => chunk,
+        let mut padded = [b'a'; W];
+        let chunk: &[u8; W] = match bytes.get(i..i + W) {
+            Some(chunk) => chunk.try_into().expect("W bytes"),
             None => {
                 padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
                 &padded
             }
         };
-        // SAFETY: the load reads the 32 bytes of `chunk` and needs no alignment; AVX2 is
-        // there (the caller's promise). Compares as in `is_plain_sse2` (`cmpgt` with the
-        // operands swapped is `cmplt`).
-        let (non_ascii, lead, bad, spaces) = unsafe {
-            let v = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
-            let bad = _mm256_or_si256(
-                _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v),
-                _mm256_or_si256(
-                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)),
-                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'&' as i8)),
-                ),
-            );
-            (
-                _mm256_movemask_epi8(v) as u32,
-                _mm256_movemask_epi8(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-65))) as u32,
-                _mm256_movemask_epi8(bad) as u32,
-                _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
-            )
-        };
-        if !chunk_is_plain(bytes, i, [non_ascii, lead, bad, spaces], prev_space) {
+        let m = masks(chunk);
+        if !chunk_is_plain(bytes, i, m, prev_space) {
             return false;
         }
-        prev_space = spaces >> 31;
-        i += 32;
+        prev_space = m[3] >> (W - 1);
+        i += W;
     }
     true
 }
