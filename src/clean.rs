@@ -4,7 +4,8 @@
 //! 2. `strip` rules remove spans inside lines (repeated until nothing changes, so a second run
 //!    finds nothing);
 //! 3. lines are classified once against the truncate, block and drop-line matchers;
-//! 4. `truncate`: the first marker with enough words of text before it cuts the rest;
+//! 4. `truncate`: the first marker with enough words of text before it cuts the rest; then
+//!    `thread`: a reader-comment thread after the article is cut off (`thread.rs`);
 //! 5. `drop-block`: start marker through end marker (an unterminated block drops nothing);
 //! 6. `drop-line`;
 //! 7. structural passes, to a joint fixed point: the content detector (`detector/`), author box,
@@ -197,6 +198,16 @@ fn find_rule(
     best
 }
 
+/// Drop line `at` and every line after it, for rule `r`.
+fn truncate_at(views: &mut [View], at: usize, r: RuleId, hits: &mut Vec<Hit>) {
+    for v in &mut views[at..] {
+        if v.alive && !v.is_blank() {
+            hits.push(hit(v.line, By::Rule(r), Action::Truncated));
+        }
+        v.alive = false;
+    }
+}
+
 /// The [`DocMask`]s of one phase, one per engine, for the lines held in `doc`.
 fn doc_masks(
     engines: &[&Engine],
@@ -224,9 +235,11 @@ struct Scratch {
     views: Vec<View<'static>>,
     drop_by: Vec<Option<RuleId>>,
     truncate_by: Vec<Option<RuleId>>,
+    thread_by: Vec<Option<RuleId>>,
     block_by: Vec<Option<(usize, RuleId)>>,
     drop_masks: Vec<DocMask>,
     truncate_masks: Vec<DocMask>,
+    thread_masks: Vec<DocMask>,
     block_masks: Vec<DocMask>,
     /// The hits, before they are sorted and copied out.
     hits: Vec<Hit>,
@@ -281,6 +294,7 @@ impl Scratch {
         reset(&mut self.views);
         reset(&mut self.drop_by);
         reset(&mut self.truncate_by);
+        reset(&mut self.thread_by);
         reset(&mut self.block_by);
         reset(&mut self.hits);
         SCRATCH.set(Some(self));
@@ -401,6 +415,8 @@ pub(crate) fn clean_with(
     }
     let mut truncate_masks = std::mem::take(&mut sc.truncate_masks);
     doc_masks(&engines, |e| &e.truncate, &buf, &mut truncate_masks);
+    let mut thread_masks = std::mem::take(&mut sc.thread_masks);
+    doc_masks(&engines, |e| &e.thread, &buf, &mut thread_masks);
     let mut block_masks = std::mem::take(&mut sc.block_masks);
     doc_masks(&engines, |e| &e.block_start, &buf, &mut block_masks);
 
@@ -418,11 +434,14 @@ pub(crate) fn clean_with(
     // 3. Classify each line once. The case-folded line is computed at most once and shared by
     // every ignore-case matcher.
     let any_truncate = engines.iter().any(|e| !e.truncate.is_empty());
+    let any_thread = engines.iter().any(|e| !e.thread.is_empty());
     let any_block = engines.iter().any(|e| !e.block_start.is_empty());
     let mut drop_by = std::mem::take(&mut sc.drop_by);
     drop_by.resize(views.len(), None);
     let mut truncate_by = std::mem::take(&mut sc.truncate_by);
     truncate_by.resize(views.len(), None);
+    let mut thread_by = std::mem::take(&mut sc.thread_by);
+    thread_by.resize(views.len(), None);
     let mut block_by = std::mem::take(&mut sc.block_by);
     block_by.resize(views.len(), None);
     for (i, v) in views.iter().enumerate() {
@@ -435,6 +454,12 @@ pub(crate) fn clean_with(
         if any_truncate {
             truncate_by[i] = find_rule(&engines, |e| &e.truncate, &truncate_masks, t, &mut folded)
                 .map(|(_, r)| r);
+        }
+        // A line some drop-line rule removes is no thread entry: then a second cleaning, which
+        // no longer sees it, finds the same entries.
+        if any_thread && drop_by[i].is_none() {
+            thread_by[i] =
+                find_rule(&engines, |e| &e.thread, &thread_masks, t, &mut folded).map(|(_, r)| r);
         }
         if any_block {
             block_by[i] = find_rule(&engines, |e| &e.block_start, &block_masks, t, &mut folded);
@@ -470,12 +495,14 @@ pub(crate) fn clean_with(
             }
         }
         if let Some((at, r)) = cut {
-            for v in &mut views[at..] {
-                if v.alive && !v.is_blank() {
-                    hits.push(hit(v.line, By::Rule(r), Action::Truncated));
-                }
-                v.alive = false;
-            }
+            truncate_at(&mut views, at, r, &mut hits);
+        }
+    }
+
+    // 4b. A reader-comment thread after the article.
+    if any_thread {
+        if let Some((at, r)) = crate::thread::thread_start(&views, &thread_by, &settings.thread) {
+            truncate_at(&mut views, at, r, &mut hits);
         }
     }
 
@@ -587,10 +614,12 @@ pub(crate) fn clean_with(
     sc.spans = spans;
     sc.drop_by = drop_by;
     sc.truncate_by = truncate_by;
+    sc.thread_by = thread_by;
     sc.block_by = block_by;
     sc.hits = hits;
     sc.drop_masks = drop_masks;
     sc.truncate_masks = truncate_masks;
+    sc.thread_masks = thread_masks;
     sc.block_masks = block_masks;
     sc.folded = Some(folded);
     sc.keep();

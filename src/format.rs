@@ -63,6 +63,7 @@ pub(crate) enum RawKind {
     Strip,
     Truncate,
     DropBlock,
+    Thread,
 }
 
 /// `{ exact = "…" }`, `{ prefix = "…" }`, `{ contains = "…" }` or `{ regex = "…" }`.

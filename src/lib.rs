@@ -24,6 +24,7 @@ mod rules;
 mod settings;
 mod source;
 mod structure;
+mod thread;
 pub mod verify;
 mod words;
 

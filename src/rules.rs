@@ -49,6 +49,10 @@ pub enum RuleKind {
     Truncate,
     /// Drop from the marker line through the first later line matching `until`.
     DropBlock,
+    /// The line opens an entry of a reader-comment thread (its title, an author line, a date
+    /// stamp). At the first entry followed by a sentence and then another entry, with enough
+    /// sentences before it, the rest of the document is dropped (see `clean.rs`, phase 4).
+    Thread,
 }
 
 impl RuleKind {
@@ -59,6 +63,7 @@ impl RuleKind {
             RuleKind::Strip => "strip",
             RuleKind::Truncate => "truncate",
             RuleKind::DropBlock => "drop-block",
+            RuleKind::Thread => "thread",
         }
     }
 }
@@ -155,6 +160,7 @@ pub(crate) struct Engine {
     /// End marker matcher of every block rule, by rule.
     pub block_end: HashMap<RuleId, LineMatcher>,
     pub drop: LineMatcher,
+    pub thread: LineMatcher,
 }
 
 impl Engine {
@@ -164,7 +170,7 @@ impl Engine {
         sources: Vec<String>,
         parsed: &mut ParsedRegexes,
     ) -> Result<Engine, String> {
-        let mut phases: [Vec<Entry>; 3] = Default::default();
+        let mut phases: [Vec<Entry>; 4] = Default::default();
         let mut strip = Vec::new();
         let mut block_end = HashMap::new();
         for &id in members {
@@ -181,6 +187,7 @@ impl Engine {
                     );
                 }
                 RuleKind::DropLine => phases[2].push(entry),
+                RuleKind::Thread => phases[3].push(entry),
                 RuleKind::Strip => {
                     let source = r.pattern.to_regex_source(r.ignore_case);
                     let gate = regex_syntax::parse(&source)
@@ -197,6 +204,7 @@ impl Engine {
             block_start: LineMatcher::build(&phases[1], parsed)?,
             block_end,
             drop: LineMatcher::build(&phases[2], parsed)?,
+            thread: LineMatcher::build(&phases[3], parsed)?,
         })
     }
 
@@ -403,13 +411,13 @@ impl RuleSet {
 
     /// A rule set of just this rule (for checking its examples), with these settings.
     pub(crate) fn single(rule: &Rule, settings: Settings) -> RuleSet {
-        RuleSet::compile(
-            vec![rule.clone()],
-            settings,
-            vec![],
-            &mut ParsedRegexes::default(),
-        )
-        .expect("a rule that compiled in a set compiles alone")
+        RuleSet::of(vec![rule.clone()], settings)
+    }
+
+    /// A set of some of the rules of a set that compiled.
+    pub(crate) fn of(rules: Vec<Rule>, settings: Settings) -> RuleSet {
+        RuleSet::compile(rules, settings, vec![], &mut ParsedRegexes::default())
+            .expect("rules that compiled in a set compile in any part of it")
     }
 
     /// The same rules with other settings.
@@ -768,6 +776,7 @@ fn validate(
         RawKind::Strip => RuleKind::Strip,
         RawKind::Truncate => RuleKind::Truncate,
         RawKind::DropBlock => RuleKind::DropBlock,
+        RawKind::Thread => RuleKind::Thread,
     };
     check_pattern(name, text, &id, &r.pattern, r.ignore_case, parsed, diags);
     match (&r.until, kind) {

@@ -20,6 +20,8 @@ pub struct Settings {
     pub normalize: NormalizeOptions,
     /// Defaults for `truncate` rules.
     pub truncate: TruncateSettings,
+    /// Where `thread` rules find a reader-comment thread.
+    pub thread: ThreadSettings,
     /// The author-box pass: a short name line, repeated, then a bio that starts with the name.
     pub author_box: AuthorBoxSettings,
     /// The pass that collapses repeated adjacent lines to one.
@@ -36,6 +38,15 @@ pub struct Settings {
 pub struct TruncateSettings {
     /// Words of text that must stand before a truncate marker for it to cut (the guard), unless
     /// the rule sets its own `min-words-before`.
+    pub min_words_before: usize,
+}
+
+/// `thread` rules: a reader-comment thread is cut off only after the article.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct ThreadSettings {
+    /// Words in lines that end like sentences that must stand before the thread's first entry
+    /// (an entry-like line near the top, such as a dated byline, stays).
     pub min_words_before: usize,
 }
 
@@ -127,6 +138,14 @@ impl Default for TruncateSettings {
     fn default() -> Self {
         TruncateSettings {
             min_words_before: 40,
+        }
+    }
+}
+
+impl Default for ThreadSettings {
+    fn default() -> Self {
+        ThreadSettings {
+            min_words_before: 100,
         }
     }
 }
