@@ -967,9 +967,13 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     let mut toks = Tokens::default();
     // The open token: its start and whether it is all digits so far.
     let mut open: Option<(usize, bool)> = None;
+    // Bytes that are word characters but neither letters nor digits: `_` (no second pass over
+    // the line to look for one).
+    let mut underscores = 0u64;
     for (w, chunk) in bytes.chunks(64).enumerate() {
         let base = 64 * w;
         let m = masks(chunk);
+        underscores |= m.word & !(m.alpha | m.digit);
         spaces += m.space.count_ones();
         letters += m.alpha.count_ones();
         digits += m.digit.count_ones();
@@ -991,7 +995,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     toks.write(l, &mut b, hash_ascii_lower(bytes), counts);
     let guard = b.ntok as usize <= chrome.max_guard || {
         // An ASCII token without `_` is one word of the normalized line.
-        let norm_words = if bytes.contains(&b'_') {
+        let norm_words = if underscores != 0 {
             count_norm_words(bytes)
         } else {
             b.ntok as usize
