@@ -731,6 +731,64 @@ fn byte_masks_agree_with_the_class_table() {
 }
 
 #[test]
+fn the_url_and_pipe_prefilter_misses_no_hint() {
+    use super::text::{hint_bytes_scalar, is_pipe, is_url, may_be_url_or_pipe};
+    let hints = [
+        "@", "|", "http", "www.", " | ", " · ", " • ", "tp", "ww", "·", "•",
+    ];
+    // Every hint at every position of lines of 0 to 80 bytes (across the 16- and 32-byte steps
+    // and into the padded tail), next to plain text and to other non-ASCII characters.
+    for fill in ["a", "é", "’"] {
+        for len in 0..80 {
+            let base = fill.repeat(len);
+            for h in hints {
+                for at in (0..=base.len()).filter(|&i| base.is_char_boundary(i)) {
+                    let l = format!("{}{h}{}", &base[..at], &base[at..]);
+                    let by = l.as_bytes();
+                    assert!(may_be_url_or_pipe(by), "{l:?}");
+                    assert_eq!(may_be_url_or_pipe(by), hint_bytes_scalar(by), "{l:?}");
+                }
+            }
+            let by = base.as_bytes();
+            assert_eq!(may_be_url_or_pipe(by), hint_bytes_scalar(by), "{base:?}");
+        }
+    }
+    // Lines ruled out have neither hint; the prefilter takes lines with neither too.
+    for l in [
+        "",
+        "Plain text, no link.",
+        "A – dash · dot",
+        "output of the tp",
+        "wwf",
+    ] {
+        let by = l.as_bytes();
+        if !may_be_url_or_pipe(by) {
+            assert!(!is_url(by) && !is_pipe(by), "{l:?}");
+        }
+    }
+    assert!(!may_be_url_or_pipe(b"Plain text, no link."));
+    assert!(may_be_url_or_pipe(b"output"));
+    assert!(!is_url(b"output") && !is_pipe(b"output"));
+    // Both x86_64 kernels, whichever one the prefilter takes on this CPU.
+    #[cfg(target_arch = "x86_64")]
+    for len in 0..80 {
+        for h in hints {
+            for at in 0..=len {
+                let l = format!("{}{h}{}", "x".repeat(at), "x".repeat(len - at));
+                let by = l.as_bytes();
+                assert!(text::hint_bytes_sse2(by), "{l:?}");
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    assert!(unsafe { text::hint_bytes_avx2(by) }, "{l:?}");
+                }
+            }
+            let plain = "x".repeat(len);
+            assert!(!text::hint_bytes_sse2(plain.as_bytes()));
+        }
+    }
+}
+
+#[test]
 fn the_mixed_path_computes_the_same_basics() {
     use super::text::{LineScratch, line_basic_any, line_basic_mixed};
     let d = Detector::builtin().unwrap();

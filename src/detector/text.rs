@@ -633,20 +633,147 @@ fn finish(
         b.title = upper_words as f64 / words as f64;
     }
     b.bullet = is_bullet(l);
-    // `" | "`, `" · "` or `" • "`: found from their rare last non-space byte.
+    if b.ntok > 0 {
+        b.comma = commas as f64 / b.ntok as f64;
+    }
+    // Most lines have none of the bytes the two hints need: one pass over the line rules them
+    // out, instead of four searches.
     let by = l.as_bytes();
-    b.pipe = memchr::memchr3_iter(b'|', 0xb7, 0xa2, by).any(|i| {
+    if may_be_url_or_pipe(by) {
+        (b.url, b.pipe) = (is_url(by), is_pipe(by));
+    }
+}
+
+/// `" | "`, `" · "` or `" • "`: found from their rare last non-space byte.
+pub(super) fn is_pipe(by: &[u8]) -> bool {
+    memchr::memchr3_iter(b'|', 0xb7, 0xa2, by).any(|i| {
         let head: &[u8] = match by[i] {
             b'|' => b" |",
             0xb7 => " ·".as_bytes(),
             _ => " •".as_bytes(),
         };
         by[..=i].ends_with(head) && by.get(i + 1) == Some(&b' ')
-    });
-    if b.ntok > 0 {
-        b.comma = commas as f64 / b.ntok as f64;
+    })
+}
+
+/// An `@`, `http` or `www.`.
+pub(super) fn is_url(by: &[u8]) -> bool {
+    memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some())
+}
+
+/// Whether `by` may hold a URL or pipe hint ([`is_url`], [`is_pipe`]): it has an `@` or a `|`,
+/// or one of the byte pairs `tp` (of `http`), `ww` (of `www.`), `C2 B7` (`·`) or `80 A2`
+/// (the end of `•`). `false` means neither hint.
+pub(super) fn may_be_url_or_pipe(by: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2 (checked just above).
+            unsafe { hint_bytes_avx2(by) }
+        } else {
+            hint_bytes_sse2(by)
+        }
     }
-    b.url = memchr::memchr(b'@', by).is_some() || URL_FINDERS.iter().any(|f| f.find(by).is_some());
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        hint_bytes_scalar(by)
+    }
+}
+
+/// [`may_be_url_or_pipe`] byte by byte.
+#[cfg(any(test, not(target_arch = "x86_64")))]
+pub(super) fn hint_bytes_scalar(by: &[u8]) -> bool {
+    by.iter().any(|&c| c == b'@' || c == b'|')
+        || by.windows(2).any(|p| {
+            matches!(
+                (p[0], p[1]),
+                (b't', b'p') | (b'w', b'w') | (0xc2, 0xb7) | (0x80, 0xa2)
+            )
+        })
+}
+
+/// [`hint_bytes_sse2`] 32 positions at a time.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
+    };
+    // Whether any of positions `i..i + 32` of `w` starts a hint (`w` holds 33 bytes from `i`).
+    let step = |w: &[u8; 33]| {
+        // SAFETY: both loads read 32 bytes inside `w` and need no alignment.
+        let (v0, v1) = unsafe {
+            (
+                _mm256_loadu_si256(w.as_ptr().cast::<__m256i>()),
+                _mm256_loadu_si256(w.as_ptr().add(1).cast::<__m256i>()),
+            )
+        };
+        let eq = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+        let pair = |a: u8, b: u8| _mm256_and_si256(eq(v0, a), eq(v1, b));
+        let one = _mm256_or_si256(eq(v0, b'@'), eq(v0, b'|'));
+        let two = _mm256_or_si256(
+            _mm256_or_si256(pair(b't', b'p'), pair(b'w', b'w')),
+            _mm256_or_si256(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
+        );
+        _mm256_movemask_epi8(_mm256_or_si256(one, two)) != 0
+    };
+    let mut i = 0;
+    while let Some(w) = by.get(i..i + 33) {
+        if step(w.try_into().expect("33 bytes")) {
+            return true;
+        }
+        i += 32;
+    }
+    let mut buf = [0u8; 33];
+    let rest = &by[i..];
+    buf[..rest.len()].copy_from_slice(rest);
+    step(&buf)
+}
+
+/// [`may_be_url_or_pipe`] 16 positions at a time with SSE2 (which every x86_64 CPU has): each
+/// byte compared at once with the single bytes and the first bytes of the pairs, and the byte
+/// after it with their second bytes.
+#[cfg(target_arch = "x86_64")]
+pub(super) fn hint_bytes_sse2(by: &[u8]) -> bool {
+    use std::arch::x86_64::{
+        __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
+        _mm_set1_epi8,
+    };
+    // Whether any of positions `i..i + 16` of `w` starts a hint (`w` holds 17 bytes from `i`).
+    let step = |w: &[u8; 17]| {
+        // SAFETY: SSE2 is part of the x86_64 baseline; both loads read 16 bytes inside `w` and
+        // need no alignment.
+        unsafe {
+            let v0 = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
+            let v1 = _mm_loadu_si128(w.as_ptr().add(1).cast::<__m128i>());
+            let eq = |v: __m128i, c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+            let pair = |a: u8, b: u8| _mm_and_si128(eq(v0, a), eq(v1, b));
+            let one = _mm_or_si128(eq(v0, b'@'), eq(v0, b'|'));
+            let two = _mm_or_si128(
+                _mm_or_si128(pair(b't', b'p'), pair(b'w', b'w')),
+                _mm_or_si128(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
+            );
+            _mm_movemask_epi8(_mm_or_si128(one, two)) != 0
+        }
+    };
+    let mut i = 0;
+    while let Some(w) = by.get(i..i + 17) {
+        if step(w.try_into().expect("17 bytes")) {
+            return true;
+        }
+        i += 16;
+    }
+    // The last positions from a zero-padded copy (NUL is in no hint, so a pair cannot start at
+    // the line's last byte).
+    let mut buf = [0u8; 17];
+    let rest = &by[i..];
+    buf[..rest.len()].copy_from_slice(rest);
+    step(&buf)
 }
 
 /// Per-byte class masks of up to 64 bytes of a line (bit `i` for byte `i`), by Python's
@@ -967,9 +1094,13 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     let mut toks = Tokens::default();
     // The open token: its start and whether it is all digits so far.
     let mut open: Option<(usize, bool)> = None;
+    // Bytes that are word characters but neither letters nor digits: `_` (no second pass over
+    // the line to look for one).
+    let mut underscores = 0u64;
     for (w, chunk) in bytes.chunks(64).enumerate() {
         let base = 64 * w;
         let m = masks(chunk);
+        underscores |= m.word & !(m.alpha | m.digit);
         spaces += m.space.count_ones();
         letters += m.alpha.count_ones();
         digits += m.digit.count_ones();
@@ -991,7 +1122,7 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     toks.write(l, &mut b, hash_ascii_lower(bytes), counts);
     let guard = b.ntok as usize <= chrome.max_guard || {
         // An ASCII token without `_` is one word of the normalized line.
-        let norm_words = if bytes.contains(&b'_') {
+        let norm_words = if underscores != 0 {
             count_norm_words(bytes)
         } else {
             b.ntok as usize
