@@ -722,17 +722,7 @@ pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
         );
         _mm256_movemask_epi8(_mm256_or_si256(one, two)) != 0
     };
-    let mut i = 0;
-    while let Some(w) = by.get(i..i + 33) {
-        if step(w.try_into().expect("33 bytes")) {
-            return true;
-        }
-        i += 32;
-    }
-    let mut buf = [0u8; 33];
-    let rest = &by[i..];
-    buf[..rest.len()].copy_from_slice(rest);
-    step(&buf)
+    any_window(by, step)
 }
 
 /// [`may_be_url_or_pipe`] 16 positions at a time with SSE2 (which every x86_64 CPU has): each
@@ -761,16 +751,24 @@ pub(super) fn hint_bytes_sse2(by: &[u8]) -> bool {
             _mm_movemask_epi8(_mm_or_si128(one, two)) != 0
         }
     };
+    any_window(by, step)
+}
+
+/// Whether `step` finds a hint starting in any of the positions of `by`. It sees windows of `W`
+/// bytes, `W - 1` apart (a window's last byte starts the next one; it is there for the second
+/// byte of a pair); the last positions come from a zero-padded copy (NUL is in no hint, so a
+/// pair cannot start at the line's last byte).
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn any_window<const W: usize>(by: &[u8], step: impl Fn(&[u8; W]) -> bool) -> bool {
     let mut i = 0;
-    while let Some(w) = by.get(i..i + 17) {
-        if step(w.try_into().expect("17 bytes")) {
+    while let Some(w) = by.get(i..i + W) {
+        if step(w.try_into().expect("W bytes")) {
             return true;
         }
-        i += 16;
+        i += W - 1;
     }
-    // The last positions from a zero-padded copy (NUL is in no hint, so a pair cannot start at
-    // the line's last byte).
-    let mut buf = [0u8; 17];
+    let mut buf = [0u8; W];
     let rest = &by[i..];
     buf[..rest.len()].copy_from_slice(rest);
     step(&buf)
