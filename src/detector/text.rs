@@ -807,30 +807,67 @@ pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
     m
 }
 
-/// [`Masks`] of `chunk` (at most 64 bytes), 16 bytes at a time with SSE2 (which every x86_64
-/// CPU has). The ASCII classes are ranges: letters `A-Z a-z`, digits `0-9`, word characters
-/// those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked against the table by a test).
-#[cfg(target_arch = "x86_64")]
-pub(super) fn masks(chunk: &[u8]) -> Masks {
-    // A whole window is read in place; a shorter one (the end of a line) from a zero-padded
-    // copy (NUL is in no class).
-    let mut buf = [0u8; 64];
-    let window: &[u8; 64] = match chunk.first_chunk::<64>() {
-        Some(w) => w,
-        None => {
-            buf[..chunk.len()].copy_from_slice(chunk);
-            &buf
+/// The [`Masks`] kernel of this CPU: the CPU is asked once per line, not once per 64-byte
+/// window.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct MaskKernel {
+    /// Whether the CPU has AVX2 (set only by [`MaskKernel::detect`]).
+    #[cfg(target_arch = "x86_64")]
+    avx2: bool,
+}
+
+impl MaskKernel {
+    /// The kernel for this CPU.
+    #[inline]
+    pub(super) fn detect() -> Self {
+        MaskKernel {
+            #[cfg(target_arch = "x86_64")]
+            avx2: std::arch::is_x86_feature_detected!("avx2"),
         }
-    };
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU has AVX2 (checked just above).
-        unsafe { masks_avx2(window) }
-    } else {
-        masks_sse2(window)
+    }
+
+    /// [`Masks`] of `chunk` (at most 64 bytes), 32 bytes at a time with AVX2 or 16 with SSE2
+    /// (which every x86_64 CPU has). The ASCII classes are ranges: letters `A-Z a-z`, digits
+    /// `0-9`, word characters those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked
+    /// against the table by a test).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(super) fn masks(self, chunk: &[u8]) -> Masks {
+        // A whole window is read in place; a shorter one (the end of a line) from a zero-padded
+        // copy (NUL is in no class).
+        let buf;
+        let window: &[u8; 64] = match chunk.first_chunk::<64>() {
+            Some(w) => w,
+            None => {
+                let mut padded = [0u8; 64];
+                padded[..chunk.len()].copy_from_slice(chunk);
+                buf = padded;
+                &buf
+            }
+        };
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (`avx2` is only set by `detect`, which checked it).
+            unsafe { masks_avx2(window) }
+        } else {
+            masks_sse2(window)
+        }
+    }
+
+    /// [`Masks`] of `chunk` (at most 64 bytes).
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    pub(super) fn masks(self, chunk: &[u8]) -> Masks {
+        masks_scalar(chunk)
     }
 }
 
-/// [`masks`] of a whole window with SSE2.
+/// [`MaskKernel::masks`] with the CPU asked for this one call.
+#[cfg(test)]
+pub(super) fn masks(chunk: &[u8]) -> Masks {
+    MaskKernel::detect().masks(chunk)
+}
+
+/// [`MaskKernel::masks`] of a whole window with SSE2.
 #[cfg(target_arch = "x86_64")]
 pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
     use std::arch::x86_64::{
@@ -883,7 +920,7 @@ pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
     m
 }
 
-/// [`masks`] of a whole window, 32 bytes at a time with AVX2 (the same compares).
+/// [`MaskKernel::masks`] of a whole window, 32 bytes at a time with AVX2 (the same compares).
 ///
 /// # Safety
 ///
@@ -938,9 +975,6 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
     }
     m
 }
-
-#[cfg(not(target_arch = "x86_64"))]
-pub(super) use masks_scalar as masks;
 
 /// The token counts of [`line_basic_ascii`] and [`line_basic_mixed`].
 #[derive(Default)]
@@ -1081,7 +1115,7 @@ fn window_tokens(
     None
 }
 
-/// [`line_basic`] for an ASCII line: tokens, letters and digits are all ASCII, so the line is classified 64 bytes at a time into bit masks ([`masks`]); the
+/// [`line_basic`] for an ASCII line: tokens, letters and digits are all ASCII, so the line is classified 64 bytes at a time into bit masks ([`MaskKernel::masks`]); the
 /// counts are their popcounts, and each token a run of word bits.
 #[inline(never)]
 fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
@@ -1095,9 +1129,10 @@ fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScr
     // Bytes that are word characters but neither letters nor digits: `_` (no second pass over
     // the line to look for one).
     let mut underscores = 0u64;
+    let kernel = MaskKernel::detect();
     for (w, chunk) in bytes.chunks(64).enumerate() {
         let base = 64 * w;
-        let m = masks(chunk);
+        let m = kernel.masks(chunk);
         underscores |= m.word & !(m.alpha | m.digit);
         spaces += m.space.count_ones();
         letters += m.alpha.count_ones();
@@ -1195,9 +1230,10 @@ pub(super) fn line_basic_mixed(
     // Runs of word characters other than `_`: the words of the normalized line.
     let mut norm_words = 0u32;
     let mut nw_last = 0u64;
+    let kernel = MaskKernel::detect();
     for (w, chunk) in bytes.chunks(64).enumerate() {
         let base = 64 * w;
-        let mut m = masks(chunk);
+        let mut m = kernel.masks(chunk);
         spaces += m.space.count_ones();
         letters += m.alpha.count_ones();
         digits += m.digit.count_ones();
