@@ -695,7 +695,8 @@ fn stopword_counts_do_not_overflow_on_long_lines() {
 
 #[test]
 fn byte_masks_agree_with_the_class_table() {
-    use super::text::{masks, masks_scalar};
+    use super::text::{MaskKernel, masks_scalar};
+    let masks = |chunk: &[u8]| MaskKernel::detect().masks(chunk);
     // Every byte value at every position of a window, and windows shorter than 64 bytes.
     for b in 0..=255u8 {
         for at in [0, 1, 15, 16, 31, 33, 47, 63] {

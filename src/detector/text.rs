@@ -861,12 +861,6 @@ impl MaskKernel {
     }
 }
 
-/// [`MaskKernel::masks`] with the CPU asked for this one call.
-#[cfg(test)]
-pub(super) fn masks(chunk: &[u8]) -> Masks {
-    MaskKernel::detect().masks(chunk)
-}
-
 /// [`MaskKernel::masks`] of a whole window with SSE2.
 #[cfg(target_arch = "x86_64")]
 pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
