@@ -126,11 +126,11 @@ fn filler(words: usize) -> String {
 
 fn check_rule(rule: &Rule, all: &RuleSet) -> (Outcome, usize) {
     let source = rule.sources().first().map(String::as_str);
-    let alone = RuleSet::single(rule, all.settings().clone());
-    // A thread needs two entries, often of different rules (a title, then author lines): a
-    // thread rule's example runs with the other thread rules, and must come out otherwise
-    // than without this rule.
-    let peers = (rule.kind() == RuleKind::Thread).then(|| {
+    // The rule set the examples run through, and for a thread rule the same set without it: a
+    // thread needs two entries, often of different rules (a title, then author lines), so a
+    // thread rule's example runs with the other thread rules and must come out otherwise than
+    // without this rule.
+    let (with, without) = if rule.kind() == RuleKind::Thread {
         let others: Vec<Rule> = all
             .rules()
             .iter()
@@ -141,9 +141,11 @@ fn check_rule(rule: &Rule, all: &RuleSet) -> (Outcome, usize) {
         with.push(rule.clone());
         (
             RuleSet::of(with, all.settings().clone()),
-            RuleSet::of(others, all.settings().clone()),
+            Some(RuleSet::of(others, all.settings().clone())),
         )
-    });
+    } else {
+        (RuleSet::single(rule, all.settings().clone()), None)
+    };
     let prefix = match rule.kind() {
         RuleKind::Truncate => filler(
             rule.min_words_before()
@@ -152,18 +154,16 @@ fn check_rule(rule: &Rule, all: &RuleSet) -> (Outcome, usize) {
         RuleKind::Thread => filler(all.settings().thread.min_words_before),
         _ => String::new(),
     };
+    let no_passes = Passes { structural: false };
     let mut problems = Vec::new();
     for ex in rule.must_remove() {
         let doc = format!("{prefix}{ex}\n");
         let before = normalize(&doc, &all.settings().normalize);
-        let no_passes = Passes { structural: false };
-        let missing = match &peers {
-            None => clean_with(&alone, &doc, source, no_passes).text == before,
-            Some((with, without)) => {
-                let after = clean_with(with, &doc, source, no_passes).text;
-                after == before || after == clean_with(without, &doc, source, no_passes).text
-            }
-        };
+        let after = clean_with(&with, &doc, source, no_passes).text;
+        let missing = after == before
+            || without
+                .as_ref()
+                .is_some_and(|w| after == clean_with(w, &doc, source, no_passes).text);
         if missing {
             problems.push(format!(
                 "Missing: must-remove example is not removed: {ex:?}"
@@ -173,7 +173,7 @@ fn check_rule(rule: &Rule, all: &RuleSet) -> (Outcome, usize) {
     for ex in rule.must_keep() {
         let doc = format!("{prefix}{ex}\n");
         let before = normalize(&doc, &all.settings().normalize);
-        let after = clean_with(all, &doc, source, Passes { structural: false });
+        let after = clean_with(all, &doc, source, no_passes);
         if after.text != before {
             let mut by: Vec<&str> = after
                 .hits
