@@ -157,10 +157,13 @@ pub(super) struct Buffers {
     tsg: Vec<bool>,
     /// Prefix sums of the window sources, one row per line boundary.
     pref: Vec<[f64; N_WIN_SRC]>,
-    pairs: Vec<(u64, u32)>,
-    classes: Vec<(u32, u32)>,
-    /// The class (index into `classes`) of each line of the current hash group.
+    /// The classes of equal (lowercased) lines: `(hash, first line, count)`.
+    classes: Vec<(u64, u32, u32)>,
+    /// The class (index into `classes`) of each line.
     class_of: Vec<u32>,
+    /// Open-addressing table of the classes by hash (linear probing, at most half full):
+    /// class index + 1, 0 for an empty slot.
+    slots: Vec<u32>,
 }
 
 /// `ln_1p` of the integers below this, computed once.
@@ -251,6 +254,43 @@ fn prefix_sum(out: &mut Vec<f64>, values: impl Iterator<Item = f64>) {
     }
 }
 
+/// `rep` of every line: another line of the document is equal to it once lowercased. Lines are
+/// grouped by hash in a hash table (equal hashes confirmed by comparing the text, so lines of
+/// one hash may form several classes); a line is repeated when its class has two lines or more.
+///
+/// Why a table: sorting the lines by hash cost more than the rest of the document pass.
+pub(super) fn repeated(lines: &[&str], basics: &mut [Basic], bufs: &mut Buffers) {
+    let n = basics.len();
+    let size = (2 * n).next_power_of_two().max(2);
+    let shift = 64 - size.trailing_zeros();
+    bufs.slots.clear();
+    bufs.slots.resize(size, 0);
+    bufs.classes.clear();
+    bufs.class_of.clear();
+    for (i, b) in basics.iter().enumerate() {
+        let h = b.hash;
+        let mut s = (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> shift) as usize;
+        let c = loop {
+            let e = bufs.slots[s] as usize;
+            if e == 0 {
+                bufs.classes.push((h, i as u32, 0));
+                bufs.slots[s] = bufs.classes.len() as u32;
+                break bufs.classes.len() - 1;
+            }
+            let (eh, first, _) = bufs.classes[e - 1];
+            if eh == h && eq_lower(lines[first as usize], lines[i]) {
+                break e - 1;
+            }
+            s = (s + 1) & (size - 1);
+        };
+        bufs.classes[c].2 += 1;
+        bufs.class_of.push(c as u32);
+    }
+    for (b, &c) in basics.iter_mut().zip(&bufs.class_of) {
+        b.rep = bufs.classes[c as usize].2 > 1;
+    }
+}
+
 /// Fill the document-level fields of `basics` (language, `stop`, `rep`, `logtok`, `short`,
 /// `good`) and write the features of every line in order into `sink`, except the lines marked
 /// in `ruled`: they are context for the others (their basics count in every document feature
@@ -267,45 +307,7 @@ pub(super) fn doc_features(
     if n == 0 {
         return;
     }
-    // Repeated lines (lowercased): sort by hash, confirm equal hashes by comparing the text.
-    bufs.pairs.clear();
-    bufs.pairs
-        .extend(basics.iter().enumerate().map(|(i, b)| (b.hash, i as u32)));
-    bufs.pairs.sort_unstable();
-    let mut g = 0;
-    while g < n {
-        let mut e = g + 1;
-        while e < n && bufs.pairs[e].0 == bufs.pairs[g].0 {
-            e += 1;
-        }
-        if e - g > 1 {
-            // (representative, count) per class of equal lines within the hash group.
-            bufs.classes.clear();
-            bufs.class_of.clear();
-            for k in g..e {
-                let i = bufs.pairs[k].1;
-                let c = match bufs
-                    .classes
-                    .iter()
-                    .position(|(rep, _)| eq_lower(lines[*rep as usize], lines[i as usize]))
-                {
-                    Some(c) => c,
-                    None => {
-                        bufs.classes.push((i, 0));
-                        bufs.classes.len() - 1
-                    }
-                };
-                bufs.classes[c].1 += 1;
-                bufs.class_of.push(c as u32);
-            }
-            for k in g..e {
-                let i = bufs.pairs[k].1 as usize;
-                let count = bufs.classes[bufs.class_of[k - g] as usize].1;
-                basics[i].rep = count > 1;
-            }
-        }
-        g = e;
-    }
+    repeated(lines, basics, bufs);
     for b in basics.iter_mut() {
         let nt = b.ntok;
         // The stopword share in the line's best language (a document may mix languages).

@@ -902,3 +902,45 @@ fn scratch_of_a_huge_document_is_freed_when_the_next_one_starts() {
     assert!(held() <= KEEP_BYTES, "{} bytes kept", held());
     assert!(kept(&v).contains("The talks in Jeddah"));
 }
+
+#[test]
+fn repeated_lines_match_a_pairwise_comparison() {
+    // Lines equal once lowercased, and hashes forced equal for lines that differ, so that one
+    // hash holds several classes (and the table probes past them).
+    let lines = [
+        "Share",
+        "share",
+        "SHARE",
+        "Über uns",
+        "über UNS",
+        "Menu",
+        "menu x",
+        "Read more",
+        "Menu",
+        "ÜBER UNS",
+        "Alone",
+        "",
+        "",
+    ];
+    let mut sc = text::LineScratch::default();
+    let d = Detector::builtin().unwrap();
+    for hashes in 0..3 {
+        let mut basics: Vec<_> = lines
+            .iter()
+            .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+            .collect();
+        for (l, b) in lines.iter().zip(basics.iter_mut()) {
+            match hashes {
+                1 => b.hash = 7,
+                2 => b.hash = l.to_lowercase().len() as u64 % 2,
+                _ => {}
+            }
+        }
+        let mut bufs = features::Buffers::default();
+        features::repeated(&lines, &mut basics, &mut bufs);
+        for (i, b) in basics.iter().enumerate() {
+            let others = (0..lines.len()).any(|j| j != i && text::eq_lower(lines[i], lines[j]));
+            assert_eq!(b.rep, others, "line {i} {:?}, hashes {hashes}", lines[i]);
+        }
+    }
+}
