@@ -181,8 +181,10 @@ pub(super) fn ln_1p_int(k: usize) -> f64 {
     }
 }
 
+/// 1.0 for `true`, 0.0 for `false` (a conversion rather than a branch).
+#[inline(always)]
 fn b2f(b: bool) -> f64 {
-    if b { 1.0 } else { 0.0 }
+    f64::from(u8::from(b))
 }
 
 /// The hand score of one line for the main-region pass.
@@ -550,8 +552,10 @@ pub(super) fn doc_features(
             let hi = n.min(i + w + 1);
             let len = (hi - lo) as f64;
             let (ph, pl) = (&pref[hi], &pref[lo]);
-            for j in 0..N_WIN_SRC {
-                c[f + j][k] = (ph[j] - pl[j]) / len;
+            // All sources at once (vectorized), then one store per column.
+            let v: [f64; N_WIN_SRC] = std::array::from_fn(|j| (ph[j] - pl[j]) / len);
+            for (j, v) in v.into_iter().enumerate() {
+                c[f + j][k] = v;
             }
             f += N_WIN_SRC;
         }
