@@ -435,11 +435,12 @@ pub(crate) struct Model {
 ///
 /// Why: line by line, a tree is three dependent loads and compares (~30 instructions). Over a
 /// block of lines stored by feature, each distinct (feature, threshold) test of the model is
-/// computed once for all lines, vectorized, as a byte per line ("predicate"); a tree is then
-/// a few byte-wise selections of its seven predicates for 16 lines at a time; the logits are
-/// the leaf values summed per line in tree order, exactly as [`Model::logit`] sums them. When
-/// the CPU has AVX2 (detected at run time), the same kernels run compiled for it, and the leaf
-/// values are gathered for 4 lines per instruction (each line's sum still in tree order).
+/// computed once for all lines, vectorized, as a bit per line (a `u64` per test for the
+/// block's 64 lines); a tree is then a few bitwise selections of its seven tests' words,
+/// giving the three bits of each line's leaf as three words; the logits are the leaf values
+/// summed per line in tree order, exactly as [`Model::logit`] sums them. When the CPU has AVX2
+/// (detected at run time), the tests compare 4 lines per instruction, and the leaf values are
+/// gathered for 4 lines per instruction (each line's sum still in tree order).
 #[derive(Debug)]
 struct Depth3 {
     /// The features the trees use, each once: the columns of a [`Block`] the tests read.
@@ -519,8 +520,8 @@ const PER_DOCUMENT: [&str; 3] = ["r_share", "doc_logtok", "doc_goodshare"];
 
 /// Lines whose trees are evaluated together (see [`Model::eval_block`]).
 pub(crate) const BLOCK: usize = 64;
-/// Lines per vectorized step of [`Model::eval_block`] (`BLOCK` is a multiple).
-const LANES: usize = 16;
+/// Lines per vectorized step of the tests (`BLOCK` is a multiple).
+const LANES: usize = 32;
 
 /// Up to [`BLOCK`] consecutive lines of a document on their way through [`Model::eval_block`].
 #[derive(Debug, Default)]
@@ -528,10 +529,12 @@ struct Block {
     /// `cols[f][k]`: feature `f` (index into [`FEATURES`]) of the block's line `k`, written
     /// there by [`features::doc_features`].
     cols: Vec<[f64; BLOCK]>,
-    /// `tests[p][k]`: 1 when line `k` passes test `p` (`x >= threshold`), else 0.
-    tests: Vec<[u8; BLOCK]>,
-    /// `leaf[t][k]`: the leaf (0..8) of tree `t` for line `k`.
-    leaf: Vec<[u8; BLOCK]>,
+    /// `tests[p]` bit `k`: line `k` passes test `p` (`x >= threshold`).
+    tests: Vec<u64>,
+    /// `leaf[t]`: the leaf (0..8) of tree `t` for each line `k`, as bits `k` of three words
+    /// (the leaf's bits 2, 1 and 0), stored as little-endian bytes (the leaf sum reads the
+    /// bits of 8 lines at a time).
+    leaf: Vec<[[u8; 8]; 3]>,
     /// Lines in the block.
     len: usize,
     /// Index of the block's first line in the document.
@@ -601,8 +604,8 @@ impl Model {
         (b.first, b.len) = (0, 0);
         b.cols.resize(FEATURES.len(), [0.0; BLOCK]);
         if let Some(d3) = &self.d3 {
-            b.tests.resize(d3.tests.len(), [0; BLOCK]);
-            b.leaf.resize(d3.nodes.len(), [0; BLOCK]);
+            b.tests.resize(d3.tests.len(), 0);
+            b.leaf.resize(d3.nodes.len(), [[0; 8]; 3]);
         }
     }
 
@@ -682,8 +685,8 @@ impl Model {
 }
 
 /// The tests and then the trees of a block's lines: `b.tests` and `b.leaf` for the first
-/// `lanes` lines (a multiple of [`LANES`]). `avx2`: the CPU has AVX2, take the kernels
-/// compiled for it.
+/// `lanes` lines (a multiple of [`LANES`]; the bits of the lines after are left as they
+/// come). `avx2`: the CPU has AVX2, take the test kernel compiled for it.
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
     for &(c, start, end, per_doc) in &d3.runs {
@@ -696,7 +699,7 @@ fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
             // One value for the whole block (a block never spans two documents).
             debug_assert!(col[..b.len].iter().all(|v| v.to_bits() == col[0].to_bits()));
             for (t, o) in thr.iter().zip(out) {
-                o[..lanes].fill((col[0] >= *t) as u8);
+                *o = if col[0] >= *t { u64::MAX } else { 0 };
             }
         } else {
             #[cfg(target_arch = "x86_64")]
@@ -709,37 +712,64 @@ fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
         }
     }
     for (nodes, out) in d3.nodes.iter().zip(b.leaf.iter_mut()) {
-        let p = nodes.map(|p| &b.tests[p as usize]);
-        #[cfg(target_arch = "x86_64")]
-        if avx2 {
-            // SAFETY: the caller checked that the CPU has AVX2.
-            unsafe { tree_kernel_avx2(p, out, lanes) };
-            continue;
-        }
-        tree_kernel(p, out, lanes);
+        *out = tree_bits(nodes.map(|p| b.tests[p as usize])).map(u64::to_le_bytes);
     }
 }
 
-/// `out[k]`: `bias` plus the leaf value of each tree for line `k` (`leaf[t][k]` for tree `t`),
-/// summed in tree order (as [`Model::logit`] sums them).
-fn leaf_sum(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64]) {
+/// The leaf of a depth-3 tree for 64 lines at once, from its nodes' test words (`p[j]` for
+/// node `j`, breadth first): the leaf's bits 2, 1 and 0, bit `k` of each word for line `k`.
+#[inline(always)]
+fn tree_bits(p: [u64; 7]) -> [u64; 3] {
+    // Node `j` goes right when its test passes; its children are `2j + 1` and `2j + 2`.
+    let l1 = p[1] ^ (p[0] & (p[1] ^ p[2]));
+    let lo = p[3] ^ (l1 & (p[3] ^ p[4]));
+    let hi = p[5] ^ (l1 & (p[5] ^ p[6]));
+    let l2 = lo ^ (p[0] & (lo ^ hi));
+    [p[0], l1, l2]
+}
+
+/// The leaf (0..8) of line `k` from its tree's words (see [`tree_bits`] and [`Block::leaf`]).
+#[inline(always)]
+fn leaf_of(m: &[[u8; 8]; 3], k: usize) -> usize {
+    let bit = |w: &[u8; 8]| ((u64::from_le_bytes(*w) >> k) & 1) as usize;
+    bit(&m[0]) << 2 | bit(&m[1]) << 1 | bit(&m[2])
+}
+
+/// `out[k]`: `bias` plus the leaf value of each tree for line `k` (see [`leaf_of`]), summed in
+/// tree order (as [`Model::logit`] sums them).
+fn leaf_sum(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], out: &mut [f64]) {
     for (k, l) in out.iter_mut().enumerate().take(BLOCK) {
-        // Eight trees per step (the sum stays in tree order).
         let mut s = bias;
-        let (mut vs, mut ls) = (leaves.chunks_exact(8), leaf.chunks_exact(8));
-        for (v, leaf) in (&mut vs).zip(&mut ls) {
-            for j in 0..8 {
-                s += v[j][(leaf[j][k] & 7) as usize];
-            }
-        }
-        for (v, leaf) in vs.remainder().iter().zip(ls.remainder()) {
-            s += v[(leaf[k] & 7) as usize];
+        for (v, m) in leaves.iter().zip(leaf) {
+            s += v[leaf_of(m, k)];
         }
         *l = s;
     }
 }
 
-/// [`leaf_sum`] for eight lines at a time: per tree, two 4-lane gathers of its leaf values
+/// `SPREAD[s][b]`: the 8 bits of `b` as 8 bytes (bit `j` to byte `j`), each `1 << s` when set.
+static SPREAD: [[u64; 256]; 3] = {
+    let mut t = [[0u64; 256]; 3];
+    let mut s = 0;
+    while s < 3 {
+        let mut b = 0;
+        while b < 256 {
+            let mut j = 0;
+            while j < 8 {
+                if b >> j & 1 == 1 {
+                    t[s][b] |= 1 << (8 * j + s);
+                }
+                j += 1;
+            }
+            b += 1;
+        }
+        s += 1;
+    }
+    t
+};
+
+/// [`leaf_sum`] for eight lines at a time: per tree, the eight lines' leaves as bytes (from a
+/// byte of each of its three words, through [`SPREAD`]), two 4-lane gathers of its leaf values
 /// and two 4-lane adds (each lane's sum in tree order, the same additions as line by line).
 ///
 /// # Safety
@@ -747,23 +777,22 @@ fn leaf_sum(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64]) {
+unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], out: &mut [f64]) {
     use std::arch::x86_64::{
-        _mm_and_si128, _mm_cvtepu8_epi32, _mm_cvtsi32_si128, _mm_set1_epi32, _mm256_add_pd,
-        _mm256_i32gather_pd, _mm256_set1_pd, _mm256_storeu_pd,
+        _mm_cvtepu8_epi32, _mm_cvtsi32_si128, _mm256_add_pd, _mm256_i32gather_pd, _mm256_set1_pd,
+        _mm256_storeu_pd,
     };
     let n = out.len().min(BLOCK);
     for k0 in (0..n).step_by(8) {
+        let g = k0 / 8;
         let (mut lo, mut hi) = (_mm256_set1_pd(bias), _mm256_set1_pd(bias));
-        let seven = _mm_set1_epi32(7);
-        for (v, l) in leaves.iter().zip(leaf) {
-            // Lanes k0..k0 + 8 are inside the block (`BLOCK` is a multiple of 8).
-            let b: &[u8; 8] = l[k0..k0 + 8].try_into().expect("8 lanes");
-            let i0 = i32::from_le_bytes([b[0], b[1], b[2], b[3]]);
-            let i1 = i32::from_le_bytes([b[4], b[5], b[6], b[7]]);
-            // Indices masked to 0..8: the gathers read inside `v`.
-            let x0 = _mm_and_si128(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i0)), seven);
-            let x1 = _mm_and_si128(_mm_cvtepu8_epi32(_mm_cvtsi32_si128(i1)), seven);
+        for (v, m) in leaves.iter().zip(leaf) {
+            // Byte `j`: the leaf of line `k0 + j`, at most 7 (three bits).
+            let x = SPREAD[2][m[0][g] as usize]
+                | SPREAD[1][m[1][g] as usize]
+                | SPREAD[0][m[2][g] as usize];
+            let x0 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(x as u32 as i32));
+            let x1 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128((x >> 32) as u32 as i32));
             // SAFETY: every index is in 0..8, and `v` holds 8 values.
             let (g0, g1) = unsafe {
                 (
@@ -774,25 +803,40 @@ unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], ou
             lo = _mm256_add_pd(lo, g0);
             hi = _mm256_add_pd(hi, g1);
         }
-        let mut sums = [0.0f64; 8];
-        // SAFETY: `sums` holds 8 values, 4 written by each store.
-        unsafe {
-            _mm256_storeu_pd(sums.as_mut_ptr(), lo);
-            _mm256_storeu_pd(sums.as_mut_ptr().add(4), hi);
+        if let Some(o) = out.get_mut(k0..k0 + 8) {
+            // SAFETY: `o` holds 8 values, 4 written by each store.
+            unsafe {
+                _mm256_storeu_pd(o.as_mut_ptr(), lo);
+                _mm256_storeu_pd(o.as_mut_ptr().add(4), hi);
+            }
+        } else {
+            let mut sums = [0.0f64; 8];
+            // SAFETY: `sums` holds 8 values, 4 written by each store.
+            unsafe {
+                _mm256_storeu_pd(sums.as_mut_ptr(), lo);
+                _mm256_storeu_pd(sums.as_mut_ptr().add(4), hi);
+            }
+            out[k0..n].copy_from_slice(&sums[..n - k0]);
         }
-        let m = (n - k0).min(8);
-        out[k0..k0 + m].copy_from_slice(&sums[..m]);
     }
 }
 
-/// `out[p][k] = (col[k] >= thr[p]) as u8` for the first `lanes` lines (a multiple of
-/// [`LANES`]). A function of its own, with fixed-size chunks, so that it vectorizes.
+/// Bit `k` of `out[p]`: `col[k] >= thr[p]`, for the first `lanes` lines (a multiple of
+/// [`LANES`]; the other bits are 0).
 #[inline(never)]
-fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
-    test_kernel_body(col, thr, out, lanes);
+fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
+    for (t, o) in thr.iter().zip(out.iter_mut()) {
+        let mut w = 0u64;
+        for (k, c) in col.iter().enumerate().take(lanes) {
+            w |= ((*c >= *t) as u64) << k;
+        }
+        *o = w;
+    }
 }
 
-/// [`test_kernel`] compiled for AVX2 (four lanes per compare instead of two).
+/// [`test_kernel`] with AVX2: per 32 lines, eight 4-lane compares, their masks packed to a
+/// byte per line (each pack followed by the permutation that undoes its interleaving of the
+/// 128-bit halves), then one bit per line.
 ///
 /// # Safety
 ///
@@ -800,59 +844,32 @@ fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 #[inline(never)]
-unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
-    test_kernel_body(col, thr, out, lanes);
-}
-
-#[inline(always)]
-fn test_kernel_body(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
-    // Lanes outside: the compiler keeps one step's 16 values in registers for all thresholds
-    // (with the thresholds outside, it loaded the whole column for every call, used or not).
+unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
+    use std::arch::x86_64::{
+        __m256i, _CMP_GE_OQ, _mm256_castpd_si256, _mm256_cmp_pd, _mm256_loadu_pd,
+        _mm256_movemask_epi8, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_permute4x64_epi64,
+        _mm256_set1_pd,
+    };
+    let pack32 =
+        |a: __m256i, b: __m256i| _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi32(a, b));
+    let pack16 =
+        |a: __m256i, b: __m256i| _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi16(a, b));
     for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
         let c: &[f64; LANES] = col[k0..k0 + LANES].try_into().expect("LANES");
+        // SAFETY: each load reads 4 values inside `c`.
+        let x: [_; 8] = std::array::from_fn(|i| unsafe { _mm256_loadu_pd(c[4 * i..].as_ptr()) });
         for (t, o) in thr.iter().zip(out.iter_mut()) {
-            let o: &mut [u8; LANES] = (&mut o[k0..k0 + LANES]).try_into().expect("LANES");
-            for k in 0..LANES {
-                o[k] = (c[k] >= *t) as u8;
-            }
-        }
-    }
-}
-
-/// The leaf (0..8) of a depth-3 tree for the first `lanes` lines, from the 0/1 results of its
-/// nodes' tests (`p[j][k]` for node `j`, breadth first).
-#[inline(never)]
-fn tree_kernel(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
-    tree_kernel_body(p, out, lanes);
-}
-
-/// [`tree_kernel`] compiled for AVX2 (32 lanes per instruction instead of 16).
-///
-/// # Safety
-///
-/// The CPU must support AVX2.
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[inline(never)]
-unsafe fn tree_kernel_avx2(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
-    tree_kernel_body(p, out, lanes);
-}
-
-#[inline(always)]
-fn tree_kernel_body(p: [&[u8; BLOCK]; 7], out: &mut [u8; BLOCK], lanes: usize) {
-    for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
-        let o: &mut [u8; LANES] = (&mut out[k0..k0 + LANES]).try_into().expect("LANES");
-        let q: [&[u8; LANES]; 7] = p.map(|c| c[k0..k0 + LANES].try_into().expect("LANES"));
-        for k in 0..LANES {
-            // Node `j` goes right when its test passes; its children are `2j + 1` and
-            // `2j + 2`. Selections as bit operations, so that this vectorizes.
-            let (p0, p1, p2) = (q[0][k], q[1][k], q[2][k]);
-            let (p3, p4, p5, p6) = (q[3][k], q[4][k], q[5][k], q[6][k]);
-            let l1 = p1 ^ (p0 & (p1 ^ p2));
-            let lo = p3 ^ (l1 & (p3 ^ p4));
-            let hi = p5 ^ (l1 & (p5 ^ p6));
-            let l2 = lo ^ (p0 & (lo ^ hi));
-            o[k] = p0 << 2 | l1 << 1 | l2;
+            let t = _mm256_set1_pd(*t);
+            // A 64-bit mask per line (`>=` ordered: false on NaN, as in Rust).
+            let m: [__m256i; 8] =
+                std::array::from_fn(|i| _mm256_castpd_si256(_mm256_cmp_pd::<_CMP_GE_OQ>(x[i], t)));
+            let d0 = pack32(m[0], m[1]);
+            let d1 = pack32(m[2], m[3]);
+            let d2 = pack32(m[4], m[5]);
+            let d3 = pack32(m[6], m[7]);
+            let bytes = pack16(pack32(d0, d1), pack32(d2, d3));
+            let w = (_mm256_movemask_epi8(bytes) as u32 as u64) << k0;
+            *o = if k0 == 0 { w } else { *o | w };
         }
     }
 }

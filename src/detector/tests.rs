@@ -84,7 +84,7 @@ fn block_evaluation_agrees(m: &Model) {
     };
     let mut block = Block::default();
     // Block sizes around the block and lane lengths, and a document over several blocks.
-    for n in [1, 2, 15, 16, 17, 63, 64, 65, 200] {
+    for n in [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 65, 200] {
         // Features with one value per document get one value per document.
         let doc: [f64; XLEN] = std::array::from_fn(|f| values[f][next(values[f].len())]);
         let xs: Vec<[f64; XLEN]> = (0..n)
