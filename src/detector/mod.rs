@@ -514,6 +514,39 @@ impl Depth3 {
     }
 }
 
+impl Depth3 {
+    /// The lane of `b.cols` for the block's line `line`: the AVX2 test kernel gives the bit of
+    /// lane [`AVX2_LANE`]`[j]` as bit `j`, so line `j` goes there; otherwise lane `j`.
+    #[inline]
+    fn lane(&self, line: usize) -> usize {
+        if self.avx2 {
+            AVX2_LANE[line % BLOCK] as usize
+        } else {
+            line % BLOCK
+        }
+    }
+}
+
+/// The lane whose test result [`test_kernel_avx2`] leaves in bit `j` (for each 32 lanes: its
+/// packs interleave the 128-bit halves of their inputs, pairs of lanes `4i, 4i + 1` in the
+/// first 16 bits, `4i + 2, 4i + 3` in the last 16).
+static AVX2_LANE: [u8; BLOCK] = {
+    let mut t = [0u8; BLOCK];
+    let mut j = 0;
+    while j < BLOCK {
+        let (half, i) = (j / 32, j % 32);
+        let pair = i / 2;
+        let lane = if pair < 8 {
+            4 * pair + i % 2
+        } else {
+            4 * (pair - 8) + 2 + i % 2
+        };
+        t[j] = (32 * half + lane) as u8;
+        j += 1;
+    }
+    t
+};
+
 /// Features with one value for all lines of a document (computed once per document in
 /// `features.rs`): their tests are computed once per block.
 const PER_DOCUMENT: [&str; 3] = ["r_share", "doc_logtok", "doc_goodshare"];
@@ -614,14 +647,23 @@ impl Model {
     /// when it is full. Call [`Model::finish_block`] after the last line.
     #[cfg(test)]
     fn push_line(&self, b: &mut Block, x: &[f64; XLEN], logit: &mut [f64]) {
-        let k = b.len % BLOCK;
+        let k = self.lane(b);
         for (f, col) in b.cols.iter_mut().enumerate() {
             col[k] = x[f];
         }
         self.line_written(b, logit);
     }
 
-    /// Count the line written into lane `b.len` of `b.cols`, and write the logits of the
+    /// The lane of `b.cols` for the next line of `b` (see [`Depth3::lane`]).
+    #[inline]
+    fn lane(&self, b: &Block) -> usize {
+        match &self.d3 {
+            Some(d3) => d3.lane(b.len),
+            None => b.len,
+        }
+    }
+
+    /// Count the line written into lane [`Model::lane`] of `b.cols`, and write the logits of the
     /// block's lines into `logit` when it is full (or at once, for a model evaluated line by
     /// line).
     #[inline]
@@ -697,9 +739,10 @@ fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
         );
         if per_doc {
             // One value for the whole block (a block never spans two documents).
-            debug_assert!(col[..b.len].iter().all(|v| v.to_bits() == col[0].to_bits()));
+            let v = col[d3.lane(0)];
+            debug_assert!((0..b.len).all(|j| col[d3.lane(j)].to_bits() == v.to_bits()));
             for (t, o) in thr.iter().zip(out) {
-                *o = if col[0] >= *t { u64::MAX } else { 0 };
+                *o = if v >= *t { u64::MAX } else { 0 };
             }
         } else {
             #[cfg(target_arch = "x86_64")]
@@ -834,9 +877,10 @@ fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
     }
 }
 
-/// [`test_kernel`] with AVX2: per 32 lines, eight 4-lane compares, their masks packed to a
-/// byte per line (each pack followed by the permutation that undoes its interleaving of the
-/// 128-bit halves), then one bit per line.
+/// [`test_kernel`] with AVX2, except for the order of the bits: per 32 lanes, eight 4-lane
+/// compares, their masks packed to a byte per lane, then one bit per lane, the bit of lane
+/// [`AVX2_LANE`]`[j]` in bit `j` (the packs interleave the 128-bit halves of their inputs;
+/// the lines are written to the lanes in that order instead of permuting the bytes back).
 ///
 /// # Safety
 ///
@@ -847,13 +891,9 @@ fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
 unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
     use std::arch::x86_64::{
         __m256i, _CMP_GE_OQ, _mm256_castpd_si256, _mm256_cmp_pd, _mm256_loadu_pd,
-        _mm256_movemask_epi8, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_permute4x64_epi64,
-        _mm256_set1_pd,
+        _mm256_movemask_epi8, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_pd,
     };
-    let pack32 =
-        |a: __m256i, b: __m256i| _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi32(a, b));
-    let pack16 =
-        |a: __m256i, b: __m256i| _mm256_permute4x64_epi64::<0xD8>(_mm256_packs_epi16(a, b));
+    let pack32 = |a: __m256i, b: __m256i| _mm256_packs_epi32(a, b);
     for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
         let c: &[f64; LANES] = col[k0..k0 + LANES].try_into().expect("LANES");
         // SAFETY: each load reads 4 values inside `c`.
@@ -867,7 +907,7 @@ unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lan
             let d1 = pack32(m[2], m[3]);
             let d2 = pack32(m[4], m[5]);
             let d3 = pack32(m[6], m[7]);
-            let bytes = pack16(pack32(d0, d1), pack32(d2, d3));
+            let bytes = _mm256_packs_epi16(pack32(d0, d1), pack32(d2, d3));
             let w = (_mm256_movemask_epi8(bytes) as u32 as u64) << k0;
             *o = if k0 == 0 { w } else { *o | w };
         }
@@ -885,10 +925,11 @@ struct ModelSink<'a> {
 impl features::FeatureSink for ModelSink<'_> {
     #[inline]
     fn lane(&mut self, _line: usize) -> (&mut features::Cols, usize) {
+        let lane = self.model.lane(self.block);
         let cols = (&mut self.block.cols[..])
             .try_into()
             .expect("start_block makes a column per feature");
-        (cols, self.block.len)
+        (cols, lane)
     }
 
     #[inline]
