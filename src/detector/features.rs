@@ -175,10 +175,25 @@ static LN_1P: LazyLock<Box<[f64]>> =
 /// `(k as f64).ln_1p()`, bit for bit (small arguments come from a table of the same values).
 #[inline]
 pub(super) fn ln_1p_int(k: usize) -> f64 {
-    match LN_1P.get(k) {
+    ln_1p_in(&LN_1P, k)
+}
+
+/// [`ln_1p_int`] with the table at hand (in a loop: no check per call that it is computed).
+#[inline(always)]
+fn ln_1p_in(table: &[f64], k: usize) -> f64 {
+    match table.get(k) {
         Some(&v) => v,
         None => (k as f64).ln_1p(),
     }
+}
+
+/// `x as f64`, through `i64`: the same value (both round to nearest, and `x` is a count or a
+/// length of things in memory, below 2^63), in one instruction instead of the five of an
+/// unsigned conversion.
+#[inline(always)]
+fn u2f(x: u64) -> f64 {
+    debug_assert!(x <= i64::MAX as u64);
+    x as i64 as f64
 }
 
 /// 1.0 for `true`, 0.0 for `false` (a conversion rather than a branch).
@@ -478,6 +493,7 @@ pub(super) fn doc_features(
     let (after_tail, tail_after_r) = (&bufs.after_tail[..n], &bufs.tail_after_r[..n]);
     let (blks, tsg, ruled) = (&bufs.blk[..n], &bufs.tsg[..n], &ruled[..n]);
     let blk_tok = &bufs.blk_tok[..];
+    let ln1p: &[f64] = &LN_1P;
     for (i, b) in basics.iter().enumerate() {
         if ruled[i] {
             continue;
@@ -487,7 +503,7 @@ pub(super) fn doc_features(
         let k = lane % BLOCK;
         let ii = i as isize;
         c[0][k] = b.logtok;
-        c[1][k] = ln_1p_int(b.nchar as usize);
+        c[1][k] = ln_1p_in(ln1p, b.nchar as usize);
         c[2][k] = b2f(b.endp);
         c[3][k] = b2f(b.endc);
         c[4][k] = b.stop;
@@ -502,7 +518,7 @@ pub(super) fn doc_features(
         c[13][k] = b2f(b.tail);
         c[14][k] = b2f(b.rep);
         c[15][k] = if n > 1 {
-            i as f64 / (n - 1) as f64
+            u2f(i as u64) / u2f((n - 1) as u64)
         } else {
             0.0
         };
@@ -519,7 +535,7 @@ pub(super) fn doc_features(
         c[22][k] = next.map_or(0.0, |p| b2f(p.good));
         c[23][k] = cg[i] / gtot;
         c[24][k] = (cg[n] - cg[i + 1]) / gtot;
-        c[25][k] = ln_1p_int(dprev[i].min(dnext[i]).min(INF));
+        c[25][k] = ln_1p_in(ln1p, dprev[i].min(dnext[i]).min(INF));
         c[26][k] = hs[i].clamp(-50.0, 50.0);
         c[27][k] = b2f(in_r1[i]);
         c[28][k] = b2f(in_r[i]);
@@ -531,7 +547,7 @@ pub(super) fn doc_features(
         c[34][k] = doc_goodshare;
         let blk = blks[i];
         c[35][k] = match usize::try_from(blk).ok().and_then(|k| blk_tok.get(k)) {
-            Some(&t) => t as f64 / btmax as f64,
+            Some(&t) => u2f(t) / u2f(btmax),
             None => 0.0,
         };
         c[36][k] = b2f(top >= 0 && blk == top);
@@ -544,13 +560,13 @@ pub(super) fn doc_features(
         } else {
             0
         };
-        c[39][k] = ln_1p_int(dist_top as usize);
+        c[39][k] = ln_1p_in(ln1p, dist_top as usize);
         c[40][k] = b2f(tsg[i]);
         let mut f = 41;
         for w in WINDOWS {
             let lo = i.saturating_sub(w);
             let hi = n.min(i + w + 1);
-            let len = (hi - lo) as f64;
+            let len = u2f((hi - lo) as u64);
             let (ph, pl) = (&pref[hi], &pref[lo]);
             // All sources at once (vectorized), then one store per column.
             let v: [f64; N_WIN_SRC] = std::array::from_fn(|j| (ph[j] - pl[j]) / len);
