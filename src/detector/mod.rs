@@ -829,7 +829,7 @@ unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], o
     for k0 in (0..n).step_by(8) {
         let g = k0 / 8;
         let (mut lo, mut hi) = (_mm256_set1_pd(bias), _mm256_set1_pd(bias));
-        for (v, m) in leaves.iter().zip(leaf) {
+        let mut add = |v: &[f64; 8], m: &[[u8; 8]; 3]| {
             // Byte `j`: the leaf of line `k0 + j`, at most 7 (three bits).
             let x = SPREAD[2][m[0][g] as usize]
                 | SPREAD[1][m[1][g] as usize]
@@ -845,6 +845,16 @@ unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], o
             };
             lo = _mm256_add_pd(lo, g0);
             hi = _mm256_add_pd(hi, g1);
+        };
+        // Two trees per step (fewer loop steps), still added in tree order.
+        let (vs, ms) = (leaves.chunks_exact(2), leaf.chunks_exact(2));
+        let (vr, mr) = (vs.remainder(), ms.remainder());
+        for (v, m) in vs.zip(ms) {
+            add(&v[0], &m[0]);
+            add(&v[1], &m[1]);
+        }
+        for (v, m) in vr.iter().zip(mr) {
+            add(v, m);
         }
         if let Some(o) = out.get_mut(k0..k0 + 8) {
             // SAFETY: `o` holds 8 values, 4 written by each store.
