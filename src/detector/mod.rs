@@ -1061,23 +1061,23 @@ impl Detector {
         );
         model.finish_block(&mut sc.block, &mut sc.logit);
         if live < n {
+            // `bufs.hs` holds the hand scores of all `n` lines (a function of each line's
+            // basics alone): the kept lines keep theirs.
+            let hs = &mut sc.bufs.hs;
             let mut j = 0;
             for i in 0..n {
                 if !sc.ruled[i] {
                     lines[j] = lines[i];
                     idx[j] = idx[i];
                     sc.basics[j] = sc.basics[i];
+                    hs[j] = hs[i];
                     j += 1;
                 }
             }
             lines.truncate(j);
             idx.truncate(j);
             sc.basics.truncate(j);
-            sc.bufs.hs.clear();
-            let r = &self.region;
-            sc.bufs
-                .hs
-                .extend(sc.basics.iter().map(|b| features::hand_score(b, r)));
+            hs.truncate(j);
         }
         let thr = (s.threshold / (1.0 - s.threshold)).ln();
         sc.keep.clear();
