@@ -88,7 +88,7 @@ pub(crate) const FEATURES: [&str; 66] = [
 pub(crate) const XLEN: usize = 256;
 
 const WINDOWS: [usize; 4] = [1, 3, 10, 30];
-const N_WIN_SRC: usize = 6;
+pub(super) const N_WIN_SRC: usize = 6;
 const BLOCK_GAP: usize = 4;
 const INF: usize = 1000;
 
@@ -310,7 +310,7 @@ pub(super) fn repeated(lines: &[&str], basics: &mut [Basic], bufs: &mut Buffers)
 
 /// `c[j][k] = (ph[j] - pl[j]) / len` for each window source `j`: the means of a line's window.
 #[inline(always)]
-fn window(
+pub(super) fn window(
     ph: &[f64; N_WIN_SRC],
     pl: &[f64; N_WIN_SRC],
     len: f64,

@@ -944,3 +944,26 @@ fn repeated_lines_match_a_pairwise_comparison() {
         }
     }
 }
+
+#[test]
+fn window_means_match_the_scalar_formula() {
+    use features::{N_WIN_SRC, window};
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        f64::from_bits(seed >> 2) // finite, in [0, 2), subnormals included
+    };
+    let mut c = vec![[f64::NAN; BLOCK]; N_WIN_SRC];
+    for k in 0..BLOCK {
+        let ph: [f64; N_WIN_SRC] = std::array::from_fn(|_| next());
+        let pl: [f64; N_WIN_SRC] = std::array::from_fn(|j| if j == 0 { -0.0 } else { next() });
+        let len = (k + 1) as f64;
+        window(&ph, &pl, len, &mut c, k);
+        for j in 0..N_WIN_SRC {
+            let want = (ph[j] - pl[j]) / len;
+            assert_eq!(c[j][k].to_bits(), want.to_bits(), "source {j}, lane {k}");
+        }
+    }
+}
