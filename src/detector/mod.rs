@@ -269,6 +269,8 @@ pub(crate) struct Chrome {
     max_exact_words: usize,
     /// Bytes of the longest exact phrase (normalized).
     max_exact_len: usize,
+    /// Words of the longest prefix phrase (a line's longer prefixes are not looked up).
+    max_prefix_words: usize,
 }
 
 impl Chrome {
@@ -276,13 +278,16 @@ impl Chrome {
         let f: ChromeFile = toml::from_str(text).map_err(|e| format!("chrome.toml: {e}"))?;
         let mut phrases = FastMap::default();
         let mut norm = String::new();
-        let (mut max_exact_words, mut max_exact_len) = (0, 0);
+        let (mut max_exact_words, mut max_exact_len, mut max_prefix_words) = (0, 0, 0);
         for (list, bit) in [(&f.exact, EXACT), (&f.prefix, PREFIX), (&f.tail, TAIL)] {
             for p in list {
                 text::norm_phrase_into(p, &mut norm);
                 if bit == EXACT {
                     max_exact_words = max_exact_words.max(norm.split(' ').count());
                     max_exact_len = max_exact_len.max(norm.len());
+                }
+                if bit == PREFIX {
+                    max_prefix_words = max_prefix_words.max(norm.split(' ').count());
                 }
                 *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
             }
@@ -320,6 +325,7 @@ impl Chrome {
                 .max(f.tail_regex_max_tokens),
             max_exact_words,
             max_exact_len,
+            max_prefix_words,
         })
     }
 
@@ -343,7 +349,8 @@ impl Chrome {
         if ntok <= self.pmax {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
             // which is the shortest.
-            for (pos, _) in n.match_indices(' ') {
+            // (The prefix before the k-th space has k words.)
+            for (pos, _) in n.match_indices(' ').take(self.max_prefix_words) {
                 let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
                 if b & PREFIX != 0 {
                     return (true, b & TAIL != 0, true);

@@ -265,6 +265,12 @@ fn is_cjk(c: char) -> bool {
 
 /// `^(?:[•·\-*–—▪►◦●○■□✓✔→>]\s|\d{1,3}[.)]\s)` with Python's `\s` and `\d`.
 fn is_bullet(l: &str) -> bool {
+    // Most lines start with an ASCII character that is no bullet and no digit.
+    if let Some(&a) = l.as_bytes().first() {
+        if a < 0x80 && !matches!(a, b'-' | b'*' | b'>') && !a.is_ascii_digit() {
+            return false;
+        }
+    }
     let mut it = l.chars();
     let Some(first) = it.next() else {
         return false;
@@ -606,9 +612,18 @@ fn finish(
     b: &mut Basic,
     [letters, digits, nonspace, words, upper_words, commas]: [u32; 6],
 ) {
-    let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
-    let t = t.trim_end_matches(CLOSERS);
-    let last = t.chars().next_back();
+    let last = match l.as_bytes().last() {
+        // Most lines end in an ASCII character that is neither a space nor a closer.
+        Some(&z)
+            if z < 0x80 && !ascii_space(z) && !matches!(z, b'"' | b'\'' | b')' | b']' | b'*') =>
+        {
+            Some(z as char)
+        }
+        _ => {
+            let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
+            t.trim_end_matches(CLOSERS).chars().next_back()
+        }
+    };
     b.endp = matches!(last, Some('.' | '!' | '?' | '…' | '。' | '！' | '？'));
     b.endc = matches!(last, Some(',' | ':' | ';'));
     if nonspace > 0 {
@@ -1353,11 +1368,10 @@ fn line_basic_windows<const ASCII: bool>(
         }
         sw.add_fast(stop_mask(stop, low, start, bytes.len()));
     }
-    let low = &sc.lower[..bytes.len()];
     let mut b = Basic {
         ntok,
         nchar: bytes.len() as u32 - conts,
-        hash: hash_lower(low),
+        hash: hash_lower(&sc.lower[..bytes.len()]),
         stop_by_lang: sw.finish(),
         ..Basic::default()
     };
@@ -1376,7 +1390,7 @@ fn line_basic_windows<const ASCII: bool>(
     } else {
         return Some(b);
     };
-    if norm_runs_into(low, &sc.nw, &mut sc.norm_bytes, cap) {
+    if norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
         // Runs of whole characters of a valid line, and spaces: valid UTF-8.
         let n = std::str::from_utf8(&sc.norm_bytes).expect("whole characters");
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(n, b.ntok as usize);
@@ -1384,21 +1398,33 @@ fn line_basic_windows<const ASCII: bool>(
     Some(b)
 }
 
-/// [`norm_phrase_into`] of a line given lowercased (`lowered`, whose characters' lowercase
-/// are all of the same length) from `nw`, its bit masks (one per 64 bytes) of the bytes of
-/// word characters other than `_` after lowercasing: their runs joined by one space. `false`
-/// when `out` would be longer than `cap` bytes (and `out` is then unspecified).
-fn norm_runs_into(lowered: &[u8], nw: &[u64], out: &mut Vec<u8>, cap: usize) -> bool {
+/// [`norm_phrase_into`] of a line given lowercased (`lowered[..len]`, whose characters'
+/// lowercase are all of the same length; `lowered` holds at least 8 bytes more) from `nw`, its
+/// bit masks (one per 64 bytes) of the bytes of word characters other than `_` after
+/// lowercasing: their runs joined by one space. `false` when `out` would be longer than `cap`
+/// bytes (and `out` is then unspecified).
+fn norm_runs_into(lowered: &[u8], len: usize, nw: &[u64], out: &mut Vec<u8>, cap: usize) -> bool {
+    // Runs are copied 8 bytes at a time into a buffer 8 bytes longer than any normal form
+    // (each space stands for at least one byte of the line), and the excess cut off.
     out.clear();
+    out.resize(len + 8, 0);
+    let mut wp = 0;
     let mut push = |s: usize, e: usize| {
-        if !out.is_empty() {
-            out.push(b' ');
+        if wp > 0 {
+            out[wp] = b' ';
+            wp += 1;
         }
-        out.extend_from_slice(&lowered[s..e]);
-        out.len() <= cap
+        let mut k = 0;
+        while k < e - s {
+            out[wp + k..wp + k + 8].copy_from_slice(&lowered[s + k..s + k + 8]);
+            k += 8;
+        }
+        wp += e - s;
+        wp <= cap
     };
     let mut open: Option<usize> = None;
-    for (w, &m) in nw.iter().enumerate() {
+    let mut fits = true;
+    'windows: for (w, &m) in nw.iter().enumerate() {
         let base = 64 * w;
         let mut m = m;
         if let Some(s) = open {
@@ -1408,7 +1434,8 @@ fn norm_runs_into(lowered: &[u8], nw: &[u64], out: &mut Vec<u8>, cap: usize) -> 
             }
             open = None;
             if !push(s, base + run as usize) {
-                return false;
+                fits = false;
+                break 'windows;
             }
             m &= !((1u64 << run) - 1);
         }
@@ -1420,15 +1447,17 @@ fn norm_runs_into(lowered: &[u8], nw: &[u64], out: &mut Vec<u8>, cap: usize) -> 
                 break;
             }
             if !push(base + s as usize, base + (s + run) as usize) {
-                return false;
+                fits = false;
+                break 'windows;
             }
             m &= !((u64::MAX >> (64 - run)) << s);
         }
     }
-    match open {
-        Some(s) => push(s, lowered.len()),
-        None => true,
+    if let Some(s) = open {
+        fits = fits && push(s, len);
     }
+    out.truncate(wp);
+    fits
 }
 
 /// [`line_basic`] for an ASCII line ([`line_basic_windows`]).
