@@ -916,6 +916,7 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
     use super::text::{LineScratch, line_basic, line_basic_any};
     let d = Detector::builtin().unwrap();
     let mut sc = LineScratch::default();
+    let mut portable = 0;
     // Uppercase characters of two and three bytes (lowercased in place), caseless ones, CJK,
     // digits and spaces of other scripts, and chrome phrases, at every offset around the
     // 64-byte window edges, inside tokens and alone.
@@ -943,9 +944,17 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
                 let fast = line_basic(&l, &d.chrome, &d.stop, &mut sc);
                 let slow = line_basic_any(&l, &d.chrome, &d.stop, &mut sc);
                 assert_eq!(fast, slow, "{l}");
+                // The walk compiled without the AVX2 features, with the SSE2 kernel.
+                #[cfg(target_arch = "x86_64")]
+                if let Some(sse2) = text::line_basic_sse2(&l, &d.chrome, &d.stop, &mut sc) {
+                    assert_eq!(sse2, slow, "{l}");
+                    portable += 1;
+                }
             }
         }
     }
+    #[cfg(target_arch = "x86_64")]
+    assert!(portable > 0);
     // Stopwords of every length around the 8- and 16-byte loads, at the line's end.
     for l in [
         "the",
