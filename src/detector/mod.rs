@@ -271,6 +271,11 @@ pub(crate) struct Chrome {
     max_exact_len: usize,
     /// Words of the longest prefix phrase (a line's longer prefixes are not looked up).
     max_prefix_words: usize,
+    /// The first words of the prefix phrases (a line starting with another word has no
+    /// prefix phrase).
+    prefix_first: FastMap<()>,
+    /// Bytes of the longest phrase of any list (longer lines match none whole).
+    max_phrase_len: usize,
 }
 
 impl Chrome {
@@ -279,6 +284,8 @@ impl Chrome {
         let mut phrases = FastMap::default();
         let mut norm = String::new();
         let (mut max_exact_words, mut max_exact_len, mut max_prefix_words) = (0, 0, 0);
+        let mut prefix_first = FastMap::default();
+        let mut max_phrase_len = 0;
         for (list, bit) in [(&f.exact, EXACT), (&f.prefix, PREFIX), (&f.tail, TAIL)] {
             for p in list {
                 text::norm_phrase_into(p, &mut norm);
@@ -288,7 +295,10 @@ impl Chrome {
                 }
                 if bit == PREFIX {
                     max_prefix_words = max_prefix_words.max(norm.split(' ').count());
+                    let first = norm.split(' ').next().unwrap_or_default();
+                    prefix_first.insert(first.into(), ());
                 }
+                max_phrase_len = max_phrase_len.max(norm.len());
                 *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
             }
         }
@@ -326,6 +336,8 @@ impl Chrome {
             max_exact_words,
             max_exact_len,
             max_prefix_words,
+            prefix_first,
+            max_phrase_len,
         })
     }
 
@@ -342,7 +354,10 @@ impl Chrome {
         if n.is_empty() {
             return (false, false, false);
         }
-        let whole = self.phrases.get(n).copied().unwrap_or(0);
+        let whole = match n.len() <= self.max_phrase_len {
+            true => self.phrases.get(n).copied().unwrap_or(0),
+            false => 0,
+        };
         if whole & EXACT != 0 {
             return (true, whole & TAIL != 0, false);
         }
@@ -350,10 +365,13 @@ impl Chrome {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
             // which is the shortest.
             // (The prefix before the k-th space has k words.)
-            for (pos, _) in n.match_indices(' ').take(self.max_prefix_words) {
-                let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
-                if b & PREFIX != 0 {
-                    return (true, b & TAIL != 0, true);
+            let first = n.split(' ').next().unwrap_or_default();
+            if first.len() < n.len() && self.prefix_first.contains_key(first) {
+                for (pos, _) in n.match_indices(' ').take(self.max_prefix_words) {
+                    let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                    if b & PREFIX != 0 {
+                        return (true, b & TAIL != 0, true);
+                    }
                 }
             }
             if whole & PREFIX != 0 {

@@ -968,3 +968,48 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
         assert!(fast.stop_by_lang.iter().any(|&n| n > 0), "{l}");
     }
 }
+
+#[test]
+fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    // detector.py's way: the whole line, then every prefix ending before a space.
+    let simple = |n: &str, ntok: usize| -> (bool, bool, bool) {
+        let whole = c.phrases.get(n).copied().unwrap_or(0);
+        if whole & EXACT != 0 {
+            return (true, whole & TAIL != 0, false);
+        }
+        if ntok <= c.pmax {
+            for (pos, _) in n.match_indices(' ') {
+                let b = c.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                if b & PREFIX != 0 {
+                    return (true, b & TAIL != 0, true);
+                }
+            }
+            if whole & PREFIX != 0 {
+                return (true, whole & TAIL != 0, false);
+            }
+        }
+        (false, false, false)
+    };
+    let mut prefixed = 0;
+    for p in c.phrases.keys() {
+        for n in [
+            p.to_string(),
+            format!("{p} more words here"),
+            format!("x {p}"),
+            format!("{p}x y"),
+            format!("{p} {p} {p} {p} {p} {p}"),
+        ] {
+            let ntok = n.split(' ').count();
+            let want = simple(&n, ntok);
+            // Lines the phrase lists do not match may still match a regex: compare only what the
+            // lists decide.
+            if want.0 {
+                assert_eq!(c.matches_weak(&n, ntok), want, "{n}");
+                prefixed += want.2 as usize;
+            }
+        }
+    }
+    assert!(prefixed > 0);
+}

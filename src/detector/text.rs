@@ -607,6 +607,7 @@ static URL_FINDERS: LazyLock<[Finder<'static>; 2]> =
 
 /// The fields both paths derive the same way from the counts
 /// `[letters, digits, nonspace, words, upper_words, commas]`.
+#[inline(always)]
 fn finish(
     l: &str,
     b: &mut Basic,
@@ -665,6 +666,7 @@ pub(super) fn is_url(by: &[u8]) -> bool {
 /// Whether `by` may hold a URL or pipe hint ([`is_url`], [`is_pipe`]): it has an `@` or a `|`,
 /// or one of the byte pairs `tp` (of `http`), `ww` (of `www.`), `C2 B7` (`·`) or `80 A2`
 /// (the end of `•`). `false` means neither hint.
+#[inline]
 pub(super) fn may_be_url_or_pipe(by: &[u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -1171,7 +1173,15 @@ fn lower_wide(bytes: &[u8], pos: usize, low: &mut [u8], lower2: &[u32]) -> Optio
         )
     };
     let c = char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER);
-    let cls = class(c);
+    // [`class`], the General Punctuation block and whole pages inline.
+    let cls = match (
+        PUNCT.get(u.wrapping_sub(PUNCT_START) as usize),
+        PAGES.get((u >> 8) as usize),
+    ) {
+        (Some(&cls), _) => cls,
+        (None, Some(&cls)) if cls != MIXED => cls,
+        _ => class(c),
+    };
     if len == 3 && !in_cased_page(u) {
         // Punctuation, CJK, most scripts: no case.
         return Some(Wide {
@@ -1403,6 +1413,7 @@ fn line_basic_windows<const ASCII: bool>(
 /// bit masks (one per 64 bytes) of the bytes of word characters other than `_` after
 /// lowercasing: their runs joined by one space. `false` when `out` would be longer than `cap`
 /// bytes (and `out` is then unspecified).
+#[inline(always)]
 fn norm_runs_into(lowered: &[u8], len: usize, nw: &[u64], out: &mut Vec<u8>, cap: usize) -> bool {
     // Runs are copied 8 bytes at a time into a buffer 8 bytes longer than any normal form
     // (each space stands for at least one byte of the line), and the excess cut off.
