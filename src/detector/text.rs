@@ -1231,8 +1231,11 @@ fn line_basic_windows<const ASCII: bool>(
     let bytes = l.as_bytes();
     let nwin = bytes.len().div_ceil(64);
     let low = &mut sc.lower;
-    low.clear();
-    low.resize(64 * nwin + 16, 0);
+    // Every byte read is written first (the kernel writes whole windows; the 16 bytes after
+    // them are only read past a token's end, and masked off): the buffer only grows.
+    if low.len() < 64 * nwin + 16 {
+        low.resize(64 * nwin + 16, 0);
+    }
     let nws = &mut sc.nw;
     nws.clear();
     let lower2: &[u32] = if ASCII { &[] } else { &LOWER2 };
@@ -1400,9 +1403,9 @@ fn line_basic_windows<const ASCII: bool>(
     } else {
         return Some(b);
     };
-    if norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
+    if let Some(n) = norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
         // Runs of whole characters of a valid line, and spaces: valid UTF-8.
-        let n = std::str::from_utf8(&sc.norm_bytes).expect("whole characters");
+        let n = std::str::from_utf8(&sc.norm_bytes[..n]).expect("whole characters");
         (b.chrome, b.tail, b.weak) = chrome.matches_weak(n, b.ntok as usize);
     }
     Some(b)
@@ -1411,14 +1414,22 @@ fn line_basic_windows<const ASCII: bool>(
 /// [`norm_phrase_into`] of a line given lowercased (`lowered[..len]`, whose characters'
 /// lowercase are all of the same length; `lowered` holds at least 8 bytes more) from `nw`, its
 /// bit masks (one per 64 bytes) of the bytes of word characters other than `_` after
-/// lowercasing: their runs joined by one space. `false` when `out` would be longer than `cap`
-/// bytes (and `out` is then unspecified).
+/// lowercasing: their runs joined by one space, into the first bytes of `out`, whose number is
+/// returned; `None` when it would be more than `cap` (and `out` is then unspecified).
 #[inline(always)]
-fn norm_runs_into(lowered: &[u8], len: usize, nw: &[u64], out: &mut Vec<u8>, cap: usize) -> bool {
+fn norm_runs_into(
+    lowered: &[u8],
+    len: usize,
+    nw: &[u64],
+    out: &mut Vec<u8>,
+    cap: usize,
+) -> Option<usize> {
     // Runs are copied 8 bytes at a time into a buffer 8 bytes longer than any normal form
-    // (each space stands for at least one byte of the line), and the excess cut off.
-    out.clear();
-    out.resize(len + 8, 0);
+    // (each space stands for at least one byte of the line); what lies past the returned
+    // length is left over.
+    if out.len() < len + 8 {
+        out.resize(len + 8, 0);
+    }
     let mut wp = 0;
     let mut push = |s: usize, e: usize| {
         if wp > 0 {
@@ -1467,8 +1478,7 @@ fn norm_runs_into(lowered: &[u8], len: usize, nw: &[u64], out: &mut Vec<u8>, cap
     if let Some(s) = open {
         fits = fits && push(s, len);
     }
-    out.truncate(wp);
-    fits
+    fits.then_some(wp)
 }
 
 /// [`line_basic_windows`] on this CPU: where it has AVX2 (and POPCNT, BMI1, BMI2 and LZCNT,
