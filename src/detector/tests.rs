@@ -269,7 +269,8 @@ fn the_ascii_regex_alternations_agree_with_the_single_regexes() {
     for l in lines.iter().filter(|l| l.is_ascii()) {
         for (res, any) in [(&c.regex, any), (&c.tail_regex, tail_any)] {
             let single = res.iter().any(|r| r.is_match(l));
-            assert_eq!(any.unwrap().is_match(l.as_bytes()), single, "{l}");
+            let alt = any.unwrap().iter().any(|a| a.is_match(l.as_bytes()));
+            assert_eq!(alt, single, "{l}");
         }
     }
     // The sample reaches both lists (a sample nothing matches would prove little).
@@ -1012,4 +1013,45 @@ fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
         }
     }
     assert!(prefixed > 0);
+}
+
+#[test]
+fn the_split_regex_alternations_agree_with_the_single_regexes() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    // The built-in lists hold anchored and unanchored regexes: two alternations each.
+    for any in [&c.regex_any, &c.tail_regex_any] {
+        assert_eq!(any.as_ref().map(Vec::len), Some(2));
+    }
+    let mut lines: Vec<String> = c.phrases.keys().map(|p| p.to_string()).collect();
+    lines.extend(
+        [
+            "copyright 2024 all rights reserved",
+            "all rights reserved",
+            "12 comments",
+            "comments 3",
+            "5 min read",
+            "by jane doe",
+            "updated 3 hours ago",
+            "photo reuters",
+            "facebook twitter email",
+            "jan 5 2024 10 30 am",
+            "5 january 2024",
+            "12 05 2024",
+            "please leave a comment below",
+            "you may also like",
+            "more from the author",
+            "related stories",
+            "what to read next",
+            "the quick brown fox",
+            "",
+        ]
+        .map(String::from),
+    );
+    for n in lines.iter().filter(|n| n.is_ascii()) {
+        for (res, any) in [(&c.regex, &c.regex_any), (&c.tail_regex, &c.tail_regex_any)] {
+            let want = res.iter().any(|r| r.is_match(n));
+            assert_eq!(Chrome::any_match(res, any, n, true), want, "{n}");
+        }
+    }
 }
