@@ -23,6 +23,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
+use regex_syntax::hir::Look;
 use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
@@ -254,12 +255,13 @@ pub(crate) struct Chrome {
     // fast anchored searches (a set falls back to the PikeVM on non-ASCII lines).
     regex: Vec<Regex>,
     tail_regex: Vec<Regex>,
-    /// Each list as one alternation, for ASCII lines: one lazy-DFA pass instead of one search
-    /// per regex (on other lines `\b` and `\w` are Unicode, which the DFA cannot do, and
-    /// the single regexes with their own prefilters are faster). Unicode mode off: on an
-    /// ASCII line its classes answer alike, and it compiles in a fraction of the time.
-    regex_any: Option<BytesRegex>,
-    tail_regex_any: Option<BytesRegex>,
+    /// Each list as alternations (of the regexes anchored at the start, and of the others),
+    /// for ASCII lines: two lazy-DFA searches instead of one per regex (on other lines `\b`
+    /// and `\w` are Unicode, which the DFA cannot do, and the single regexes with their own
+    /// prefilters are faster). Unicode mode off: on an ASCII line its classes answer alike,
+    /// and it compiles in a fraction of the time.
+    regex_any: Option<Vec<BytesRegex>>,
+    tail_regex_any: Option<Vec<BytesRegex>>,
     pmax: usize,
     rmax: usize,
     tmax: usize,
@@ -269,6 +271,13 @@ pub(crate) struct Chrome {
     max_exact_words: usize,
     /// Bytes of the longest exact phrase (normalized).
     max_exact_len: usize,
+    /// Words of the longest prefix phrase (a line's longer prefixes are not looked up).
+    max_prefix_words: usize,
+    /// The first words of the prefix phrases (a line starting with another word has no
+    /// prefix phrase).
+    prefix_first: FastMap<()>,
+    /// Bytes of the longest phrase of any list (longer lines match none whole).
+    max_phrase_len: usize,
 }
 
 impl Chrome {
@@ -276,7 +285,9 @@ impl Chrome {
         let f: ChromeFile = toml::from_str(text).map_err(|e| format!("chrome.toml: {e}"))?;
         let mut phrases = FastMap::default();
         let mut norm = String::new();
-        let (mut max_exact_words, mut max_exact_len) = (0, 0);
+        let (mut max_exact_words, mut max_exact_len, mut max_prefix_words) = (0, 0, 0);
+        let mut prefix_first = FastMap::default();
+        let mut max_phrase_len = 0;
         for (list, bit) in [(&f.exact, EXACT), (&f.prefix, PREFIX), (&f.tail, TAIL)] {
             for p in list {
                 text::norm_phrase_into(p, &mut norm);
@@ -284,6 +295,12 @@ impl Chrome {
                     max_exact_words = max_exact_words.max(norm.split(' ').count());
                     max_exact_len = max_exact_len.max(norm.len());
                 }
+                if bit == PREFIX {
+                    max_prefix_words = max_prefix_words.max(norm.split(' ').count());
+                    let first = norm.split(' ').next().unwrap_or_default();
+                    prefix_first.insert(first.into(), ());
+                }
+                max_phrase_len = max_phrase_len.max(norm.len());
                 *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
             }
         }
@@ -295,15 +312,34 @@ impl Chrome {
         // ASCII classes, `\b` and `.` (Unicode mode off) give the same answers as the Unicode
         // ones on an ASCII line, and compile to a much smaller automaton; a list that does not
         // compile so (a Unicode class) is matched with the single regexes.
-        let any = |res: &[String]| -> Result<Option<BytesRegex>, String> {
-            if res.is_empty() {
-                return Ok(None);
+        // Two alternations: the regexes anchored at the line's start, whose search stops
+        // after the first bytes that fit none, and the others, which can use a literal
+        // prefilter (a single alternation of both must run the automaton over the whole line).
+        let any = |res: &[String]| -> Result<Option<Vec<BytesRegex>>, String> {
+            let anchored = |r: &String| {
+                regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .build()
+                    .parse(r)
+                    .is_ok_and(|h| h.properties().look_set_prefix().contains(Look::Start))
+            };
+            let (start, rest): (Vec<&String>, Vec<&String>) = res.iter().partition(|r| anchored(r));
+            let mut groups = Vec::new();
+            for group in [start, rest] {
+                if group.is_empty() {
+                    continue;
+                }
+                let alt: Vec<String> = group.iter().map(|r| format!("(?:{r})")).collect();
+                match BytesRegexBuilder::new(&alt.join("|"))
+                    .unicode(false)
+                    .build()
+                {
+                    Ok(re) => groups.push(re),
+                    Err(_) => return Ok(None),
+                }
             }
-            let alt: Vec<String> = res.iter().map(|r| format!("(?:{r})")).collect();
-            Ok(BytesRegexBuilder::new(&alt.join("|"))
-                .unicode(false)
-                .build()
-                .ok())
+            Ok((!groups.is_empty()).then_some(groups))
         };
         Ok(Chrome {
             phrases,
@@ -320,6 +356,9 @@ impl Chrome {
                 .max(f.tail_regex_max_tokens),
             max_exact_words,
             max_exact_len,
+            max_prefix_words,
+            prefix_first,
+            max_phrase_len,
         })
     }
 
@@ -336,17 +375,24 @@ impl Chrome {
         if n.is_empty() {
             return (false, false, false);
         }
-        let whole = self.phrases.get(n).copied().unwrap_or(0);
+        let whole = match n.len() <= self.max_phrase_len {
+            true => self.phrases.get(n).copied().unwrap_or(0),
+            false => 0,
+        };
         if whole & EXACT != 0 {
             return (true, whole & TAIL != 0, false);
         }
         if ntok <= self.pmax {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
             // which is the shortest.
-            for (pos, _) in n.match_indices(' ') {
-                let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
-                if b & PREFIX != 0 {
-                    return (true, b & TAIL != 0, true);
+            // (The prefix before the k-th space has k words.)
+            let first = n.split(' ').next().unwrap_or_default();
+            if first.len() < n.len() && self.prefix_first.contains_key(first) {
+                for (pos, _) in n.match_indices(' ').take(self.max_prefix_words) {
+                    let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                    if b & PREFIX != 0 {
+                        return (true, b & TAIL != 0, true);
+                    }
                 }
             }
             if whole & PREFIX != 0 {
@@ -363,10 +409,10 @@ impl Chrome {
         (false, false, false)
     }
 
-    /// Whether any of `res` matches `n` (through `any`, their alternation, on an ASCII line).
-    fn any_match(res: &[Regex], any: &Option<BytesRegex>, n: &str, ascii: bool) -> bool {
+    /// Whether any of `res` matches `n` (through `any`, their alternations, on an ASCII line).
+    fn any_match(res: &[Regex], any: &Option<Vec<BytesRegex>>, n: &str, ascii: bool) -> bool {
         match any {
-            Some(any) if ascii => any.is_match(n.as_bytes()),
+            Some(any) if ascii => any.iter().any(|a| a.is_match(n.as_bytes())),
             _ => res.iter().any(|r| r.is_match(n)),
         }
     }

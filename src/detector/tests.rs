@@ -269,7 +269,8 @@ fn the_ascii_regex_alternations_agree_with_the_single_regexes() {
     for l in lines.iter().filter(|l| l.is_ascii()) {
         for (res, any) in [(&c.regex, any), (&c.tail_regex, tail_any)] {
             let single = res.iter().any(|r| r.is_match(l));
-            assert_eq!(any.unwrap().is_match(l.as_bytes()), single, "{l}");
+            let alt = any.unwrap().iter().any(|a| a.is_match(l.as_bytes()));
+            assert_eq!(alt, single, "{l}");
         }
     }
     // The sample reaches both lists (a sample nothing matches would prove little).
@@ -565,9 +566,10 @@ fn the_ascii_fast_path_computes_the_same_basics() {
 
 #[test]
 fn the_three_line_hashes_agree() {
-    use super::text::{hash_ascii_lower, hash_lower};
+    use super::text::{LineScratch, hash_lower, line_basic};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
     for l in [
-        "",
         "a",
         "Hello, World",
         "ABCDEFGH",
@@ -576,12 +578,12 @@ fn the_three_line_hashes_agree() {
     ] {
         let low = l.to_ascii_lowercase();
         assert_eq!(
-            hash_ascii_lower(l.as_bytes()),
+            line_basic(l, &d.chrome, &d.stop, &mut sc).hash,
             hash_lower(low.as_bytes()),
             "{l}"
         );
     }
-    assert_ne!(hash_ascii_lower(b"ab"), hash_ascii_lower(b"ab\0"));
+    assert_ne!(hash_lower(b"ab"), hash_lower(b"ab\0"));
     // Packing and the stopword table.
     assert_eq!(pack8(b"abc"), u64::from_le_bytes(*b"abc\0\0\0\0\0"));
     assert_eq!(pack8(b"abcdefgh"), u64::from_le_bytes(*b"abcdefgh"));
@@ -596,7 +598,6 @@ fn the_three_line_hashes_agree() {
             );
         }
     }
-    let d = Detector::builtin().unwrap();
     assert_ne!(d.stop.mask_packed(pack8(b"and")), 0);
     assert_eq!(d.stop.mask_packed(pack8(b"zzqx")), 0);
 }
@@ -695,37 +696,35 @@ fn stopword_counts_do_not_overflow_on_long_lines() {
 
 #[test]
 fn byte_masks_agree_with_the_class_table() {
-    use super::text::{MaskKernel, masks_scalar};
-    let masks = |chunk: &[u8]| MaskKernel::detect().masks(chunk);
+    use super::text::{MaskKernel, Masks, masks_scalar};
+    let both = |f: &dyn Fn(&mut [u8; 64]) -> Masks| {
+        let mut out = [0xffu8; 64];
+        (f(&mut out), out)
+    };
+    let masks = |chunk: &[u8]| both(&|out| MaskKernel::detect().masks_lower(chunk, out));
+    let scalar = |chunk: &[u8]| both(&|out| masks_scalar(chunk, out));
     // Every byte value at every position of a window, and windows shorter than 64 bytes.
     for b in 0..=255u8 {
         for at in [0, 1, 15, 16, 31, 33, 47, 63] {
             let mut w = [b'a'; 64];
             w[at] = b;
-            assert_eq!(masks(&w), masks_scalar(&w), "byte {b:#x} at {at}");
-            assert_eq!(
-                masks(&w[..=at]),
-                masks_scalar(&w[..=at]),
-                "byte {b:#x} at {at}"
-            );
+            assert_eq!(masks(&w), scalar(&w), "byte {b:#x} at {at}");
+            assert_eq!(masks(&w[..=at]), scalar(&w[..=at]), "byte {b:#x} at {at}");
         }
     }
-    assert_eq!(masks(b""), masks_scalar(b""));
+    assert_eq!(masks(b""), scalar(b""));
     // Both x86_64 kernels, whichever one `masks` takes on this CPU.
     #[cfg(target_arch = "x86_64")]
     for b in 0..=255u8 {
         for at in [0, 1, 15, 16, 31, 32, 33, 47, 63] {
             let mut w = [b'a'; 64];
             w[at] = b;
-            assert_eq!(
-                text::masks_sse2(&w),
-                masks_scalar(&w),
-                "byte {b:#x} at {at}"
-            );
+            let sse2 = both(&|out| text::masks_sse2(&w, out));
+            assert_eq!(sse2, scalar(&w), "byte {b:#x} at {at}");
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the CPU has AVX2.
-                let avx2 = unsafe { text::masks_avx2(&w) };
-                assert_eq!(avx2, masks_scalar(&w), "byte {b:#x} at {at}");
+                let avx2 = both(&|out| unsafe { text::masks_avx2(&w, out) });
+                assert_eq!(avx2, scalar(&w), "byte {b:#x} at {at}");
             }
         }
     }
@@ -946,6 +945,74 @@ fn repeated_lines_match_a_pairwise_comparison() {
 }
 
 #[test]
+fn pages_outside_the_cased_list_lowercase_to_themselves() {
+    for u in 0..0x1_0000u32 {
+        let Some(c) = char::from_u32(u) else { continue };
+        if !text::in_cased_page(u) {
+            assert!(c.to_lowercase().eq([c]), "U+{u:04X}");
+        }
+    }
+}
+
+#[test]
+fn the_window_walk_agrees_with_the_simple_path_across_windows() {
+    use super::text::{LineScratch, line_basic, line_basic_any};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    let mut portable = 0;
+    // Uppercase characters of two and three bytes (lowercased in place), caseless ones, CJK,
+    // digits and spaces of other scripts, and chrome phrases, at every offset around the
+    // 64-byte window edges, inside tokens and alone.
+    for c in [
+        "\u{c9}",
+        "\u{416}",
+        "\u{2160}",
+        "\u{ff21}",
+        "\u{1e9e}",
+        "\u{2019}",
+        "\u{4e2d}",
+        "\u{663}",
+        "\u{3000}",
+        "\u{10400}",
+        "_",
+        "7",
+    ] {
+        for pad in 0..70 {
+            for l in [
+                format!("{}{c}Ab {c}{c}9 end", "a".repeat(pad)),
+                format!("{} {c}x{c} Share on Facebook", "B1 ".repeat(pad / 3 + 1)),
+                format!("Follow us{}{c}", " ".repeat(pad)),
+                format!("{}{c}", "9".repeat(pad)),
+            ] {
+                let fast = line_basic(&l, &d.chrome, &d.stop, &mut sc);
+                let slow = line_basic_any(&l, &d.chrome, &d.stop, &mut sc);
+                assert_eq!(fast, slow, "{l}");
+                // The walk compiled without the AVX2 features, with the SSE2 kernel.
+                #[cfg(target_arch = "x86_64")]
+                if let Some(sse2) = text::line_basic_sse2(&l, &d.chrome, &d.stop, &mut sc) {
+                    assert_eq!(sse2, slow, "{l}");
+                    portable += 1;
+                }
+            }
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    assert!(portable > 0);
+    // Stopwords of every length around the 8- and 16-byte loads, at the line's end.
+    for l in [
+        "the",
+        "und THE",
+        "dans",
+        "\u{432}\u{441}\u{435}",
+        "x \u{41a}\u{43e}\u{442}\u{43e}\u{440}\u{44b}\u{439}",
+    ] {
+        let fast = line_basic(l, &d.chrome, &d.stop, &mut sc);
+        assert_eq!(fast, line_basic_any(l, &d.chrome, &d.stop, &mut sc), "{l}");
+        assert!(fast.stop_by_lang.iter().any(|&n| n > 0), "{l}");
+    }
+}
+
+#[test]
 fn window_means_match_the_scalar_formula() {
     use features::{N_WIN_SRC, window};
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
@@ -964,6 +1031,92 @@ fn window_means_match_the_scalar_formula() {
         for j in 0..N_WIN_SRC {
             let want = (ph[j] - pl[j]) / len;
             assert_eq!(c[j][k].to_bits(), want.to_bits(), "source {j}, lane {k}");
+        }
+    }
+}
+
+#[test]
+fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    // detector.py's way: the whole line, then every prefix ending before a space.
+    let simple = |n: &str, ntok: usize| -> (bool, bool, bool) {
+        let whole = c.phrases.get(n).copied().unwrap_or(0);
+        if whole & EXACT != 0 {
+            return (true, whole & TAIL != 0, false);
+        }
+        if ntok <= c.pmax {
+            for (pos, _) in n.match_indices(' ') {
+                let b = c.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                if b & PREFIX != 0 {
+                    return (true, b & TAIL != 0, true);
+                }
+            }
+            if whole & PREFIX != 0 {
+                return (true, whole & TAIL != 0, false);
+            }
+        }
+        (false, false, false)
+    };
+    let mut prefixed = 0;
+    for p in c.phrases.keys() {
+        for n in [
+            p.to_string(),
+            format!("{p} more words here"),
+            format!("x {p}"),
+            format!("{p}x y"),
+            format!("{p} {p} {p} {p} {p} {p}"),
+        ] {
+            let ntok = n.split(' ').count();
+            let want = simple(&n, ntok);
+            // Lines the phrase lists do not match may still match a regex: compare only what the
+            // lists decide.
+            if want.0 {
+                assert_eq!(c.matches_weak(&n, ntok), want, "{n}");
+                prefixed += want.2 as usize;
+            }
+        }
+    }
+    assert!(prefixed > 0);
+}
+
+#[test]
+fn the_split_regex_alternations_agree_with_the_single_regexes() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    // The built-in lists hold anchored and unanchored regexes: two alternations each.
+    for any in [&c.regex_any, &c.tail_regex_any] {
+        assert_eq!(any.as_ref().map(Vec::len), Some(2));
+    }
+    let mut lines: Vec<String> = c.phrases.keys().map(|p| p.to_string()).collect();
+    lines.extend(
+        [
+            "copyright 2024 all rights reserved",
+            "all rights reserved",
+            "12 comments",
+            "comments 3",
+            "5 min read",
+            "by jane doe",
+            "updated 3 hours ago",
+            "photo reuters",
+            "facebook twitter email",
+            "jan 5 2024 10 30 am",
+            "5 january 2024",
+            "12 05 2024",
+            "please leave a comment below",
+            "you may also like",
+            "more from the author",
+            "related stories",
+            "what to read next",
+            "the quick brown fox",
+            "",
+        ]
+        .map(String::from),
+    );
+    for n in lines.iter().filter(|n| n.is_ascii()) {
+        for (res, any) in [(&c.regex, &c.regex_any), (&c.tail_regex, &c.tail_regex_any)] {
+            let want = res.iter().any(|r| r.is_match(n));
+            assert_eq!(Chrome::any_match(res, any, n, true), want, "{n}");
         }
     }
 }

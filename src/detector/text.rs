@@ -230,13 +230,20 @@ pub(super) struct Basic {
 pub(super) struct LineScratch {
     /// The lowercase of the current line (UTF-8).
     lower: Vec<u8>,
+    /// Per 64 bytes of the line, the bytes of word characters other than `_` (lowercased).
+    nw: Vec<u64>,
     norm: String,
+    /// The normalized line of [`line_basic_windows`].
+    norm_bytes: Vec<u8>,
 }
 
 impl LineScratch {
     /// Bytes held by the buffers.
     pub(super) fn capacity(&self) -> usize {
-        self.lower.capacity() + self.norm.capacity()
+        self.lower.capacity()
+            + 8 * self.nw.capacity()
+            + self.norm.capacity()
+            + self.norm_bytes.capacity()
     }
 }
 
@@ -258,6 +265,12 @@ fn is_cjk(c: char) -> bool {
 
 /// `^(?:[•·\-*–—▪►◦●○■□✓✔→>]\s|\d{1,3}[.)]\s)` with Python's `\s` and `\d`.
 fn is_bullet(l: &str) -> bool {
+    // Most lines start with an ASCII character that is no bullet and no digit.
+    if let Some(&a) = l.as_bytes().first() {
+        if a < 0x80 && !matches!(a, b'-' | b'*' | b'>') && !a.is_ascii_digit() {
+            return false;
+        }
+    }
     let mut it = l.chars();
     let Some(first) = it.next() else {
         return false;
@@ -334,6 +347,7 @@ fn push_phrase_char(out: &mut String, gap: &mut bool, lc: char, cls: u8) {
 }
 
 /// Python classes per byte: an ASCII byte's own, none for the bytes of other characters.
+#[cfg(any(test, not(target_arch = "x86_64")))]
 static BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -343,18 +357,6 @@ static BYTE_CLASS: [u8; 256] = {
     }
     t
 };
-
-/// The ASCII lowercase of 8 packed bytes, other bytes unchanged (SWAR).
-#[inline]
-fn ascii_lower8(x: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    // High bit set for bytes >= 'A' (0x41), and for bytes > 'Z' (0x5a), computed on the low 7
-    // bits (no carry between bytes); bytes >= 0x80 are left alone.
-    let x7 = x & (0x7f * ONES);
-    let ge_a = x7.wrapping_add(0x3f * ONES);
-    let gt_z = x7.wrapping_add(0x25 * ONES);
-    x | ((ge_a & !gt_z & !x & (0x80 * ONES)) >> 2)
-}
 
 /// The hash of a lowercased line (its UTF-8 bytes), for `rep`. Any function of the lowercased
 /// characters works: equal hashes are confirmed with [`eq_lower`].
@@ -369,23 +371,6 @@ pub(super) fn hash_lower(bytes: &[u8]) -> u64 {
     let rest = chunks.remainder();
     if !rest.is_empty() {
         h.write_u64(pack8(rest));
-    }
-    h.write_usize(bytes.len());
-    h.finish()
-}
-
-/// [`hash_lower`] of an ASCII line's lowercase, without a lowercased copy.
-pub(super) fn hash_ascii_lower(bytes: &[u8]) -> u64 {
-    let mut h = FxHasher::default();
-    let mut chunks = bytes.chunks_exact(8);
-    for c in &mut chunks {
-        h.write_u64(ascii_lower8(u64::from_le_bytes(
-            c.try_into().expect("8 bytes"),
-        )));
-    }
-    let rest = chunks.remainder();
-    if !rest.is_empty() {
-        h.write_u64(ascii_lower8(pack8(rest)));
     }
     h.write_usize(bytes.len());
     h.finish()
@@ -595,6 +580,13 @@ impl StopCount {
         }
     }
 
+    /// [`StopCount::add`] without the overflow check: the caller flushes before a byte-wide
+    /// counter can reach 256.
+    #[inline(always)]
+    fn add_fast(&mut self, mask: u8) {
+        self.packed += SPREAD[mask as usize];
+    }
+
     fn flush(&mut self) {
         for (k, n) in self.total.iter_mut().enumerate() {
             *n += ((self.packed >> (8 * k)) & 0xff) as u32;
@@ -615,14 +607,24 @@ static URL_FINDERS: LazyLock<[Finder<'static>; 2]> =
 
 /// The fields both paths derive the same way from the counts
 /// `[letters, digits, nonspace, words, upper_words, commas]`.
+#[inline(always)]
 fn finish(
     l: &str,
     b: &mut Basic,
     [letters, digits, nonspace, words, upper_words, commas]: [u32; 6],
 ) {
-    let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
-    let t = t.trim_end_matches(CLOSERS);
-    let last = t.chars().next_back();
+    let last = match l.as_bytes().last() {
+        // Most lines end in an ASCII character that is neither a space nor a closer.
+        Some(&z)
+            if z < 0x80 && !ascii_space(z) && !matches!(z, b'"' | b'\'' | b')' | b']' | b'*') =>
+        {
+            Some(z as char)
+        }
+        _ => {
+            let t = l.trim_end_matches(|c| class(c) & SPACE != 0);
+            t.trim_end_matches(CLOSERS).chars().next_back()
+        }
+    };
     b.endp = matches!(last, Some('.' | '!' | '?' | '…' | '。' | '！' | '？'));
     b.endc = matches!(last, Some(',' | ':' | ';'));
     if nonspace > 0 {
@@ -664,6 +666,7 @@ pub(super) fn is_url(by: &[u8]) -> bool {
 /// Whether `by` may hold a URL or pipe hint ([`is_url`], [`is_pipe`]): it has an `@` or a `|`,
 /// or one of the byte pairs `tp` (of `http`), `ww` (of `www.`), `C2 B7` (`·`) or `80 A2`
 /// (the end of `•`). `false` means neither hint.
+#[inline]
 pub(super) fn may_be_url_or_pipe(by: &[u8]) -> bool {
     #[cfg(target_arch = "x86_64")]
     {
@@ -775,34 +778,39 @@ fn any_window<const W: usize>(by: &[u8], step: impl Fn(&[u8; W]) -> bool) -> boo
 }
 
 /// Per-byte class masks of up to 64 bytes of a line (bit `i` for byte `i`), by Python's
-/// classes of ASCII bytes: a word character, a digit, a letter, a space, a comma; and a UTF-8
-/// continuation byte; a byte of a non-ASCII character (from 0x80). Bytes of non-ASCII
-/// characters are none of the first five.
+/// classes of ASCII bytes: a word character, a digit, a letter, an uppercase letter, a space, a
+/// comma; and a UTF-8 continuation byte; a byte of a non-ASCII character (from 0x80). Bytes of
+/// non-ASCII characters are none of the first six.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub(super) struct Masks {
     pub word: u64,
     pub digit: u64,
     pub alpha: u64,
+    pub upper: u64,
     pub space: u64,
     pub comma: u64,
     pub cont: u64,
     pub high: u64,
 }
 
-/// [`Masks`] of `chunk` (at most 64 bytes), one table load per byte.
+/// [`Masks`] of `chunk` (at most 64 bytes), one table load per byte, and its ASCII lowercase
+/// into `out` (zeros past the chunk).
 #[cfg(any(test, not(target_arch = "x86_64")))]
-pub(super) fn masks_scalar(chunk: &[u8]) -> Masks {
+pub(super) fn masks_scalar(chunk: &[u8], out: &mut [u8; 64]) -> Masks {
     let mut m = Masks::default();
+    *out = [0; 64];
     for (i, &c) in chunk.iter().enumerate().take(64) {
         let cls = BYTE_CLASS[c as usize];
         let bit = |yes: bool| (yes as u64) << i;
         m.word |= bit(cls & WORD != 0);
         m.digit |= bit(cls & DIGIT != 0);
         m.alpha |= bit(cls & ALPHA != 0);
+        m.upper |= bit(cls & UPPER != 0);
         m.space |= bit(cls & SPACE != 0);
         m.comma |= bit(c == b',');
         m.cont |= bit(c & 0xc0 == 0x80);
         m.high |= bit(c >= 0x80);
+        out[i] = c.to_ascii_lowercase();
     }
     m
 }
@@ -827,12 +835,13 @@ impl MaskKernel {
     }
 
     /// [`Masks`] of `chunk` (at most 64 bytes), 32 bytes at a time with AVX2 or 16 with SSE2
-    /// (which every x86_64 CPU has). The ASCII classes are ranges: letters `A-Z a-z`, digits
-    /// `0-9`, word characters those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked
-    /// against the table by a test).
+    /// (which every x86_64 CPU has), and its ASCII lowercase into `out` (zeros past the
+    /// chunk). The ASCII classes are ranges: letters `A-Z a-z`, digits `0-9`, word characters
+    /// those and `_`, spaces `\t-\r`, `\x1c-\x1f` and ` ` (checked against the table by a
+    /// test).
     #[cfg(target_arch = "x86_64")]
     #[inline(always)]
-    pub(super) fn masks(self, chunk: &[u8]) -> Masks {
+    pub(super) fn masks_lower(self, chunk: &[u8], out: &mut [u8; 64]) -> Masks {
         // A whole window is read in place; a shorter one (the end of a line) from a zero-padded
         // copy (NUL is in no class).
         let buf;
@@ -847,33 +856,37 @@ impl MaskKernel {
         };
         if self.avx2 {
             // SAFETY: the CPU has AVX2 (`avx2` is only set by `detect`, which checked it).
-            unsafe { masks_avx2(window) }
+            unsafe { masks_avx2(window, out) }
         } else {
-            masks_sse2(window)
+            masks_sse2(window, out)
         }
     }
 
-    /// [`Masks`] of `chunk` (at most 64 bytes).
+    /// [`Masks`] of `chunk` (at most 64 bytes) and its ASCII lowercase into `out`.
     #[cfg(not(target_arch = "x86_64"))]
     #[inline(always)]
-    pub(super) fn masks(self, chunk: &[u8]) -> Masks {
-        masks_scalar(chunk)
+    pub(super) fn masks_lower(self, chunk: &[u8], out: &mut [u8; 64]) -> Masks {
+        masks_scalar(chunk, out)
     }
 }
 
-/// [`MaskKernel::masks`] of a whole window with SSE2.
+/// [`MaskKernel::masks_lower`] of a whole window with SSE2.
 #[cfg(target_arch = "x86_64")]
-pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
+pub(super) fn masks_sse2(window: &[u8; 64], out: &mut [u8; 64]) -> Masks {
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_cmpgt_epi8, _mm_cmplt_epi8, _mm_loadu_si128,
-        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8, _mm_setzero_si128, _mm_storeu_si128,
     };
     let mut m = Masks::default();
-    for (k, part) in window.chunks_exact(16).enumerate() {
-        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`
-        // and needs no alignment. The compares are signed: bytes from 0x80 are negative, so no
-        // ASCII range below takes them.
-        let (word, digit, alpha, space, comma, cont, high) = unsafe {
+    for (k, (part, dst)) in window
+        .chunks_exact(16)
+        .zip(out.chunks_exact_mut(16))
+        .enumerate()
+    {
+        // SAFETY: SSE2 is part of the x86_64 baseline; the load reads the 16 bytes of `part`,
+        // the store writes the 16 bytes of `dst`, and neither needs alignment. The compares are
+        // signed: bytes from 0x80 are negative, so no ASCII range below takes them.
+        let (word, digit, alpha, upper, space, comma, cont, high) = unsafe {
             let v = _mm_loadu_si128(part.as_ptr().cast::<__m128i>());
             let set = |c: u8| _mm_set1_epi8(c as i8);
             let within = |v: __m128i, lo: u8, hi: u8| {
@@ -883,6 +896,15 @@ pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
                 )
             };
             let alpha = within(_mm_or_si128(v, set(0x20)), b'a', b'z');
+            // A letter without the 0x20 bit is uppercase.
+            let upper = _mm_and_si128(
+                alpha,
+                _mm_cmpeq_epi8(_mm_and_si128(v, set(0x20)), _mm_setzero_si128()),
+            );
+            _mm_storeu_si128(
+                dst.as_mut_ptr().cast::<__m128i>(),
+                _mm_or_si128(v, _mm_and_si128(upper, set(0x20))),
+            );
             let digit = within(v, b'0', b'9');
             let word = _mm_or_si128(_mm_or_si128(alpha, digit), _mm_cmpeq_epi8(v, set(b'_')));
             let space = _mm_or_si128(
@@ -896,6 +918,7 @@ pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
                 mask(word),
                 mask(digit),
                 mask(alpha),
+                mask(upper),
                 mask(space),
                 mask(comma),
                 mask(cont),
@@ -906,6 +929,7 @@ pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
         m.word |= word << sh;
         m.digit |= digit << sh;
         m.alpha |= alpha << sh;
+        m.upper |= upper << sh;
         m.space |= space << sh;
         m.comma |= comma << sh;
         m.cont |= cont << sh;
@@ -914,17 +938,19 @@ pub(super) fn masks_sse2(window: &[u8; 64]) -> Masks {
     m
 }
 
-/// [`MaskKernel::masks`] of a whole window, 32 bytes at a time with AVX2 (the same compares).
+/// [`MaskKernel::masks_lower`] of a whole window, 32 bytes at a time with AVX2 (the same
+/// compares).
 ///
 /// # Safety
 ///
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
+pub(super) unsafe fn masks_avx2(window: &[u8; 64], out: &mut [u8; 64]) -> Masks {
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256,
-        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8,
+        _mm256_movemask_epi8, _mm256_or_si256, _mm256_set1_epi8, _mm256_setzero_si256,
+        _mm256_storeu_si256,
     };
     // `lo <= v <= hi` for ASCII bounds (signed compares: bytes from 0x80 are negative).
     macro_rules! within {
@@ -946,10 +972,25 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
         };
     }
     let mut m = Masks::default();
-    for (k, part) in window.chunks_exact(32).enumerate() {
+    for (k, (part, dst)) in window
+        .chunks_exact(32)
+        .zip(out.chunks_exact_mut(32))
+        .enumerate()
+    {
         // SAFETY: the load reads the 32 bytes of `part` and needs no alignment.
         let v = unsafe { _mm256_loadu_si256(part.as_ptr().cast::<__m256i>()) };
         let alpha = within!(_mm256_or_si256(v, _mm256_set1_epi8(0x20)), b'a', b'z');
+        // A letter without the 0x20 bit is uppercase.
+        let upper = _mm256_and_si256(
+            alpha,
+            _mm256_cmpeq_epi8(
+                _mm256_and_si256(v, _mm256_set1_epi8(0x20)),
+                _mm256_setzero_si256(),
+            ),
+        );
+        let lowered = _mm256_or_si256(v, _mm256_and_si256(upper, _mm256_set1_epi8(0x20)));
+        // SAFETY: the store writes the 32 bytes of `dst` and needs no alignment.
+        unsafe { _mm256_storeu_si256(dst.as_mut_ptr().cast::<__m256i>(), lowered) };
         let digit = within!(v, b'0', b'9');
         let word = _mm256_or_si256(_mm256_or_si256(alpha, digit), eq!(v, b'_'));
         let space = _mm256_or_si256(
@@ -962,6 +1003,7 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
         m.word |= mask!(word) << sh;
         m.digit |= mask!(digit) << sh;
         m.alpha |= mask!(alpha) << sh;
+        m.upper |= mask!(upper) << sh;
         m.space |= mask!(space) << sh;
         m.comma |= mask!(eq!(v, b',')) << sh;
         m.cont |= mask!(cont) << sh;
@@ -970,207 +1012,103 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64]) -> Masks {
     m
 }
 
-/// The token counts of [`line_basic_ascii`] and [`line_basic_mixed`].
-#[derive(Default)]
-struct Tokens {
-    ntok: u32,
-    words: u32,
-    upper_words: u32,
-    sw: StopCount,
+/// Stopword lookups of lowercased tokens, read from the lowercased line `low` (padded with at
+/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it).
+#[inline(always)]
+fn stop_mask(stop: &Stopwords, low: &[u8], start: usize, end: usize) -> u8 {
+    let load = |i: usize| u64::from_le_bytes(low[i..i + 8].try_into().expect("8 bytes"));
+    // `n` is 1 or more: the mask keeps the token's bytes (as `pack8` pads with zeros).
+    let keep = |n: usize| u64::MAX >> (64 - 8 * n);
+    let n = end - start;
+    if n <= 8 {
+        stop.mask_packed(load(start) & keep(n))
+    } else if n <= 16 {
+        stop.mask_mid(load(start), load(start + 8) & keep(n - 8))
+    } else if n <= stop.max_len {
+        stop.mask(&low[start..end])
+    } else {
+        0
+    }
 }
 
-impl Tokens {
-    /// Count one token, and a word (not all digits) with whether it starts uppercase.
-    #[inline(always)]
-    fn count(&mut self, all_digit: bool, upper: impl FnOnce() -> bool) {
-        self.ntok += 1;
-        if !all_digit {
-            self.words += 1;
-            self.upper_words += upper() as u32;
-        }
-    }
-
-    /// Count the token `bytes[start..end]` (ASCII word characters).
-    #[inline(always)]
-    fn add_ascii(
-        &mut self,
-        bytes: &[u8],
-        start: usize,
-        end: usize,
-        all_digit: bool,
-        stop: &Stopwords,
-    ) {
-        self.count(all_digit, || BYTE_CLASS[bytes[start] as usize] & UPPER != 0);
-        let tok = &bytes[start..end];
-        if tok.len() <= 8 {
-            self.sw
-                .add(stop.mask_packed(ascii_lower8(pack8_at(bytes, start, end))));
-        } else if tok.len() <= 16 {
-            let lo = ascii_lower8(pack8_at(bytes, start, start + 8));
-            let hi = ascii_lower8(pack8_at(bytes, start + 8, end));
-            self.sw.add(stop.mask_mid(lo, hi));
-        } else if tok.len() <= stop.max_len {
-            let mut low = [0u8; 64];
-            let low = &mut low[..tok.len()];
-            low.copy_from_slice(tok);
-            low.make_ascii_lowercase();
-            self.sw.add(stop.mask(low));
-        }
-    }
-
-    /// Count the token `low[start..end]` (lowercased) whose first character has the classes
-    /// `first`.
-    #[inline(always)]
-    fn add_lowered(
-        &mut self,
-        low: &[u8],
-        start: usize,
-        end: usize,
-        all_digit: bool,
-        first: u8,
-        stop: &Stopwords,
-    ) {
-        self.count(all_digit, || first & UPPER != 0);
-        let n = end - start;
-        let mask = if n <= 8 {
-            stop.mask_packed(pack8_at(low, start, end))
-        } else if n <= stop.max_len {
-            stop.mask(&low[start..end])
+/// Per class of a non-ASCII character, what it adds to the counts of one window: spaces
+/// (byte 0), letters (byte 1) or digits (byte 2), as `line_basic_any` counts them.
+static TALLY: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut c = 0;
+    while c < 256 {
+        let cls = c as u8;
+        t[c] = if cls & SPACE != 0 {
+            1
+        } else if cls & ALPHA != 0 {
+            1 << 8
+        } else if cls & DIGIT != 0 {
+            1 << 16
         } else {
             0
         };
-        self.sw.add(mask);
+        c += 1;
     }
+    t
+};
 
-    /// Write the counts into `b`, with the fields [`finish`] derives from them. `counts` are
-    /// the line's `[letters, digits, spaces, commas, continuation bytes]`.
-    #[inline(always)]
-    fn write(self, l: &str, b: &mut Basic, hash: u64, counts: [u32; 5]) {
-        let [letters, digits, spaces, commas, conts] = counts;
-        b.ntok = self.ntok;
-        b.nchar = l.len() as u32 - conts;
-        b.hash = hash;
-        b.stop_by_lang = self.sw.finish();
-        let nonspace = b.nchar - spaces;
-        finish(
-            l,
-            b,
-            [
-                letters,
-                digits,
-                nonspace,
-                self.words,
-                self.upper_words,
-                commas,
-            ],
-        );
+// No character is both a digit and uppercase: a token starting with an uppercase character
+// is never all digits (the window walk counts uppercase words by their first byte alone).
+const _: () = {
+    let mut r = 0;
+    while r < RUNS.len() {
+        assert!(RUNS[r].1 & (DIGIT | UPPER) != DIGIT | UPPER);
+        r += 1;
     }
-}
+};
 
-/// The tokens of one 64-byte window of a line (`word` and `digit` bits; the window starts at
-/// byte `base`): each token that ends in it goes to `emit` as `(start, end, all_digit)`. A token
-/// running on from the window before is `open`; a token still running at its end is returned.
+/// Pages (256 code points) of the Basic Multilingual Plane holding a character whose
+/// lowercase is not itself (checked against `char::to_lowercase` by a test); the other pages'
+/// characters lowercase to themselves.
+const CASED_PAGES: [u64; 4] = {
+    let pages = [
+        0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x10, 0x13, 0x1c, 0x1e, 0x1f, 0x21, 0x24, 0x2c, 0xa6,
+        0xa7, 0xff,
+    ];
+    let mut t = [0u64; 4];
+    let mut k = 0;
+    while k < pages.len() {
+        t[pages[k] / 64] |= 1 << (pages[k] % 64);
+        k += 1;
+    }
+    t
+};
+
+/// Whether the BMP code point `u` lies in one of [`CASED_PAGES`].
 #[inline(always)]
-fn window_tokens(
-    mut word: u64,
-    digit: u64,
-    base: usize,
-    open: Option<(usize, bool)>,
-    mut emit: impl FnMut(usize, usize, bool),
-) -> Option<(usize, bool)> {
-    if let Some((start, all_digit)) = open {
-        // The token goes on through the low run of word bits.
-        let run = (!word).trailing_zeros();
-        let low = if run == 64 {
-            u64::MAX
-        } else {
-            (1u64 << run) - 1
-        };
-        let all_digit = all_digit && digit & low == low;
-        if run == 64 {
-            return Some((start, all_digit));
-        }
-        emit(start, base + run as usize, all_digit);
-        word &= !low;
-    }
-    while word != 0 {
-        let s = word.trailing_zeros();
-        let run = (!(word >> s)).trailing_zeros();
-        let e = s + run;
-        // `run` is 1 to 64 (bit `s` is set).
-        let span = (u64::MAX >> (64 - run)) << s;
-        let all_digit = digit & span == span;
-        if e == 64 {
-            return Some((base + s as usize, all_digit));
-        }
-        emit(base + s as usize, base + e as usize, all_digit);
-        word &= !span;
-    }
-    None
+pub(super) fn in_cased_page(u: u32) -> bool {
+    let p = (u >> 8) as usize;
+    CASED_PAGES[p / 64] >> (p % 64) & 1 != 0
 }
 
-/// [`line_basic`] for an ASCII line: tokens, letters and digits are all ASCII, so the line is classified 64 bytes at a time into bit masks ([`MaskKernel::masks`]); the
-/// counts are their popcounts, and each token a run of word bits.
-#[inline(never)]
-fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
-    let bytes = l.as_bytes();
-    let mut b = Basic::default();
-    let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
-        (0u32, 0u32, 0u32, 0u32, 0u32);
-    let mut toks = Tokens::default();
-    // The open token: its start and whether it is all digits so far.
-    let mut open: Option<(usize, bool)> = None;
-    // Bytes that are word characters but neither letters nor digits: `_` (no second pass over
-    // the line to look for one).
-    let mut underscores = 0u64;
-    let kernel = MaskKernel::detect();
-    for (w, chunk) in bytes.chunks(64).enumerate() {
-        let base = 64 * w;
-        let m = kernel.masks(chunk);
-        underscores |= m.word & !(m.alpha | m.digit);
-        spaces += m.space.count_ones();
-        letters += m.alpha.count_ones();
-        digits += m.digit.count_ones();
-        commas += m.comma.count_ones();
-        conts += m.cont.count_ones();
-        open = window_tokens(
-            m.word,
-            m.digit,
-            base,
-            open,
-            #[inline(always)]
-            |start, end, all_digit| toks.add_ascii(bytes, start, end, all_digit, stop),
-        );
-    }
-    if let Some((start, all_digit)) = open {
-        toks.add_ascii(bytes, start, bytes.len(), all_digit, stop);
-    }
-    let counts = [letters, digits, spaces, commas, conts];
-    toks.write(l, &mut b, hash_ascii_lower(bytes), counts);
-    let guard = b.ntok as usize <= chrome.max_guard || {
-        // An ASCII token without `_` is one word of the normalized line.
-        let norm_words = if underscores != 0 {
-            count_norm_words(bytes)
-        } else {
-            b.ntok as usize
-        };
-        norm_words <= chrome.max_exact_words + 1
-    };
-    if guard {
-        norm_ascii(bytes, &mut sc.norm);
-        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
-    }
-    b
-}
+/// For each code point below U+0800 of two UTF-8 bytes: its classes (bits 0-7), the classes
+/// of its lowercase (bits 8-15) and its lowercase (bits 16-31), or [`NO_LOWER2`] in bits
+/// 16-31 when the lowercase is not one character of two bytes.
+static LOWER2: LazyLock<Box<[u32]>> = LazyLock::new(|| {
+    (0..LOW_LEN as u32)
+        .map(|u| {
+            let Some(c) = char::from_u32(u) else {
+                return NO_LOWER2 << 16;
+            };
+            let mut low = c.to_lowercase();
+            match (low.next(), low.next()) {
+                (Some(lc), None) if lc.len_utf8() == 2 && c.len_utf8() == 2 => {
+                    class(c) as u32 | (class(lc) as u32) << 8 | (lc as u32) << 16
+                }
+                _ => NO_LOWER2 << 16,
+            }
+        })
+        .collect()
+});
 
-/// The Python classes of the character starting at byte `pos` of `bytes` (valid UTF-8).
-#[inline(always)]
-fn class_at(bytes: &[u8], pos: usize) -> u8 {
-    match bytes[pos] {
-        b @ 0..0x80 => BYTE_CLASS[b as usize],
-        _ => char_at_bytes(bytes, pos).1,
-    }
-}
+/// A [`LOWER2`] entry's lowercase for characters lowercasing to something else than one
+/// character of two bytes.
+const NO_LOWER2: u32 = 0xffff;
 
 /// Write the lowercase of `c` ([`for_lower`]) over `out` (`c`'s own UTF-8 bytes); `false`,
 /// leaving `out` unspecified, when it is not one character of the same length.
@@ -1189,45 +1127,135 @@ fn lower_in_place(c: char, out: &mut [u8]) -> bool {
     fits
 }
 
-/// [`line_basic_any`] for a line with non-ASCII characters (curly quotes and dashes, accented
-/// letters, other scripts), the [`line_basic_ascii`] way: the ASCII bytes are classified 64 at
-/// a time into bit masks, and each other character is decoded once and added to them (all its
-/// bytes marked as a word character or a digit, by its Python classes), or counted as a
-/// token of its own (a CJK character). `None` when a character's lowercase is not one
-/// character of the same UTF-8 length (`İ`): the lowercased line would not line up with the
-/// line, and [`line_basic_any`] takes it.
+/// One non-ASCII character of a line, decoded and lowercased.
+struct Wide {
+    c: char,
+    /// Its classes.
+    cls: u8,
+    /// The classes of its lowercase.
+    lower_cls: u8,
+    len: usize,
+}
+
+/// Decode the non-ASCII character at byte `pos` of `bytes` (valid UTF-8, `pos` a boundary)
+/// and write its lowercase over its bytes in `low`; `None` when the lowercase is not one
+/// character of the same length. `lower2` is [`LOWER2`].
+#[inline(always)]
+fn lower_wide(bytes: &[u8], pos: usize, low: &mut [u8], lower2: &[u32]) -> Option<Wide> {
+    let b = bytes[pos];
+    let cont = |k: usize| (bytes[pos + k] & 0x3f) as u32;
+    if b < 0xe0 {
+        // Latin-1 and Latin Extended letters, Greek, Cyrillic, Hebrew, Arabic: one table load.
+        let u = ((b & 0x1f) as u32) << 6 | cont(1);
+        let e = lower2[u as usize];
+        let lu = e >> 16;
+        if lu == NO_LOWER2 {
+            return None;
+        }
+        if lu != u {
+            low[pos] = 0xc0 | (lu >> 6) as u8;
+            low[pos + 1] = 0x80 | (lu & 0x3f) as u8;
+        }
+        let c = char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER);
+        return Some(Wide {
+            c,
+            cls: e as u8,
+            lower_cls: (e >> 8) as u8,
+            len: 2,
+        });
+    }
+    let (u, len) = if b < 0xf0 {
+        (((b & 0x0f) as u32) << 12 | cont(1) << 6 | cont(2), 3)
+    } else {
+        (
+            ((b & 0x07) as u32) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3),
+            4,
+        )
+    };
+    let c = char::from_u32(u).unwrap_or(char::REPLACEMENT_CHARACTER);
+    // [`class`], the General Punctuation block and whole pages inline.
+    let cls = match (
+        PUNCT.get(u.wrapping_sub(PUNCT_START) as usize),
+        PAGES.get((u >> 8) as usize),
+    ) {
+        (Some(&cls), _) => cls,
+        (None, Some(&cls)) if cls != MIXED => cls,
+        _ => class(c),
+    };
+    if len == 3 && !in_cased_page(u) {
+        // Punctuation, CJK, most scripts: no case.
+        return Some(Wide {
+            c,
+            cls,
+            lower_cls: cls,
+            len,
+        });
+    }
+    let out = &mut low[pos..pos + len];
+    if !lower_in_place(c, out) {
+        return None;
+    }
+    let lower_cls = match std::str::from_utf8(out).ok().and_then(|s| s.chars().next()) {
+        Some(lc) if lc == c => cls,
+        Some(lc) => class(lc),
+        None => return None,
+    };
+    Some(Wide {
+        c,
+        cls,
+        lower_cls,
+        len,
+    })
+}
+
+/// [`line_basic`] 64 bytes at a time, for any line ([`line_basic_ascii`] and
+/// [`line_basic_mixed`] are its two instances; `ASCII` says the line is ASCII).
 ///
-/// The token order differs from [`line_basic_any`] (a CJK character is counted when it is
-/// met), which changes no count.
-#[inline(never)]
-pub(super) fn line_basic_mixed(
+/// Each window is classified into bit masks and lowercased into `sc.lower` by
+/// [`MaskKernel::masks_lower`]; each non-ASCII character is decoded once, lowercased in place
+/// and added to the masks (all its bytes marked as a word character or a digit, by its Python
+/// classes), or counted as a token of its own (a CJK character). Tokens are the runs of word
+/// bits: their number, the all-digit ones and the uppercase ones come from popcounts of the
+/// masks (a run is all digits when the carry of adding its start bit to the digit bits runs
+/// through it); only the stopword lookup is per token. `None` when a character's lowercase
+/// is not one character of the same UTF-8 length (`İ`): the lowercased line would not line
+/// up with the line, and [`line_basic_any`] takes it.
+#[inline(always)]
+fn line_basic_windows<const ASCII: bool>(
+    kernel: MaskKernel,
     l: &str,
     chrome: &Chrome,
     stop: &Stopwords,
     sc: &mut LineScratch,
 ) -> Option<Basic> {
     let bytes = l.as_bytes();
-    // The lowercased line, byte for byte aligned with the line.
+    let nwin = bytes.len().div_ceil(64);
     let low = &mut sc.lower;
-    low.clear();
-    low.extend_from_slice(bytes);
-    low.make_ascii_lowercase();
-    let mut b = Basic::default();
+    // Every byte read is written first (the kernel writes whole windows; the 16 bytes after
+    // them are only read past a token's end, and masked off): the buffer only grows.
+    if low.len() < 64 * nwin + 16 {
+        low.resize(64 * nwin + 16, 0);
+    }
+    let nws = &mut sc.nw;
+    nws.clear();
+    let lower2: &[u32] = if ASCII { &[] } else { &LOWER2 };
     let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
-    let mut toks = Tokens::default();
-    // The open token: its start and whether it is all digits so far.
-    let mut open: Option<(usize, bool)> = None;
+    let (mut ntok, mut words, mut upper_words, mut norm_words) = (0u32, 0u32, 0u32, 0u32);
+    let mut sw = StopCount::default();
+    // The open token (running on into the next window): start, all digits so far, whether
+    // its first character is uppercase.
+    let mut open: Option<(usize, bool, bool)> = None;
     // The bits of a character across the end of a window, for the next window: word (not
-    // CJK), digit, and word of the normalized line.
+    // CJK), digit, and word of the normalized line; and the character to lowercase again
+    // once the next window's bytes are written.
     let (mut carry_word, mut carry_digit, mut carry_nw) = (0u64, 0u64, 0u64);
-    // Runs of word characters other than `_`: the words of the normalized line.
-    let mut norm_words = 0u32;
+    let mut across: Option<(usize, char)> = None;
     let mut nw_last = 0u64;
-    let kernel = MaskKernel::detect();
     for (w, chunk) in bytes.chunks(64).enumerate() {
         let base = 64 * w;
-        let mut m = kernel.masks(chunk);
+        let out: &mut [u8; 64] = (&mut low[base..base + 64]).try_into().expect("64 bytes");
+        let m = kernel.masks_lower(chunk, out);
         spaces += m.space.count_ones();
         letters += m.alpha.count_ones();
         digits += m.digit.count_ones();
@@ -1235,110 +1263,309 @@ pub(super) fn line_basic_mixed(
         conts += m.cont.count_ones();
         // ASCII word characters other than `_` are the letters and the digits.
         let mut nw = m.alpha | m.digit | carry_nw;
-        m.word |= carry_word;
-        m.digit |= carry_digit;
-        (carry_word, carry_digit, carry_nw) = (0, 0, 0);
-        let mut lead = m.high & !m.cont;
-        while lead != 0 {
-            let p = lead.trailing_zeros() as usize;
-            lead &= lead - 1;
-            let pos = base + p;
-            let (c, cls, len) = char_at_bytes(bytes, pos);
-            if !lower_in_place(c, &mut low[pos..pos + len]) {
-                return None;
+        let mut word = m.word | carry_word;
+        let mut digit = m.digit | carry_digit;
+        let mut upper = m.upper;
+        if !ASCII {
+            (carry_word, carry_digit, carry_nw) = (0, 0, 0);
+            if let Some((pos, c)) = across.take() {
+                let len = c.len_utf8();
+                lower_in_place(c, &mut low[pos..pos + len]);
             }
-            if cls & SPACE != 0 {
-                spaces += 1;
-            } else if cls & ALPHA != 0 {
-                letters += 1;
-            } else if cls & DIGIT != 0 {
-                digits += 1;
-            }
-            if cls & WORD != 0 {
-                // The character's bytes, in this window and past its end.
-                let ones = (1u64 << len) - 1;
-                let here = ones << p;
-                let next = if p + len > 64 { ones >> (64 - p) } else { 0 };
-                nw |= here;
-                carry_nw |= next;
-                if is_cjk(c) {
-                    toks.add_lowered(low, pos, pos + len, cls & DIGIT != 0, cls, stop);
-                } else {
-                    m.word |= here;
-                    carry_word |= next;
-                    if cls & DIGIT != 0 {
-                        m.digit |= here;
-                        carry_digit |= next;
+            let mut lead = m.high & !m.cont;
+            let mut tally = 0u64;
+            while lead != 0 {
+                let p = lead.trailing_zeros() as usize;
+                lead &= lead - 1;
+                let pos = base + p;
+                let Wide {
+                    c,
+                    cls,
+                    lower_cls,
+                    len,
+                } = lower_wide(bytes, pos, low, lower2)?;
+                tally += TALLY[cls as usize];
+                if p + len > 64 {
+                    across = Some((pos, c));
+                }
+                if cls & WORD != 0 {
+                    // The character's bytes, in this window and past its end.
+                    let ones = (1u64 << len) - 1;
+                    let here = ones << p;
+                    let next = if p + len > 64 { ones >> (64 - p) } else { 0 };
+                    if lower_cls & WORD != 0 {
+                        nw |= here;
+                        carry_nw |= next;
+                    }
+                    if is_cjk(c) {
+                        // A token of its own.
+                        ntok += 1;
+                        if cls & DIGIT == 0 {
+                            words += 1;
+                            upper_words += (cls & UPPER != 0) as u32;
+                        }
+                        // (From the line: a CJK character is caseless, and its bytes past the
+                        // window are not lowercased yet.)
+                        sw.add_fast(stop.mask_packed(pack8_at(bytes, pos, pos + len)));
+                    } else {
+                        word |= here;
+                        carry_word |= next;
+                        if cls & DIGIT != 0 {
+                            digit |= here;
+                            carry_digit |= next;
+                        }
+                        upper |= ((cls & UPPER != 0) as u64) << p;
                     }
                 }
             }
+            spaces += (tally & 0xff) as u32;
+            letters += (tally >> 8 & 0xff) as u32;
+            digits += (tally >> 16 & 0xff) as u32;
         }
         norm_words += (nw & !(nw << 1 | nw_last)).count_ones();
         nw_last = nw >> 63;
-        open = window_tokens(
-            m.word,
-            m.digit,
-            base,
-            open,
-            #[inline(always)]
-            |start, end, all_digit| {
-                toks.add_lowered(low, start, end, all_digit, class_at(bytes, start), stop)
-            },
-        );
+        nws.push(nw);
+        // The open token goes on through the low run of word bits.
+        if let Some((start, all_digit, up)) = open {
+            let run = (!word).trailing_zeros();
+            if run == 64 {
+                open = Some((start, all_digit && digit == u64::MAX, up));
+                word = 0;
+            } else {
+                let low_bits = (1u64 << run) - 1;
+                let all_digit = all_digit && digit & low_bits == low_bits;
+                ntok += 1;
+                if !all_digit {
+                    words += 1;
+                    upper_words += up as u32;
+                }
+                sw.add_fast(stop_mask(stop, low, start, base + run as usize));
+                open = None;
+                word &= !low_bits;
+            }
+        }
+        // A run up to the window's end stays open.
+        if word >> 63 != 0 {
+            let s = 64 - (!word).leading_zeros();
+            let top = u64::MAX << s;
+            open = Some((base + s as usize, digit & top == top, upper >> s & 1 != 0));
+            word &= !top;
+        }
+        // The runs inside the window (none reaches bit 63, so no sum below carries out).
+        let starts = word & !(word << 1);
+        let all_digit = ((word & digit).wrapping_add(starts) & !word).count_ones();
+        let n = starts.count_ones();
+        ntok += n;
+        words += n - all_digit;
+        upper_words += (starts & upper).count_ones();
+        let (mut st, mut en) = (starts, word & !(word >> 1));
+        // The window and the 16 bytes after it: with positions below 64, the compiler sees
+        // that the loads of a token stay inside (no bounds checks per token).
+        let win: &[u8; 80] = low[base..base + 80].try_into().expect("80 bytes");
+        // (Summed in a local, which stays in a register.)
+        let mut packed = 0u64;
+        while st != 0 {
+            let (s, e) = (
+                st.trailing_zeros() as usize,
+                en.trailing_zeros() as usize + 1,
+            );
+            st &= st - 1;
+            en &= en - 1;
+            packed += SPREAD[stop_mask(stop, win, s, e) as usize];
+        }
+        sw.packed += packed;
+        // At most 64 tokens end in a window: the byte-wide counters take three.
+        if w % 3 == 2 {
+            sw.flush();
+        }
     }
-    if let Some((start, all_digit)) = open {
-        toks.add_lowered(
-            low,
-            start,
-            bytes.len(),
-            all_digit,
-            class_at(bytes, start),
-            stop,
-        );
+    if let Some((start, all_digit, up)) = open {
+        ntok += 1;
+        if !all_digit {
+            words += 1;
+            upper_words += up as u32;
+        }
+        sw.add_fast(stop_mask(stop, low, start, bytes.len()));
     }
-    let counts = [letters, digits, spaces, commas, conts];
-    toks.write(l, &mut b, hash_lower(low), counts);
-    if b.ntok as usize <= chrome.max_guard {
-        norm_lowered_into(low, &mut sc.norm, usize::MAX);
-        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+    let mut b = Basic {
+        ntok,
+        nchar: bytes.len() as u32 - conts,
+        hash: hash_lower(&sc.lower[..bytes.len()]),
+        stop_by_lang: sw.finish(),
+        ..Basic::default()
+    };
+    let nonspace = b.nchar - spaces;
+    finish(
+        l,
+        &mut b,
+        [letters, digits, nonspace, words, upper_words, commas],
+    );
+    let cap = if b.ntok as usize <= chrome.max_guard {
+        usize::MAX
     } else if norm_words as usize <= chrome.max_exact_words + 1 {
         // Too many tokens for anything but an exact phrase (a long CJK line, few words): a
         // normal form longer than every exact phrase matches none, and is not built in full.
-        if norm_lowered_into(low, &mut sc.norm, chrome.max_exact_len) {
-            (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
-        }
+        chrome.max_exact_len
+    } else {
+        return Some(b);
+    };
+    if let Some(n) = norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
+        // Runs of whole characters of a valid line, and spaces: valid UTF-8.
+        let n = std::str::from_utf8(&sc.norm_bytes[..n]).expect("whole characters");
+        (b.chrome, b.tail, b.weak) = chrome.matches_weak(n, b.ntok as usize);
     }
     Some(b)
 }
 
-/// Runs of ASCII letters and digits (word characters other than `_`).
-fn count_norm_words(bytes: &[u8]) -> usize {
-    let mut n = 0;
-    let mut prev = false;
-    for &c in bytes {
-        let nw = c.is_ascii_alphanumeric();
-        n += (nw && !prev) as usize;
-        prev = nw;
+/// [`norm_phrase_into`] of a line given lowercased (`lowered[..len]`, whose characters'
+/// lowercase are all of the same length; `lowered` holds at least 8 bytes more) from `nw`, its
+/// bit masks (one per 64 bytes) of the bytes of word characters other than `_` after
+/// lowercasing: their runs joined by one space, into the first bytes of `out`, whose number is
+/// returned; `None` when it would be more than `cap` (and `out` is then unspecified).
+#[inline(always)]
+fn norm_runs_into(
+    lowered: &[u8],
+    len: usize,
+    nw: &[u64],
+    out: &mut Vec<u8>,
+    cap: usize,
+) -> Option<usize> {
+    // Runs are copied 8 bytes at a time into a buffer 8 bytes longer than any normal form
+    // (each space stands for at least one byte of the line); what lies past the returned
+    // length is left over.
+    if out.len() < len + 8 {
+        out.resize(len + 8, 0);
     }
-    n
-}
-
-/// [`norm_phrase_into`] for an ASCII line: runs of letters and digits, lowercased, joined by
-/// one space.
-fn norm_ascii(line: &[u8], out: &mut String) {
-    out.clear();
-    let mut gap = false;
-    for &c in line {
-        if c.is_ascii_alphanumeric() {
-            if gap && !out.is_empty() {
-                out.push(' ');
+    let mut wp = 0;
+    let mut push = |s: usize, e: usize| {
+        if wp > 0 {
+            out[wp] = b' ';
+            wp += 1;
+        }
+        let mut k = 0;
+        while k < e - s {
+            out[wp + k..wp + k + 8].copy_from_slice(&lowered[s + k..s + k + 8]);
+            k += 8;
+        }
+        wp += e - s;
+        wp <= cap
+    };
+    let mut open: Option<usize> = None;
+    let mut fits = true;
+    'windows: for (w, &m) in nw.iter().enumerate() {
+        let base = 64 * w;
+        let mut m = m;
+        if let Some(s) = open {
+            let run = (!m).trailing_zeros();
+            if run == 64 {
+                continue;
             }
-            gap = false;
-            out.push(c.to_ascii_lowercase() as char);
-        } else {
-            gap = true;
+            open = None;
+            if !push(s, base + run as usize) {
+                fits = false;
+                break 'windows;
+            }
+            m &= !((1u64 << run) - 1);
+        }
+        while m != 0 {
+            let s = m.trailing_zeros();
+            let run = (!(m >> s)).trailing_zeros();
+            if s + run == 64 {
+                open = Some(base + s as usize);
+                break;
+            }
+            if !push(base + s as usize, base + (s + run) as usize) {
+                fits = false;
+                break 'windows;
+            }
+            m &= !((u64::MAX >> (64 - run)) << s);
         }
     }
+    if let Some(s) = open {
+        fits = fits && push(s, len);
+    }
+    fits.then_some(wp)
+}
+
+/// [`line_basic_windows`] on this CPU: where it has AVX2 (and POPCNT, BMI1, BMI2 and LZCNT,
+/// which CPUs with AVX2 have), compiled for them ([`line_basic_windows_avx2`]).
+#[inline(always)]
+fn line_basic_windows_here<const ASCII: bool>(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Option<Basic> {
+    let kernel = MaskKernel::detect();
+    #[cfg(target_arch = "x86_64")]
+    if kernel.avx2
+        && std::arch::is_x86_feature_detected!("popcnt")
+        && std::arch::is_x86_feature_detected!("bmi1")
+        && std::arch::is_x86_feature_detected!("bmi2")
+        && std::arch::is_x86_feature_detected!("lzcnt")
+    {
+        // SAFETY: the CPU has these features (checked just above).
+        return unsafe { line_basic_windows_avx2::<ASCII>(kernel, l, chrome, stop, sc) };
+    }
+    line_basic_windows::<ASCII>(kernel, l, chrome, stop, sc)
+}
+
+/// [`line_basic_windows`] compiled for CPUs with AVX2: a popcount, a bit scan or a variable
+/// shift is one instruction (without POPCNT, each of the dozen popcounts per window takes 15),
+/// and the AVX2 kernel is inlined.
+///
+/// # Safety
+///
+/// The CPU must support AVX2, POPCNT, BMI1, BMI2 and LZCNT.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
+unsafe fn line_basic_windows_avx2<const ASCII: bool>(
+    kernel: MaskKernel,
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Option<Basic> {
+    line_basic_windows::<ASCII>(kernel, l, chrome, stop, sc)
+}
+
+/// [`line_basic_windows`] with the SSE2 kernel and no other CPU feature, for tests.
+#[cfg(all(test, target_arch = "x86_64"))]
+pub(super) fn line_basic_sse2(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Option<Basic> {
+    let kernel = MaskKernel { avx2: false };
+    if l.is_ascii() {
+        line_basic_windows::<true>(kernel, l, chrome, stop, sc)
+    } else {
+        line_basic_windows::<false>(kernel, l, chrome, stop, sc)
+    }
+}
+
+/// [`line_basic`] for an ASCII line ([`line_basic_windows`]).
+///
+/// Not inlined (nor [`line_basic_mixed`]): a line takes thousands of instructions, and
+/// inlined into the caller their code changed with unrelated edits.
+#[inline(never)]
+fn line_basic_ascii(l: &str, chrome: &Chrome, stop: &Stopwords, sc: &mut LineScratch) -> Basic {
+    // An ASCII character lowercases to one ASCII character: never `None`.
+    line_basic_windows_here::<true>(l, chrome, stop, sc)
+        .unwrap_or_else(|| line_basic_any(l, chrome, stop, sc))
+}
+
+/// [`line_basic`] for a line with non-ASCII characters ([`line_basic_windows`]); `None` when
+/// a character's lowercase is not one character of the same UTF-8 length.
+#[inline(never)]
+pub(super) fn line_basic_mixed(
+    l: &str,
+    chrome: &Chrome,
+    stop: &Stopwords,
+    sc: &mut LineScratch,
+) -> Option<Basic> {
+    line_basic_windows_here::<false>(l, chrome, stop, sc)
 }
 
 /// Whether two lines are equal after lowercasing (verifies a hash match).
