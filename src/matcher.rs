@@ -674,6 +674,9 @@ impl SharedPart {
 /// is computed only for non-ASCII lines (an ASCII line folds to ASCII and cannot match them).
 #[derive(Debug, Clone, Default)]
 struct PatternSet {
+    /// Whether the set has any literal pattern (most built-in sets have none): else the line
+    /// goes straight to the regexes.
+    literals: bool,
     exact: ExactSet,
     exact_folded: ExactSet,
     prefix: Option<LiteralSet>,
@@ -751,6 +754,7 @@ impl PatternSet {
         m.contains = LiteralSet::build(c, false, false);
         m.contains_ascii_ci = LiteralSet::build(c_ci, false, true);
         m.contains_folded = LiteralSet::build(c_f, false, false);
+        m.literals = !m.literals_are_empty();
         let (anchored, anywhere): (Vec<_>, Vec<_>) = regexes
             .into_iter()
             .partition(|(hir, _, _)| is_start_anchored(hir));
@@ -788,6 +792,10 @@ impl PatternSet {
     }
 
     fn is_empty(&self) -> bool {
+        self.literals_are_empty() && self.regex_anchored.is_none() && self.regex_anywhere.is_none()
+    }
+
+    fn literals_are_empty(&self) -> bool {
         self.exact.lines.is_empty()
             && self.exact_folded.lines.is_empty()
             && [
@@ -800,8 +808,6 @@ impl PatternSet {
             ]
             .iter()
             .all(|s| s.is_none())
-            && self.regex_anchored.is_none()
-            && self.regex_anywhere.is_none()
     }
 
     /// Whether the regexes that may match anywhere in a line can match in `doc` at all.
@@ -812,6 +818,27 @@ impl PatternSet {
 
     /// The lowest-id match; `anywhere` false skips the regexes that may match anywhere.
     fn find(&self, line: &str, folded: &mut Folded, anywhere: bool) -> Option<RuleId> {
+        if self.literals {
+            if let Some(id) = self.find_literal(line, folded) {
+                return Some(id);
+            }
+        }
+        match (
+            self.regex_anchored
+                .as_ref()
+                .and_then(|g| g.find(line, folded)),
+            self.regex_anywhere
+                .as_ref()
+                .filter(|_| anywhere)
+                .and_then(|g| g.find(line, &mut folded.caches)),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// The match of a literal pattern, in the order exact, prefix, contains.
+    fn find_literal(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
         if line.len() <= self.exact.max_len {
             if let Some(&id) = self.exact.lines.get(line) {
                 return Some(id);
@@ -844,18 +871,7 @@ impl PatternSet {
                 return Some(id);
             }
         }
-        match (
-            self.regex_anchored
-                .as_ref()
-                .and_then(|g| g.find(line, folded)),
-            self.regex_anywhere
-                .as_ref()
-                .filter(|_| anywhere)
-                .and_then(|g| g.find(line, &mut folded.caches)),
-        ) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        None
     }
 }
 
