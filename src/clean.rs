@@ -356,11 +356,11 @@ pub(crate) fn clean_with(
         .collect();
     // A strip regex whose literals do not occur in the document cannot match any of its lines
     // as they are; all of them run once a line is being stripped (stripping makes new text).
-    let gated: Vec<&regex::Regex> = engines
+    let gated: Vec<(&regex::Regex, Option<&crate::matcher::DocGate>)> = engines
         .iter()
         .flat_map(|e| e.strip.iter())
         .filter(|(_, _, gate)| gate.as_ref().is_none_or(|g| g.may_match(&buf)))
-        .map(|(re, _, _)| re)
+        .map(|(re, _, gate)| (re, gate.as_ref()))
         .collect();
     let mut emptied_by: Vec<(usize, RuleId)> = Vec::new();
     let mut folded = sc.folded.take().unwrap_or_default();
@@ -372,7 +372,12 @@ pub(crate) fn clean_with(
         let mut stripped = false;
         for (i, span) in spans.iter_mut().enumerate() {
             let text = &buf[span.0..span.1];
-            if !gated.iter().any(|re| re.is_match(text)) {
+            // The gate is a necessary condition on any text, so the line's own literals
+            // are checked first: cheaper than the regex on a line without them.
+            if !gated
+                .iter()
+                .any(|(re, gate)| gate.is_none_or(|g| g.may_match(text)) && re.is_match(text))
+            {
                 continue;
             }
             line.clear();
