@@ -593,6 +593,18 @@ static AVX2_LANE: [u8; BLOCK] = {
     t
 };
 
+/// Lane `j` for line `j`: [`Model::lane`] without the AVX2 kernels (and for a model evaluated
+/// line by line, whose block length stays 0).
+static IDENTITY_LANE: [u8; BLOCK] = {
+    let mut t = [0u8; BLOCK];
+    let mut j = 0;
+    while j < BLOCK {
+        t[j] = j as u8;
+        j += 1;
+    }
+    t
+};
+
 /// Features with one value for all lines of a document (computed once per document in
 /// `features.rs`): their tests are computed once per block.
 const PER_DOCUMENT: [&str; 3] = ["r_share", "doc_logtok", "doc_goodshare"];
@@ -698,6 +710,14 @@ impl Model {
             col[k] = x[f];
         }
         self.line_written(b, logit);
+    }
+
+    /// The lane of `b.cols` for each value of `b.len` ([`Model::lane`] as a table).
+    fn lanes(&self) -> &'static [u8; BLOCK] {
+        match &self.d3 {
+            Some(d3) if d3.avx2 => &AVX2_LANE,
+            _ => &IDENTITY_LANE,
+        }
     }
 
     /// The lane of `b.cols` for the next line of `b` (see [`Depth3::lane`]).
@@ -974,6 +994,8 @@ unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lan
 /// straight into the block's columns (no feature vector copied line by line).
 struct ModelSink<'a> {
     model: &'a Model,
+    /// The lane of each line of a block ([`Model::lane`], looked up once per document).
+    lanes: &'static [u8; BLOCK],
     block: &'a mut Block,
     logit: &'a mut [f64],
 }
@@ -981,7 +1003,8 @@ struct ModelSink<'a> {
 impl features::FeatureSink for ModelSink<'_> {
     #[inline]
     fn lane(&mut self, _line: usize) -> (&mut features::Cols, usize) {
-        let lane = self.model.lane(self.block);
+        let lane = usize::from(self.lanes[self.block.len % BLOCK]);
+        debug_assert_eq!(lane, self.model.lane(self.block));
         let cols = (&mut self.block.cols[..])
             .try_into()
             .expect("start_block makes a column per feature");
@@ -1094,6 +1117,7 @@ impl Detector {
         model.start_block(&mut sc.block);
         let mut sink = ModelSink {
             model,
+            lanes: model.lanes(),
             block: &mut sc.block,
             logit: &mut sc.logit,
         };

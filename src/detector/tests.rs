@@ -1120,3 +1120,31 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
         }
     }
 }
+
+#[test]
+fn lane_table_matches_model_lane() {
+    let m = &BUILTIN.model;
+    let mut b = Block::default();
+    m.start_block(&mut b);
+    let lanes = m.lanes();
+    for (len, &lane) in lanes.iter().enumerate() {
+        b.len = len;
+        assert_eq!(usize::from(lane), m.lane(&b), "line {len} of a block");
+    }
+    // Either table is a permutation of the lanes (each line of a block gets its own lane).
+    for t in [&IDENTITY_LANE, &AVX2_LANE] {
+        let mut seen = [false; BLOCK];
+        for &l in t.iter() {
+            assert!(
+                !std::mem::replace(&mut seen[usize::from(l)], true),
+                "lane {l} twice"
+            );
+        }
+    }
+    assert!(
+        IDENTITY_LANE
+            .iter()
+            .enumerate()
+            .all(|(j, &l)| usize::from(l) == j)
+    );
+}
