@@ -11,7 +11,6 @@
 //! results never depend on the order rule files were loaded in.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Anchored, Input, MatchKind, StartKind};
 use regex::{Regex, RegexBuilder};
@@ -34,11 +33,10 @@ pub(crate) const REGEX_SIZE_LIMIT: usize = 2 << 20;
 /// The combined regex set of one phase may use at most this much.
 const REGEX_SET_SIZE_LIMIT: usize = 64 << 20;
 /// Memory a regex set's lazy DFA may use for the states it builds, per thread. On real text,
-/// unlike the repetitive benchmark corpus, lines keep adding states (one set holds the regexes
-/// of every phase, and its states combine theirs), so without a bound the cache grows with
-/// the corpus; when full it is cleared and states are built again. Measured on the dev pages
-/// (6.9 MB) with 2 threads: 64 MiB let peak RSS reach 60 MB, 16 MiB 57 MB, 8 MiB 42 MB for
-/// 1.3-1.5x the user time; 2 MiB thrashes.
+/// unlike the repetitive benchmark corpus, lines keep adding states, so without a bound the
+/// cache grows with the corpus; when full it is cleared and states are built again. Measured on
+/// the dev pages (6.9 MB) with 2 threads: a 64 MiB bound let peak RSS reach 68 MB, 8 MiB keeps
+/// it at 43 MB.
 const DFA_CACHE_CAPACITY: usize = 8 << 20;
 
 /// How a pattern matches a line.
@@ -132,9 +130,6 @@ fn folded(text: &str) -> String {
 pub(crate) struct Folded {
     folded: String,
     done: bool,
-    /// Numbers the current line, for the per-line answers of shared regex sets
-    /// ([`RegexGroup::matches`]).
-    line: u64,
     caches: Caches,
 }
 
@@ -145,7 +140,6 @@ impl Folded {
     /// Forget the previous line (the buffer is reused).
     pub(crate) fn reset(&mut self) {
         self.done = false;
-        self.line = self.line.wrapping_add(1);
     }
 
     /// Ready for a document cleaned with the rule set `owner` (a [`crate::RuleSet`]'s unique
@@ -161,7 +155,7 @@ impl Folded {
         if self.folded.capacity() > KEEP_FOLDED {
             self.folded = String::new();
         }
-        self.reset();
+        self.done = false;
     }
 
     fn get(&mut self, line: &str) -> &str {
@@ -188,10 +182,6 @@ struct GroupCache {
     /// Made when the lazy DFA first gives up (rare).
     pikevm: Option<thompson::pikevm::Cache>,
     matched: RegexPatterns,
-    /// For a shared set: the line (its [`Folded`] number) that `matched` and `any` answer for.
-    line: Option<u64>,
-    /// Whether any regex matches that line (then `matched` has them all).
-    any: bool,
 }
 
 /// A set of literal patterns in one automaton, with the rules that own each pattern.
@@ -346,45 +336,12 @@ struct RegexGroup {
     /// This group's cache in [`Caches`].
     slot: usize,
     ids: Vec<RuleId>,
-    gates: LineGates,
-}
-
-/// Cheap necessary conditions for some regexes to match a line, checked before they run: most
-/// lines fail one of them and never reach the regex engine.
-#[derive(Debug, Clone)]
-struct LineGates {
     /// Every regex matches whole lines only (`^…$`) of at most this many bytes.
     max_len: Option<usize>,
     /// No regex matches fewer bytes.
     min_len: usize,
     /// Every regex only matches at the line start, and only after one of these first two bytes.
     start: Option<StartBytes>,
-}
-
-impl LineGates {
-    fn of(hirs: &[&Hir]) -> LineGates {
-        let all_anchored = hirs.iter().all(|h| is_start_anchored(h));
-        LineGates {
-            max_len: hirs
-                .iter()
-                .map(|h| whole_line_max_len(h))
-                .try_fold(0, |m, n| Some(m.max(n?))),
-            min_len: hirs
-                .iter()
-                .map(|h| h.properties().minimum_len().unwrap_or(0))
-                .min()
-                .unwrap_or(0),
-            start: all_anchored.then(|| StartBytes::of(hirs)).flatten(),
-        }
-    }
-
-    /// Whether the regexes may match `line` (`false`: none can).
-    #[inline]
-    fn allow(&self, line: &str) -> bool {
-        !(self.max_len.is_some_and(|n| line.len() > n)
-            || line.len() < self.min_len
-            || self.start.as_ref().is_some_and(|s| !s.allows(line)))
-    }
 }
 
 /// The pairs of first two bytes that a match at the start of a line can begin with (64 Ki
@@ -463,12 +420,12 @@ impl RegexGroup {
     /// Build the set from parsed patterns, as `RegexSet` would from their sources (same
     /// configuration), without parsing them again. Sorted by rule id, so the first match is the
     /// lowest id. `slot` numbers the group's cache.
-    fn build(mut regexes: Vec<(&Hir, RuleId)>, slot: usize) -> Result<Option<RegexGroup>, String> {
+    fn build(mut regexes: Vec<(Hir, RuleId)>, slot: usize) -> Result<Option<RegexGroup>, String> {
         if regexes.is_empty() {
             return Ok(None);
         }
         regexes.sort_by_key(|(_, id)| *id);
-        let hirs: Vec<&Hir> = regexes.iter().map(|&(h, _)| h).collect();
+        let hirs: Vec<&Hir> = regexes.iter().map(|(h, _)| h).collect();
         let nfa = thompson::Compiler::new()
             .configure(nfa_config())
             .build_many_from_hir(&hirs)
@@ -520,12 +477,24 @@ impl RegexGroup {
                 .ok()
         };
         let dfa = lazy_dfa(DFA_CACHE_CAPACITY).or_else(|| lazy_dfa(REGEX_SET_SIZE_LIMIT));
+        let max_len = hirs
+            .iter()
+            .map(|h| whole_line_max_len(h))
+            .try_fold(0, |m, n| Some(m.max(n?)));
+        let min_len = hirs
+            .iter()
+            .map(|h| h.properties().minimum_len().unwrap_or(0))
+            .min()
+            .unwrap_or(0);
+        let start = all_anchored.then(|| StartBytes::of(&hirs)).flatten();
         Ok(Some(RegexGroup {
             dfa,
             pikevm,
             slot,
             ids: regexes.into_iter().map(|(_, id)| id).collect(),
-            gates: LineGates::of(&hirs),
+            max_len,
+            min_len,
+            start,
         }))
     }
 
@@ -533,55 +502,26 @@ impl RegexGroup {
     /// so that the lines they turn away (most lines) cost no call.
     #[inline]
     fn find(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
-        if !self.gates.allow(line) {
+        if self.max_len.is_some_and(|n| line.len() > n)
+            || line.len() < self.min_len
+            || self.start.as_ref().is_some_and(|s| !s.allows(line))
+        {
             return None;
         }
         self.search(line, caches)
     }
 
-    /// This group's search state in `caches`.
-    fn cache<'c>(&self, caches: &'c mut Caches) -> &'c mut GroupCache {
-        if caches.groups.len() <= self.slot {
-            caches.groups.resize_with(self.slot + 1, || None);
-        }
-        caches.groups[self.slot].get_or_insert_with(|| GroupCache {
-            dfa: self.dfa.as_ref().map(|d| d.create_cache()),
-            pikevm: None,
-            matched: RegexPatterns::new(self.ids.len()),
-            line: None,
-            any: false,
-        })
-    }
-
-    /// Every regex of the group that matches `line`, `None` when none does: searched once for
-    /// the line numbered `line_no` ([`Folded::reset`]), then answered from `caches`, so that
-    /// the sets sharing the group search each line once between them.
-    fn matches<'c>(
-        &self,
-        line: &str,
-        caches: &'c mut Caches,
-        line_no: u64,
-    ) -> Option<&'c RegexPatterns> {
-        let cache = self.cache(caches);
-        if cache.line != Some(line_no) {
-            cache.line = Some(line_no);
-            // (Clearing walks the whole set: only after a line that matched.)
-            if !cache.matched.is_empty() {
-                cache.matched.clear();
-            }
-            let input = RegexInput::new(line);
-            cache.any = self.is_match(cache, input.clone().earliest(true));
-            if cache.any {
-                self.which_matches(cache, &input);
-            }
-        }
-        cache.any.then_some(&cache.matched)
-    }
-
     /// [`RegexGroup::find`] past the gates.
     #[inline(never)]
     fn search(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
-        let cache = self.cache(caches);
+        if caches.groups.len() <= self.slot {
+            caches.groups.resize_with(self.slot + 1, || None);
+        }
+        let cache = caches.groups[self.slot].get_or_insert_with(|| GroupCache {
+            dfa: self.dfa.as_ref().map(|d| d.create_cache()),
+            pikevm: None,
+            matched: RegexPatterns::new(self.ids.len()),
+        });
         let input = RegexInput::new(line);
         if !self.is_match(cache, input.clone().earliest(true)) {
             return None;
@@ -621,62 +561,6 @@ impl RegexGroup {
     }
 }
 
-/// The regexes of a [`PatternSet`] that only match at the line start: a group of their own, or
-/// their part of a group shared with the other sets of the phases built together
-/// ([`LineMatcher::build_phases`]), which searches each line once for all of them.
-#[derive(Debug, Clone)]
-enum AnchoredRegexes {
-    Own(Box<RegexGroup>),
-    Shared(SharedPart),
-}
-
-impl AnchoredRegexes {
-    #[inline]
-    fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
-        match self {
-            AnchoredRegexes::Own(g) => g.find(line, &mut folded.caches),
-            AnchoredRegexes::Shared(p) => p.find(line, folded),
-        }
-    }
-}
-
-/// One set's regexes in a shared [`RegexGroup`], with the gates of these regexes alone.
-#[derive(Debug, Clone)]
-struct SharedPart {
-    group: Arc<RegexGroup>,
-    /// Which of the group's regexes (by index) are this set's.
-    members: Box<[bool]>,
-    gates: LineGates,
-}
-
-impl SharedPart {
-    /// The lowest rule id of this part whose regex matches `line`. As [`RegexGroup::find`]: the
-    /// gates inlined, the search not.
-    #[inline]
-    fn find(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
-        if !self.gates.allow(line) {
-            return None;
-        }
-        // Most lines: another part has searched this line already and nothing matched.
-        if let Some(Some(c)) = folded.caches.groups.get(self.group.slot) {
-            if c.line == Some(folded.line) && !c.any {
-                return None;
-            }
-        }
-        self.search(line, folded)
-    }
-
-    #[inline(never)]
-    fn search(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
-        let matched = self.group.matches(line, &mut folded.caches, folded.line)?;
-        // The group is sorted by rule id: the first member that matches has the lowest.
-        matched
-            .iter()
-            .find(|p| self.members[p.as_usize()])
-            .map(|p| self.group.ids[p.as_usize()])
-    }
-}
-
 /// Patterns compiled together (one group of a [`LineMatcher`]).
 ///
 /// Ignore-case literals take the ASCII fast path when the folded pattern is ASCII: the
@@ -698,7 +582,7 @@ struct PatternSet {
     contains_folded: Option<LiteralSet>,
     /// Regexes anchored at the line start: the set's automaton gives up after a few bytes on
     /// most lines.
-    regex_anchored: Option<AnchoredRegexes>,
+    regex_anchored: Option<RegexGroup>,
     /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
     /// scan whole lines, and so that their own literal prefilter can skip lines.
     regex_anywhere: Option<RegexGroup>,
@@ -712,20 +596,15 @@ fn is_start_anchored(hir: &Hir) -> bool {
     hir.properties().look_set_prefix().contains(Look::Start)
 }
 
-/// A pattern of a [`PatternSet`] being built: the pattern, whether case is ignored, the rule,
-/// and for a regex its parse and its index in the shared group, if it is in one.
-type Member<'a> = (&'a Pattern, bool, RuleId, Option<(&'a Hir, Option<usize>)>);
-
 impl PatternSet {
     fn build(
-        patterns: &[Member],
-        shared: Option<&Arc<RegexGroup>>,
+        patterns: &[(&Pattern, bool, RuleId)],
         parsed: &mut ParsedRegexes,
     ) -> Result<PatternSet, String> {
         let mut m = PatternSet::default();
         let mut lit: [Vec<(String, RuleId)>; 6] = Default::default();
-        let mut regexes: Vec<(&Hir, RuleId, Option<usize>)> = vec![];
-        for &(pattern, ignore_case, id, regex) in patterns {
+        let mut regexes: Vec<(Hir, RuleId)> = vec![];
+        for &(pattern, ignore_case, id) in patterns {
             let text = pattern.text();
             let (f, ascii) = if ignore_case {
                 let f = folded(text);
@@ -753,8 +632,9 @@ impl PatternSet {
                     lit[group(3)].push((if ignore_case { f } else { s.clone() }, id))
                 }
                 Pattern::Regex(_) => {
-                    let (hir, at) = regex.expect("every regex comes with its parse");
-                    regexes.push((hir, id, at))
+                    // Validated at load time; one parse serves the set and its anchoring.
+                    let hir = parsed.take(&pattern.to_regex_source(ignore_case))?;
+                    regexes.push((hir, id))
                 }
             }
         }
@@ -768,36 +648,13 @@ impl PatternSet {
         m.literals = !m.literals_are_empty();
         let (anchored, anywhere): (Vec<_>, Vec<_>) = regexes
             .into_iter()
-            .partition(|(hir, _, _)| is_start_anchored(hir));
-        fn hirs<'h>(v: &[(&'h Hir, RuleId, Option<usize>)]) -> Vec<&'h Hir> {
-            v.iter().map(|r| r.0).collect()
-        }
-        fn ids<'h>(v: &[(&'h Hir, RuleId, Option<usize>)]) -> Vec<(&'h Hir, RuleId)> {
-            v.iter().map(|r| (r.0, r.1)).collect()
-        }
-        match shared {
-            Some(group) if !anchored.is_empty() && anchored.iter().all(|r| r.2.is_some()) => {
-                let mut members = vec![false; group.ids.len()];
-                for r in &anchored {
-                    members[r.2.expect("checked above")] = true;
-                }
-                m.regex_anchored = Some(AnchoredRegexes::Shared(SharedPart {
-                    group: Arc::clone(group),
-                    members: members.into(),
-                    gates: LineGates::of(&hirs(&anchored)),
-                }));
-            }
-            _ if !anchored.is_empty() => {
-                let slot = parsed.slot();
-                m.regex_anchored = RegexGroup::build(ids(&anchored), slot)?
-                    .map(|g| AnchoredRegexes::Own(Box::new(g)));
-            }
-            _ => {}
+            .partition(|(hir, _)| is_start_anchored(hir));
+        if !anchored.is_empty() {
+            m.regex_anchored = RegexGroup::build(anchored, parsed.slot())?;
         }
         if !anywhere.is_empty() {
-            m.anywhere_gate = DocGate::of(&hirs(&anywhere));
-            let slot = parsed.slot();
-            m.regex_anywhere = RegexGroup::build(ids(&anywhere), slot)?;
+            m.anywhere_gate = DocGate::of(&anywhere.iter().map(|(h, _)| h).collect::<Vec<_>>());
+            m.regex_anywhere = RegexGroup::build(anywhere, parsed.slot())?;
         }
         Ok(m)
     }
@@ -837,7 +694,7 @@ impl PatternSet {
         match (
             self.regex_anchored
                 .as_ref()
-                .and_then(|g| g.find(line, folded)),
+                .and_then(|g| g.find(line, &mut folded.caches)),
             self.regex_anywhere
                 .as_ref()
                 .filter(|_| anywhere)
@@ -907,84 +764,19 @@ impl LineMatcher {
         entries: &[Entry],
         parsed: &mut ParsedRegexes,
     ) -> Result<LineMatcher, String> {
-        let mut built = LineMatcher::build_phases(&[entries], parsed)?;
-        Ok(built.pop().expect("one matcher per phase"))
-    }
-
-    /// [`LineMatcher::build`] for several phases at once, one matcher each. The regexes that
-    /// only match at the line start, of every group of every phase, also go into one shared
-    /// set, which each line is searched with once, however many groups ask about it (the
-    /// classification of a line asks every phase); each group keeps its own gates in front.
-    /// When that set cannot be built (too large together), each group gets its own, with the
-    /// errors of those.
-    pub(crate) fn build_phases(
-        phases: &[&[Entry]],
-        parsed: &mut ParsedRegexes,
-    ) -> Result<Vec<LineMatcher>, String> {
-        // Every regex parsed once: validated at load time, where its parse was kept.
-        let mut hirs: Vec<Vec<Option<Hir>>> = Vec::with_capacity(phases.len());
-        for entries in phases {
-            let mut parses = Vec::with_capacity(entries.len());
-            for &(pattern, ignore_case, _, _) in entries.iter() {
-                parses.push(match pattern {
-                    Pattern::Regex(_) => Some(parsed.take(&pattern.to_regex_source(ignore_case))?),
-                    _ => None,
-                });
-            }
-            hirs.push(parses);
-        }
-        let limit = |e: &Entry| e.2.unwrap_or(usize::MAX);
-        // (phase, entry) of every anchored regex, by rule id as the set orders them.
-        let mut anchored: Vec<(usize, usize)> = vec![];
-        for (p, parses) in hirs.iter().enumerate() {
-            for (e, hir) in parses.iter().enumerate() {
-                if hir.as_ref().is_some_and(is_start_anchored) {
-                    anchored.push((p, e));
-                }
-            }
-        }
-        anchored.sort_by_key(|&(p, e)| phases[p][e].3);
-        let mut owners: Vec<(usize, usize)> = anchored
-            .iter()
-            .map(|&(p, e)| (p, limit(&phases[p][e])))
-            .collect();
-        owners.sort_unstable();
-        owners.dedup();
-        let mut at: Vec<Vec<Option<usize>>> = hirs.iter().map(|h| vec![None; h.len()]).collect();
-        let mut shared = None;
-        if owners.len() > 1 {
-            let members = anchored
+        let mut limits: Vec<usize> = entries.iter().map(|e| e.2.unwrap_or(usize::MAX)).collect();
+        limits.sort_unstable_by(|a, b| b.cmp(a));
+        limits.dedup();
+        let mut groups = Vec::with_capacity(limits.len());
+        for limit in limits {
+            let members: Vec<(&Pattern, bool, RuleId)> = entries
                 .iter()
-                .map(|&(p, e)| (hirs[p][e].as_ref().expect("a regex"), phases[p][e].3))
+                .filter(|e| e.2.unwrap_or(usize::MAX) == limit)
+                .map(|&(p, ic, _, id)| (p, ic, id))
                 .collect();
-            let slot = parsed.slot();
-            if let Ok(Some(group)) = RegexGroup::build(members, slot) {
-                for (i, &(p, e)) in anchored.iter().enumerate() {
-                    at[p][e] = Some(i);
-                }
-                shared = Some(Arc::new(group));
-            }
+            groups.push((limit, PatternSet::build(&members, parsed)?));
         }
-        let mut matchers = Vec::with_capacity(phases.len());
-        for (p, entries) in phases.iter().enumerate() {
-            let mut limits: Vec<usize> = entries.iter().map(limit).collect();
-            limits.sort_unstable_by(|a, b| b.cmp(a));
-            limits.dedup();
-            let mut groups = Vec::with_capacity(limits.len());
-            for l in limits {
-                let members: Vec<Member> = entries
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, e)| limit(e) == l)
-                    .map(|(i, &(pattern, ic, _, id))| {
-                        (pattern, ic, id, hirs[p][i].as_ref().map(|h| (h, at[p][i])))
-                    })
-                    .collect();
-                groups.push((l, PatternSet::build(&members, shared.as_ref(), parsed)?));
-            }
-            matchers.push(LineMatcher { groups });
-        }
-        Ok(matchers)
+        Ok(LineMatcher { groups })
     }
 
     /// Whether the matcher has no patterns at all.
@@ -1172,8 +964,9 @@ mod tests {
             "ab",
         ];
         for (n, src) in sources.iter().enumerate() {
-            let hir = regex_syntax::parse(src).unwrap();
-            let group = RegexGroup::build(vec![(&hir, id(7))], 0).unwrap().unwrap();
+            let group = RegexGroup::build(vec![(regex_syntax::parse(src).unwrap(), id(7))], 0)
+                .unwrap()
+                .unwrap();
             let re = Regex::new(src).unwrap();
             for line in lines {
                 let want = re.is_match(line).then_some(id(7));
@@ -1185,78 +978,8 @@ mod tests {
             }
             // Which gates apply: a length bound for bounded whole-line regexes (` *$` is not
             // bounded), start bytes for all but the `\w` and possibly-empty ones.
-            assert_eq!(group.gates.max_len.is_some(), [1, 4].contains(&n), "{src}");
-            assert_eq!(group.gates.start.is_some(), ![3, 4].contains(&n), "{src}");
-        }
-    }
-
-    #[test]
-    fn shared_set_answers_as_each_regex_alone() {
-        // Two phases, one with two `max-words` groups: their anchored regexes share one set.
-        let pats = [
-            (r"^(?:Share|Tweet)(?: this)? *:?$", None, 0),
-            (r"^Read (?:more|also):", None, 0),
-            (r"^[^ a-z0-9][^ ]* (?:says|said):$", Some(4), 0),
-            (r"^(?:[^!?]{0,20}[ ·])?[0-9]{1,2} min read$", None, 0),
-            (r"All rights reserved", Some(8), 0),
-            (r"^(?:Share|Leave a Reply)", None, 1),
-            (r"^[0-9]+ [Cc]omments?:?$", Some(3), 1),
-            (r"^Ad$", None, 1),
-        ];
-        let patterns: Vec<Pattern> = pats.iter().map(|p| Pattern::Regex(p.0.into())).collect();
-        let entries: Vec<Vec<Entry>> = (0..2)
-            .map(|phase| {
-                (0..pats.len())
-                    .filter(|&i| pats[i].2 == phase)
-                    .map(|i| (&patterns[i], false, pats[i].1, id(i as u32)))
-                    .collect()
-            })
-            .collect();
-        let matchers = LineMatcher::build_phases(
-            &[entries[0].as_slice(), entries[1].as_slice()],
-            &mut ParsedRegexes::default(),
-        )
-        .unwrap();
-        assert!(matches!(
-            matchers[0].groups[0].1.regex_anchored,
-            Some(AnchoredRegexes::Shared(_))
-        ));
-        let lines = [
-            "Share this:",
-            "Share",
-            "Share the news, he said.",
-            "Jane Doe says:",
-            "Jane Doe of the Big Town says:",
-            "Nov 8, 2025 · 7 min read",
-            "7 min read",
-            "Read more: the story",
-            "© 2024 Foo. All rights reserved.",
-            "© 2024 Foo, a very long name of a company. All rights reserved.",
-            "12 Comments",
-            "12 Comments:",
-            "Ad",
-            "Leave a Reply",
-            "",
-            "Кто says:",
-            "The minister said on Monday that the plan would go ahead.",
-        ];
-        let words = |l: &str| l.split_whitespace().count();
-        let mut folded = Folded::default();
-        // Every line against both phases, in both orders: answers never leak between lines.
-        for round in 0..2 {
-            for line in lines {
-                folded.reset();
-                let order: [usize; 2] = if round == 0 { [0, 1] } else { [1, 0] };
-                for phase in order {
-                    let want = (0..pats.len())
-                        .filter(|&i| pats[i].2 == phase)
-                        .filter(|&i| pats[i].1.is_none_or(|m| words(line) <= m))
-                        .find(|&i| Regex::new(pats[i].0).unwrap().is_match(line))
-                        .map(|i| id(i as u32));
-                    let got = matchers[phase].find_in(line, &mut folded, DocMask::ALL);
-                    assert_eq!(got, want, "phase {phase} on {line:?}");
-                }
-            }
+            assert_eq!(group.max_len.is_some(), [1, 4].contains(&n), "{src}");
+            assert_eq!(group.start.is_some(), ![3, 4].contains(&n), "{src}");
         }
     }
 
@@ -1288,7 +1011,6 @@ mod tests {
         let without = m.doc_mask("Photo: AP\nText.");
         assert_ne!(without, DocMask::ALL);
         assert_eq!(m.find_in("Photo: AP", &mut folded, without), Some(id(1)));
-        folded.reset();
         let with = m.doc_mask("Photo: AP\n(c) All rights reserved");
         assert_eq!(
             m.find_in("(c) All rights reserved", &mut folded, with),
@@ -1340,11 +1062,11 @@ mod dfa_cache_tests {
         let sources: Vec<String> = (0..300)
             .map(|i| format!(r"^(?:Updated|Posted{i}) [0-9]{{1,2}} [A-Za-z]{{3,9}} [0-9]{{4}}(?: [^.!?]{{0,40}})?$"))
             .collect();
-        let hirs: Vec<Hir> = sources
+        let regexes = sources
             .iter()
-            .map(|s| regex_syntax::parse(s).unwrap())
+            .zip(0..)
+            .map(|(s, i)| (regex_syntax::parse(s).unwrap(), RuleId(i)))
             .collect();
-        let regexes = hirs.iter().zip(0..).map(|(h, i)| (h, RuleId(i))).collect();
         let group = RegexGroup::build(regexes, 0).unwrap().unwrap();
         assert!(group.dfa.is_some());
     }

@@ -197,20 +197,14 @@ impl Engine {
                 }
             }
         }
-        // One build for the four line phases: a line is classified against all of them, and
-        // their start-anchored regexes share one set, searched once per line.
-        let [truncate, block_start, drop, thread]: [LineMatcher; 4] =
-            LineMatcher::build_phases(&phases.each_ref().map(|p| p.as_slice()), parsed)?
-                .try_into()
-                .expect("one matcher per phase");
         Ok(Engine {
             sources,
             strip,
-            truncate,
-            block_start,
+            truncate: LineMatcher::build(&phases[0], parsed)?,
+            block_start: LineMatcher::build(&phases[1], parsed)?,
             block_end,
-            drop,
-            thread,
+            drop: LineMatcher::build(&phases[2], parsed)?,
+            thread: LineMatcher::build(&phases[3], parsed)?,
         })
     }
 
