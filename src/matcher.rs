@@ -35,7 +35,7 @@ const REGEX_SET_SIZE_LIMIT: usize = 64 << 20;
 /// Memory a regex set's lazy DFA may use for the states it builds, per thread. On real text,
 /// unlike the repetitive benchmark corpus, lines keep adding states, so without a bound the
 /// cache grows with the corpus; when full it is cleared and states are built again. Measured on
-/// the dev pages (6.9 MB) with 2 threads: a 64 MiB bound let peak RSS reach 68 MB, 8 MiB keeps
+/// the dev pages (6.3 MB) with 2 threads: a 64 MiB bound let peak RSS reach 68 MB, 8 MiB keeps
 /// it at 43 MB.
 const DFA_CACHE_CAPACITY: usize = 8 << 20;
 
