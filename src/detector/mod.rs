@@ -863,13 +863,7 @@ static SPREAD: [[u64; 256]; 3] = {
     while s < 3 {
         let mut b = 0;
         while b < 256 {
-            let mut j = 0;
-            while j < 8 {
-                if b >> j & 1 == 1 {
-                    t[s][b] |= 1 << (8 * j + s);
-                }
-                j += 1;
-            }
+            t[s][b] = text::spread_bits(b as u8) << s;
             b += 1;
         }
         s += 1;

@@ -540,17 +540,23 @@ fn norm_lowered_into(lowered: &[u8], out: &mut String, cap: usize) -> bool {
     true
 }
 
-/// Per language mask, one byte per language holding its bit (`SPREAD[m]` byte `k` is bit `k`
-/// of `m`).
+/// The 8 bits of `m` as 8 bytes: byte `k` is bit `k` of `m` (0 or 1).
+pub(super) const fn spread_bits(m: u8) -> u64 {
+    let mut v = 0;
+    let mut k = 0;
+    while k < 8 {
+        v |= (((m >> k) & 1) as u64) << (8 * k);
+        k += 1;
+    }
+    v
+}
+
+/// Per language mask, one byte per language holding its bit ([`spread_bits`]).
 static SPREAD: [u64; 256] = {
     let mut t = [0u64; 256];
     let mut m = 0;
     while m < 256 {
-        let mut k = 0;
-        while k < 8 {
-            t[m] |= (((m >> k) & 1) as u64) << (8 * k);
-            k += 1;
-        }
+        t[m] = spread_bits(m as u8);
         m += 1;
     }
     t
