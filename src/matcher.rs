@@ -1048,11 +1048,6 @@ mod tests {
         let m = build(&[(&b, false, None, id(0)), (&a, false, None, id(1))]).unwrap();
         assert_eq!(find(&m, "Read Also: x"), Some(id(0)));
     }
-}
-
-#[cfg(test)]
-mod dfa_cache_tests {
-    use super::*;
 
     #[test]
     fn a_large_set_still_gets_a_lazy_dfa_under_the_cache_bound() {
