@@ -340,54 +340,91 @@ struct RegexGroup {
     max_len: Option<usize>,
     /// No regex matches fewer bytes.
     min_len: usize,
-    /// Every regex only matches at the line start, and only after one of these first two bytes.
-    start: Option<StartBytes>,
+    /// Every regex only matches lines that begin with one of these pairs of bytes.
+    start: Option<PairGate>,
+    /// Every regex only matches lines that end with one of these pairs of bytes.
+    end: Option<PairGate>,
 }
 
-/// The pairs of first two bytes that a match at the start of a line can begin with (64 Ki
-/// bits, one per pair).
+/// The pairs of first (or last) two bytes that a line can have for one of some regexes to match
+/// it: 64 Ki bits, one per pair. A necessary condition checked with one lookup, before the
+/// regex engine runs.
 #[derive(Debug, Clone)]
-struct StartBytes(Box<[u64; 1024]>);
+struct PairGate {
+    bits: Box<[u64; 1024]>,
+    /// Whether the pairs are the line's last two bytes (else its first two).
+    at_end: bool,
+}
 
-impl StartBytes {
-    /// The pairs of every regex: `None` when one of them can start with anything (or with an
-    /// empty match), judged by the regex crate's own prefix-literal extraction, whose literals
-    /// begin every match.
-    fn of(hirs: &[&Hir]) -> Option<StartBytes> {
+impl PairGate {
+    /// The gate of one regex, judged by the regex crate's own literal extraction: with
+    /// `at_end` false, the first two bytes of a line it matches at the start (`^…`: the prefix
+    /// literals begin every match, and so the line); with `at_end` true, the last two bytes of
+    /// a line it matches at the end (`…$`, likewise with the suffix literals). `None` when the
+    /// regex can begin (end) with anything or with an empty match, or is not anchored there.
+    fn of(hir: &Hir, at_end: bool) -> Option<PairGate> {
+        let looks = hir.properties();
+        let anchored = if at_end {
+            looks.look_set_suffix().contains(Look::End)
+        } else {
+            looks.look_set_prefix().contains(Look::Start)
+        };
+        if !anchored {
+            return None;
+        }
         let mut extractor = Extractor::new();
         extractor
-            .kind(ExtractKind::Prefix)
+            .kind(if at_end {
+                ExtractKind::Suffix
+            } else {
+                ExtractKind::Prefix
+            })
             .limit_literal_len(2)
             .limit_total(4096);
         let mut bits = Box::new([0u64; 1024]);
-        for hir in hirs {
-            let seq = extractor.extract(hir);
-            for lit in seq.literals()? {
-                match *lit.as_bytes() {
-                    [a, b, ..] => {
-                        let pair = usize::from(a) << 8 | usize::from(b);
-                        bits[pair / 64] |= 1 << (pair % 64);
-                    }
-                    // One byte: any second byte.
-                    [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
-                    [] => return None,
-                }
+        for lit in extractor.extract(hir).literals()? {
+            // The pair is indexed by the outer byte first (the first byte, or the last), so
+            // that a one-byte literal allows a contiguous range: any byte next to it.
+            match *lit.as_bytes() {
+                [a, b] if !at_end => set_bit(&mut bits, pair(a, b)),
+                [b, a] if at_end => set_bit(&mut bits, pair(a, b)),
+                [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
+                _ => return None,
             }
         }
-        Some(StartBytes(bits))
+        Some(PairGate { bits, at_end })
     }
 
-    /// Whether a match can start at the start of `line`. (A one-byte line is not checked.)
-    fn allows(&self, line: &str) -> bool {
-        match *line.as_bytes() {
-            [a, b, ..] => {
-                let pair = usize::from(a) << 8 | usize::from(b);
-                self.0[pair / 64] & (1 << (pair % 64)) != 0
+    /// The gate of a set of regexes, from their own: `None` when one of them has none.
+    fn union<'a>(mut gates: impl Iterator<Item = Option<&'a PairGate>>) -> Option<PairGate> {
+        let mut all = gates.next()??.clone();
+        for gate in gates {
+            for (a, b) in all.bits.iter_mut().zip(gate?.bits.iter()) {
+                *a |= b;
             }
-            [_] => true,
-            [] => false,
         }
+        Some(all)
     }
+
+    /// Whether one of the regexes may match `line`. (A one-byte line is not checked.)
+    #[inline]
+    fn allows(&self, line: &str) -> bool {
+        let p = match *line.as_bytes() {
+            [] => return false,
+            [_] => return true,
+            [a, b, ..] if !self.at_end => pair(a, b),
+            [.., b, a] => pair(a, b),
+        };
+        self.bits[p / 64] & (1 << (p % 64)) != 0
+    }
+}
+
+fn pair(outer: u8, inner: u8) -> usize {
+    usize::from(outer) << 8 | usize::from(inner)
+}
+
+fn set_bit(bits: &mut [u64; 1024], i: usize) {
+    bits[i / 64] |= 1 << (i % 64);
 }
 
 /// The NFA configuration of the regex crate's `RegexSet`: no capture groups, empty matches only
@@ -416,16 +453,46 @@ fn whole_line_max_len(hir: &Hir) -> Option<usize> {
     whole.then(|| props.maximum_len()).flatten()
 }
 
+/// A parsed regex of a rule, with its gates, computed once: the literal extraction behind them
+/// is a noticeable part of start-up, so the end gate is only looked for when there is no start
+/// gate (`None` then also means "not looked for").
+struct Gated {
+    hir: Hir,
+    id: RuleId,
+    start: Option<PairGate>,
+    end: Option<PairGate>,
+}
+
+impl Gated {
+    fn new(hir: Hir, id: RuleId) -> Gated {
+        let start = PairGate::of(&hir, false);
+        let end = start.is_none().then(|| PairGate::of(&hir, true)).flatten();
+        Gated {
+            start,
+            end,
+            hir,
+            id,
+        }
+    }
+}
+
 impl RegexGroup {
     /// Build the set from parsed patterns, as `RegexSet` would from their sources (same
     /// configuration), without parsing them again. Sorted by rule id, so the first match is the
     /// lowest id. `slot` numbers the group's cache.
-    fn build(mut regexes: Vec<(Hir, RuleId)>, slot: usize) -> Result<Option<RegexGroup>, String> {
+    #[cfg(test)]
+    fn build(regexes: Vec<(Hir, RuleId)>, slot: usize) -> Result<Option<RegexGroup>, String> {
+        let gated = regexes.into_iter().map(|(h, id)| Gated::new(h, id));
+        RegexGroup::build_gated(gated.collect(), slot)
+    }
+
+    /// [`RegexGroup::build`] from regexes whose gates are known.
+    fn build_gated(mut regexes: Vec<Gated>, slot: usize) -> Result<Option<RegexGroup>, String> {
         if regexes.is_empty() {
             return Ok(None);
         }
-        regexes.sort_by_key(|(_, id)| *id);
-        let hirs: Vec<&Hir> = regexes.iter().map(|(h, _)| h).collect();
+        regexes.sort_by_key(|g| g.id);
+        let hirs: Vec<&Hir> = regexes.iter().map(|g| &g.hir).collect();
         let nfa = thompson::Compiler::new()
             .configure(nfa_config())
             .build_many_from_hir(&hirs)
@@ -486,15 +553,17 @@ impl RegexGroup {
             .map(|h| h.properties().minimum_len().unwrap_or(0))
             .min()
             .unwrap_or(0);
-        let start = all_anchored.then(|| StartBytes::of(&hirs)).flatten();
+        let start = PairGate::union(regexes.iter().map(|g| g.start.as_ref()));
+        let end = PairGate::union(regexes.iter().map(|g| g.end.as_ref()));
         Ok(Some(RegexGroup {
             dfa,
             pikevm,
             slot,
-            ids: regexes.into_iter().map(|(_, id)| id).collect(),
+            ids: regexes.iter().map(|g| g.id).collect(),
             max_len,
             min_len,
             start,
+            end,
         }))
     }
 
@@ -504,7 +573,8 @@ impl RegexGroup {
     fn find(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
         if self.max_len.is_some_and(|n| line.len() > n)
             || line.len() < self.min_len
-            || self.start.as_ref().is_some_and(|s| !s.allows(line))
+            || self.start.as_ref().is_some_and(|g| !g.allows(line))
+            || self.end.as_ref().is_some_and(|g| !g.allows(line))
         {
             return None;
         }
@@ -580,14 +650,36 @@ struct PatternSet {
     contains: Option<LiteralSet>,
     contains_ascii_ci: Option<LiteralSet>,
     contains_folded: Option<LiteralSet>,
-    /// Regexes anchored at the line start: the set's automaton gives up after a few bytes on
-    /// most lines.
-    regex_anchored: Option<RegexGroup>,
+    /// Regexes anchored at the line start, in up to three sets by the gate they allow (see
+    /// [`split_by_gate`]): the set's automaton gives up after a few bytes on most lines.
+    regex_anchored: Vec<RegexGroup>,
     /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
     /// scan whole lines, and so that their own literal prefilter can skip lines.
     regex_anywhere: Option<RegexGroup>,
     /// A document-level gate for `regex_anywhere`.
     anywhere_gate: Option<DocGate>,
+}
+
+/// Anchored regexes split into the sets that get a gate: those whose first two bytes are known
+/// (most rules begin with a word list), those that only match whole lines whose last two bytes
+/// are known, and the rest. A regex that can begin with any word or capital letter would take
+/// the first gate away from all the others, and in one lazy DFA its states multiply with
+/// theirs: on real pages (unlike the repetitive benchmark corpus) that made the set's states
+/// overflow the cache again and again.
+fn split_by_gate(regexes: Vec<(Hir, RuleId)>) -> [Vec<Gated>; 3] {
+    let mut groups: [Vec<Gated>; 3] = Default::default();
+    for (hir, id) in regexes {
+        let gated = Gated::new(hir, id);
+        let g = if gated.start.is_some() {
+            0
+        } else if gated.end.is_some() {
+            1
+        } else {
+            2
+        };
+        groups[g].push(gated);
+    }
+    groups
 }
 
 /// Whether a regex can only match at the start of the line (`^…`). (The answer only decides
@@ -649,18 +741,26 @@ impl PatternSet {
         let (anchored, anywhere): (Vec<_>, Vec<_>) = regexes
             .into_iter()
             .partition(|(hir, _)| is_start_anchored(hir));
-        if !anchored.is_empty() {
-            m.regex_anchored = RegexGroup::build(anchored, parsed.slot())?;
+        for group in split_by_gate(anchored)
+            .into_iter()
+            .filter(|g| !g.is_empty())
+        {
+            m.regex_anchored
+                .extend(RegexGroup::build_gated(group, parsed.slot())?);
         }
         if !anywhere.is_empty() {
             m.anywhere_gate = DocGate::of(&anywhere.iter().map(|(h, _)| h).collect::<Vec<_>>());
-            m.regex_anywhere = RegexGroup::build(anywhere, parsed.slot())?;
+            let gated = anywhere
+                .into_iter()
+                .map(|(h, id)| Gated::new(h, id))
+                .collect();
+            m.regex_anywhere = RegexGroup::build_gated(gated, parsed.slot())?;
         }
         Ok(m)
     }
 
     fn is_empty(&self) -> bool {
-        self.literals_are_empty() && self.regex_anchored.is_none() && self.regex_anywhere.is_none()
+        self.literals_are_empty() && self.regex_anchored.is_empty() && self.regex_anywhere.is_none()
     }
 
     fn literals_are_empty(&self) -> bool {
@@ -691,18 +791,14 @@ impl PatternSet {
                 return Some(id);
             }
         }
-        match (
-            self.regex_anchored
-                .as_ref()
-                .and_then(|g| g.find(line, &mut folded.caches)),
-            self.regex_anywhere
-                .as_ref()
-                .filter(|_| anywhere)
-                .and_then(|g| g.find(line, &mut folded.caches)),
-        ) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        let mut best: Option<RuleId> = None;
+        let anywhere = self.regex_anywhere.as_ref().filter(|_| anywhere);
+        for group in self.regex_anchored.iter().chain(anywhere) {
+            if let Some(id) = group.find(line, &mut folded.caches) {
+                best = Some(best.map_or(id, |b| b.min(id)));
+            }
         }
+        best
     }
 
     /// The match of a literal pattern, in the order exact, prefix, contains.
@@ -924,11 +1020,48 @@ mod tests {
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = build(&refs).unwrap();
         let set = &m.groups[0].1;
-        assert!(set.regex_anchored.is_some() && set.regex_anywhere.is_some());
+        assert!(set.regex_anchored.len() == 1 && set.regex_anywhere.is_some());
         assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
         assert_eq!(find(&m, "© 2024 Foo. ALL RIGHTS RESERVED."), Some(id(1)));
         assert_eq!(find(&m, "Photo: AP. All rights reserved"), Some(id(1)));
         assert_eq!(find(&m, "All rights reserved to the crown, he said"), None);
+    }
+
+    #[test]
+    fn anchored_regexes_split_by_gate_still_match_lowest_id_first() {
+        let pats = [
+            (Pattern::Regex("^Photo: .+$".into()), false, id(5)),
+            (
+                Pattern::Regex(r"^(?:\S+ ){0,3}\d+ min read.*".into()),
+                false,
+                id(2),
+            ),
+            (Pattern::Regex(r"^\S+ says:$".into()), false, id(7)),
+            (Pattern::Regex(r"^(?:\S+ )*says:$".into()), false, id(1)),
+        ];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
+        let m = build(&refs).unwrap();
+        let set = &m.groups[0].1;
+        // One set with start bytes, one with end bytes, one with neither.
+        let gates: Vec<_> = set
+            .regex_anchored
+            .iter()
+            .map(|g| (g.start.is_some(), g.end.is_some(), g.ids.clone()))
+            .collect();
+        assert_eq!(
+            gates,
+            [
+                (true, false, vec![id(5)]),
+                (false, true, vec![id(1), id(7)]),
+                (false, false, vec![id(2)]),
+            ]
+        );
+        assert_eq!(find(&m, "Photo: 5 min read"), Some(id(2)));
+        assert_eq!(find(&m, "Photo: AP"), Some(id(5)));
+        assert_eq!(find(&m, "Jane says:"), Some(id(1)));
+        assert_eq!(find(&m, "Photo: says:"), Some(id(1)));
+        assert_eq!(find(&m, "Jane Doe, 5 min read"), Some(id(2)));
+        assert_eq!(find(&m, "Nothing to see here."), None);
     }
 
     #[test]
@@ -940,6 +1073,10 @@ mod tests {
             r"^\w+ said$",
             r"^a?$",
             r"^(?:x|yz)",
+            r"^\w+ (?:says|wrote):$",
+            r"(?i)said(?:\.\.\.|…)$",
+            r"^.*[0-9]{2}(?: ?[ap]m)?$",
+            r"^.*b$",
         ];
         let lines = [
             "Advertisement",
@@ -962,6 +1099,20 @@ mod tests {
             "Share this",
             "Sponsored content",
             "ab",
+            "Jane says:",
+            "Jane wrote:",
+            "Jane says: hi",
+            "Jane says",
+            "He SAID...",
+            "Anna said…",
+            "He said.",
+            "at 10:42 pm",
+            "at 10:42pm",
+            "at 10:42 p",
+            "10",
+            "b",
+            "bb",
+            "Bob",
         ];
         for (n, src) in sources.iter().enumerate() {
             let group = RegexGroup::build(vec![(regex_syntax::parse(src).unwrap(), id(7))], 0)
@@ -977,9 +1128,16 @@ mod tests {
                 );
             }
             // Which gates apply: a length bound for bounded whole-line regexes (` *$` is not
-            // bounded), start bytes for all but the `\w` and possibly-empty ones.
+            // bounded), start bytes for all but the `\w`, `.*` and possibly-empty ones, end
+            // bytes (only looked for without start bytes) for the `…$` ones that end in
+            // literals.
             assert_eq!(group.max_len.is_some(), [1, 4].contains(&n), "{src}");
-            assert_eq!(group.start.is_some(), ![3, 4].contains(&n), "{src}");
+            assert_eq!(
+                group.start.is_some(),
+                ![3, 4, 6, 7, 8, 9].contains(&n),
+                "{src}"
+            );
+            assert_eq!(group.end.is_some(), [3, 6, 7, 8, 9].contains(&n), "{src}");
         }
     }
 
