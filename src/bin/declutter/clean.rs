@@ -27,6 +27,7 @@ pub fn run(args: CleanArgs) -> Result<ExitCode> {
     let Some(rules) = setup::load(&args.rules, &mut reporter) else {
         return Ok(ExitCode::from(2));
     };
+    crate::release_freed_memory();
     if args.skip_existing && args.out_dir.is_none() {
         bail!("--skip-existing needs -o DIR (it skips inputs whose output there is up to date)");
     }

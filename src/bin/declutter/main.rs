@@ -67,6 +67,21 @@ fn limit_malloc_arenas() {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn limit_malloc_arenas() {}
 
+/// Give the memory freed after loading the rules back to the system. Parsing and compiling
+/// the rules leaves megabytes of freed blocks that glibc keeps, and the workers' caches then
+/// grow on top of them: returning them lowers peak RSS on the dev pages from 40.6 to 34.0 MB
+/// with one thread.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+pub fn release_freed_memory() {
+    // SAFETY: malloc_trim only returns free heap pages to the system; it takes malloc's lock.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+pub fn release_freed_memory() {}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<io::Error>()
