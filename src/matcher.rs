@@ -661,8 +661,8 @@ struct PatternSet {
 }
 
 /// Anchored regexes split into the sets that get a gate: those whose first two bytes are known
-/// (most rules begin with a word list), those that only match whole lines whose last two bytes
-/// are known, and the rest. A regex that can begin with any word or capital letter would take
+/// (most rules begin with a word list), those that only match at the line's end (`…$`) with
+/// known last two bytes, and the rest. A regex that can begin with any word or capital letter would take
 /// the first gate away from all the others, and in one lazy DFA its states multiply with
 /// theirs: on real pages (unlike the repetitive benchmark corpus) that made the set's states
 /// overflow the cache again and again.
