@@ -363,11 +363,10 @@ impl PairGate {
     /// a line it matches at the end (`…$`, likewise with the suffix literals). `None` when the
     /// regex can begin (end) with anything or with an empty match, or is not anchored there.
     fn of(hir: &Hir, at_end: bool) -> Option<PairGate> {
-        let looks = hir.properties();
         let anchored = if at_end {
-            looks.look_set_suffix().contains(Look::End)
+            hir.properties().look_set_suffix().contains(Look::End)
         } else {
-            looks.look_set_prefix().contains(Look::Start)
+            is_start_anchored(hir)
         };
         if !anchored {
             return None;
@@ -662,10 +661,10 @@ struct PatternSet {
 
 /// Anchored regexes split into the sets that get a gate: those whose first two bytes are known
 /// (most rules begin with a word list), those that only match at the line's end (`…$`) with
-/// known last two bytes, and the rest. A regex that can begin with any word or capital letter would take
-/// the first gate away from all the others, and in one lazy DFA its states multiply with
-/// theirs: on real pages (unlike the repetitive benchmark corpus) that made the set's states
-/// overflow the cache again and again.
+/// known last two bytes, and the rest. A regex that can begin with any word or capital letter
+/// would take the first gate away from all the others, and in one lazy DFA its states multiply
+/// with theirs: on real pages (unlike the repetitive benchmark corpus) that made the set's
+/// states overflow the cache again and again.
 fn split_by_gate(regexes: Vec<(Hir, RuleId)>) -> [Vec<Gated>; 3] {
     let mut groups: [Vec<Gated>; 3] = Default::default();
     for (hir, id) in regexes {
