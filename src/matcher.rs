@@ -336,8 +336,9 @@ struct RegexGroup {
     /// This group's cache in [`Caches`].
     slot: usize,
     ids: Vec<RuleId>,
-    /// Every regex matches whole lines only (`^…$`) of at most this many bytes.
-    max_len: Option<usize>,
+    /// Every regex matches whole lines only (`^…$`) of at most this many bytes (`usize::MAX`:
+    /// no such bound).
+    max_len: usize,
     /// No regex matches fewer bytes.
     min_len: usize,
     /// Every regex only matches lines that begin with one of these pairs of bytes.
@@ -348,12 +349,11 @@ struct RegexGroup {
 
 /// The pairs of first (or last) two bytes that a line can have for one of some regexes to match
 /// it: 64 Ki bits, one per pair. A necessary condition checked with one lookup, before the
-/// regex engine runs.
+/// regex engine runs. Whether the pairs are a line's first or last bytes is known from where
+/// the gate is kept ([`RegexGroup::start`] or [`RegexGroup::end`]).
 #[derive(Debug, Clone)]
 struct PairGate {
     bits: Box<[u64; 1024]>,
-    /// Whether the pairs are the line's last two bytes (else its first two).
-    at_end: bool,
 }
 
 impl PairGate {
@@ -391,7 +391,7 @@ impl PairGate {
                 _ => return None,
             }
         }
-        Some(PairGate { bits, at_end })
+        Some(PairGate { bits })
     }
 
     /// The gate of a set of regexes, from their own: `None` when one of them has none.
@@ -405,15 +405,30 @@ impl PairGate {
         Some(all)
     }
 
-    /// Whether one of the regexes may match `line`. (A one-byte line is not checked.)
-    #[inline]
-    fn allows(&self, line: &str) -> bool {
-        let p = match *line.as_bytes() {
-            [] => return false,
-            [_] => return true,
-            [a, b, ..] if !self.at_end => pair(a, b),
-            [.., b, a] => pair(a, b),
-        };
+    /// Whether one of the regexes of a gate of first bytes may match `line`. (A one-byte line
+    /// is not checked.) The caller knows which kind of gate it holds: no branch on it.
+    #[inline(always)]
+    fn allows_first(&self, line: &[u8]) -> bool {
+        match *line {
+            [] => false,
+            [_] => true,
+            [a, b, ..] => self.has(pair(a, b)),
+        }
+    }
+
+    /// [`PairGate::allows_first`] for a gate of last bytes.
+    #[inline(always)]
+    fn allows_last(&self, line: &[u8]) -> bool {
+        match *line {
+            [] => false,
+            [_] => true,
+            [.., b, a] => self.has(pair(a, b)),
+        }
+    }
+
+    /// Whether the pair with this index is allowed.
+    #[inline(always)]
+    fn has(&self, p: usize) -> bool {
         self.bits[p / 64] & (1 << (p % 64)) != 0
     }
 }
@@ -559,7 +574,7 @@ impl RegexGroup {
             pikevm,
             slot,
             ids: regexes.iter().map(|g| g.id).collect(),
-            max_len,
+            max_len: max_len.unwrap_or(usize::MAX),
             min_len,
             start,
             end,
@@ -570,10 +585,11 @@ impl RegexGroup {
     /// so that the lines they turn away (most lines) cost no call.
     #[inline]
     fn find(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
-        if self.max_len.is_some_and(|n| line.len() > n)
-            || line.len() < self.min_len
-            || self.start.as_ref().is_some_and(|g| !g.allows(line))
-            || self.end.as_ref().is_some_and(|g| !g.allows(line))
+        let bytes = line.as_bytes();
+        if bytes.len() > self.max_len
+            || bytes.len() < self.min_len
+            || self.start.as_ref().is_some_and(|g| !g.allows_first(bytes))
+            || self.end.as_ref().is_some_and(|g| !g.allows_last(bytes))
         {
             return None;
         }
@@ -1130,7 +1146,7 @@ mod tests {
             // bounded), start bytes for all but the `\w`, `.*` and possibly-empty ones, end
             // bytes (only looked for without start bytes) for the `…$` ones that end in
             // literals.
-            assert_eq!(group.max_len.is_some(), [1, 4].contains(&n), "{src}");
+            assert_eq!(group.max_len != usize::MAX, [1, 4].contains(&n), "{src}");
             assert_eq!(
                 group.start.is_some(),
                 ![3, 4, 6, 7, 8, 9].contains(&n),
