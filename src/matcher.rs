@@ -666,12 +666,14 @@ struct PatternSet {
     contains_ascii_ci: Option<LiteralSet>,
     contains_folded: Option<LiteralSet>,
     /// Regexes anchored at the line start, in up to three sets by the gate they allow (see
-    /// [`split_by_gate`]): the set's automaton gives up after a few bytes on most lines.
-    regex_anchored: Vec<RegexGroup>,
-    /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
-    /// scan whole lines, and so that their own literal prefilter can skip lines.
-    regex_anywhere: Option<RegexGroup>,
-    /// A document-level gate for `regex_anywhere`.
+    /// [`split_by_gate`]): the set's automaton gives up after a few bytes on most lines. Then,
+    /// when `anywhere` is set, the set of the regexes that may match anywhere: kept apart so
+    /// that they do not make the anchored sets scan whole lines, and so that their own literal
+    /// prefilter can skip lines. One slice, so that a line costs one loop over it.
+    regexes: Vec<RegexGroup>,
+    /// Whether the last of `regexes` is the set that may match anywhere.
+    anywhere: bool,
+    /// A document-level gate for the regexes that may match anywhere.
     anywhere_gate: Option<DocGate>,
 }
 
@@ -760,7 +762,7 @@ impl PatternSet {
             .into_iter()
             .filter(|g| !g.is_empty())
         {
-            m.regex_anchored
+            m.regexes
                 .extend(RegexGroup::build_gated(group, parsed.slot())?);
         }
         if !anywhere.is_empty() {
@@ -769,13 +771,28 @@ impl PatternSet {
                 .into_iter()
                 .map(|(h, id)| Gated::new(h, id))
                 .collect();
-            m.regex_anywhere = RegexGroup::build_gated(gated, parsed.slot())?;
+            if let Some(group) = RegexGroup::build_gated(gated, parsed.slot())? {
+                m.regexes.push(group);
+                m.anywhere = true;
+            }
         }
         Ok(m)
     }
 
     fn is_empty(&self) -> bool {
-        self.literals_are_empty() && self.regex_anchored.is_empty() && self.regex_anywhere.is_none()
+        self.literals_are_empty() && self.regexes.is_empty()
+    }
+
+    /// The sets of regexes anchored at the line start.
+    #[cfg(test)]
+    fn regex_anchored(&self) -> &[RegexGroup] {
+        &self.regexes[..self.regexes.len() - usize::from(self.anywhere)]
+    }
+
+    /// The set of regexes that may match anywhere.
+    #[cfg(test)]
+    fn regex_anywhere(&self) -> Option<&RegexGroup> {
+        self.regexes.last().filter(|_| self.anywhere)
     }
 
     fn literals_are_empty(&self) -> bool {
@@ -795,8 +812,7 @@ impl PatternSet {
 
     /// Whether the regexes that may match anywhere in a line can match in `doc` at all.
     fn anywhere_may_match(&self, doc: &str) -> bool {
-        self.regex_anywhere.is_some()
-            && self.anywhere_gate.as_ref().is_none_or(|g| g.may_match(doc))
+        self.anywhere && self.anywhere_gate.as_ref().is_none_or(|g| g.may_match(doc))
     }
 
     /// The lowest-id match; `anywhere` false skips the regexes that may match anywhere.
@@ -807,8 +823,8 @@ impl PatternSet {
             }
         }
         let mut best: Option<RuleId> = None;
-        let anywhere = self.regex_anywhere.as_ref().filter(|_| anywhere);
-        for group in self.regex_anchored.iter().chain(anywhere) {
+        let skip = usize::from(self.anywhere && !anywhere);
+        for group in &self.regexes[..self.regexes.len() - skip] {
             if let Some(id) = group.find(line, &mut folded.caches) {
                 best = Some(best.map_or(id, |b| b.min(id)));
             }
@@ -1035,7 +1051,7 @@ mod tests {
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = build(&refs).unwrap();
         let set = &m.groups[0].1;
-        assert!(set.regex_anchored.len() == 1 && set.regex_anywhere.is_some());
+        assert!(set.regex_anchored().len() == 1 && set.regex_anywhere().is_some());
         assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
         assert_eq!(find(&m, "© 2024 Foo. ALL RIGHTS RESERVED."), Some(id(1)));
         assert_eq!(find(&m, "Photo: AP. All rights reserved"), Some(id(1)));
@@ -1059,7 +1075,7 @@ mod tests {
         let set = &m.groups[0].1;
         // One set with start bytes, one with end bytes, one with neither.
         let gates: Vec<_> = set
-            .regex_anchored
+            .regex_anchored()
             .iter()
             .map(|g| (g.start.is_some(), g.end.is_some(), g.ids.clone()))
             .collect();
