@@ -832,7 +832,9 @@ impl PatternSet {
         best
     }
 
-    /// The match of a literal pattern, in the order exact, prefix, contains.
+    /// The match of a literal pattern, in the order exact, prefix, contains. Not inlined: most
+    /// sets have no literals, and inlined its setup would run for every line.
+    #[inline(never)]
     fn find_literal(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
         if line.len() <= self.exact.max_len {
             if let Some(&id) = self.exact.lines.get(line) {
@@ -939,7 +941,7 @@ impl LineMatcher {
             let Some(id) = set.find(line, folded, anywhere) else {
                 continue;
             };
-            if *limit != usize::MAX && !at_most_words(line, *limit) {
+            if *limit != usize::MAX && !within_words(line, *limit) {
                 // Groups are sorted by falling limit: the rest are stricter still.
                 break;
             }
@@ -947,6 +949,13 @@ impl LineMatcher {
         }
         best
     }
+}
+
+/// [`at_most_words`], out of line: it runs only for the few lines a limited rule matches, and
+/// inlined into [`LineMatcher::find_in`] its setup would run for every line.
+#[inline(never)]
+fn within_words(line: &str, limit: usize) -> bool {
+    at_most_words(line, limit)
 }
 
 /// Which groups of a [`LineMatcher`] may match their unanchored regexes in one document: a
