@@ -237,20 +237,55 @@ impl LiteralSet {
     }
 }
 
-/// Exact-line patterns, with the longest pattern's length so that long lines (most lines of an
-/// article) skip the lookup, and the case-folding work, entirely.
+/// Exact-line patterns, with the longest pattern's length and the first bytes a matching line
+/// can have, so that most lines (long ones, and short ones that begin otherwise) skip the
+/// lookup, and the case-folding work, entirely.
 #[derive(Debug, Clone, Default)]
 struct ExactSet {
     /// FxHash, not the default SipHash, whose flooding resistance buys nothing here: the table
     /// holds rule patterns, which input lines cannot add to, and every short line is looked up.
     lines: HashMap<String, RuleId, FxBuildHasher>,
     max_len: usize,
+    /// A bit per byte a matching line can begin with.
+    first: [u64; 4],
 }
 
 impl ExactSet {
-    fn insert(&mut self, key: String, id: RuleId) {
+    /// Add a pattern as the line must be (`folded` false) or as [`fold_case`] makes it.
+    fn insert(&mut self, key: String, id: RuleId, folded: bool) {
         self.max_len = self.max_len.max(key.len());
+        if let Some(&b) = key.as_bytes().first() {
+            if !folded {
+                self.allow_first(b);
+            } else if b.is_ascii() {
+                // An ASCII byte of the line folds to its ASCII lowercase.
+                self.allow_first(b);
+                self.allow_first(b.to_ascii_uppercase());
+            }
+            if folded {
+                // A line beginning with another character can fold to one beginning with
+                // this byte (the Kelvin sign folds to `k`).
+                (0x80..=0xFF).for_each(|b| self.allow_first(b));
+            }
+        }
         keep_lowest(&mut self.lines, key, id);
+    }
+
+    fn allow_first(&mut self, b: u8) {
+        self.first[usize::from(b / 64)] |= 1 << (b % 64);
+    }
+
+    /// Whether `line` is short enough, and begins with a byte that a pattern allows, to be
+    /// looked up (`slack`: how many times longer than a pattern the line may be).
+    #[inline]
+    fn may_hold(&self, line: &str, slack: usize) -> bool {
+        match line.as_bytes().first() {
+            Some(&b) => {
+                line.len() <= slack * self.max_len
+                    && self.first[usize::from(b / 64)] & (1 << (b % 64)) != 0
+            }
+            None => false,
+        }
     }
 }
 
@@ -732,8 +767,8 @@ impl PatternSet {
                 }
             };
             match pattern {
-                Pattern::Exact(s) if !ignore_case => m.exact.insert(s.clone(), id),
-                Pattern::Exact(_) => m.exact_folded.insert(f, id),
+                Pattern::Exact(s) if !ignore_case => m.exact.insert(s.clone(), id, false),
+                Pattern::Exact(_) => m.exact_folded.insert(f, id, true),
                 Pattern::Prefix(s) => {
                     lit[group(0)].push((if ignore_case { f } else { s.clone() }, id))
                 }
@@ -836,13 +871,13 @@ impl PatternSet {
     /// sets have no literals, and inlined its setup would run for every line.
     #[inline(never)]
     fn find_literal(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
-        if line.len() <= self.exact.max_len {
+        if self.exact.may_hold(line, 1) {
             if let Some(&id) = self.exact.lines.get(line) {
                 return Some(id);
             }
         }
         // Unicode lowercase at most doubles a line's bytes; longer lines cannot match.
-        if line.len() <= 2 * self.exact_folded.max_len {
+        if self.exact_folded.may_hold(line, 2) {
             if let Some(&id) = self.exact_folded.lines.get(folded.get(line)) {
                 return Some(id);
             }
@@ -1023,6 +1058,25 @@ mod tests {
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = build(&refs).unwrap();
         assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
+    }
+
+    #[test]
+    fn exact_lines_skipped_by_their_first_byte_still_match_every_case() {
+        let pats = [
+            (Pattern::Exact("Kelvin scale".into()), true, id(0)),
+            (Pattern::Exact("Ünter".into()), true, id(1)),
+            (Pattern::Exact("Trending".into()), false, id(2)),
+        ];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
+        let m = build(&refs).unwrap();
+        assert_eq!(find(&m, "kelvin SCALE"), Some(id(0)));
+        // The Kelvin sign folds to an ASCII `k`.
+        assert_eq!(find(&m, "\u{212A}elvin scale"), Some(id(0)));
+        assert_eq!(find(&m, "üNTER"), Some(id(1)));
+        assert_eq!(find(&m, "Trending"), Some(id(2)));
+        assert_eq!(find(&m, "trending"), None);
+        assert_eq!(find(&m, ""), None);
+        assert_eq!(find(&m, "Selvin scale"), None);
     }
 
     #[test]
