@@ -237,20 +237,55 @@ impl LiteralSet {
     }
 }
 
-/// Exact-line patterns, with the longest pattern's length so that long lines (most lines of an
-/// article) skip the lookup, and the case-folding work, entirely.
+/// Exact-line patterns, with the longest pattern's length and the first bytes a matching line
+/// can have, so that most lines (long ones, and short ones that begin otherwise) skip the
+/// lookup, and the case-folding work, entirely.
 #[derive(Debug, Clone, Default)]
 struct ExactSet {
     /// FxHash, not the default SipHash, whose flooding resistance buys nothing here: the table
     /// holds rule patterns, which input lines cannot add to, and every short line is looked up.
     lines: HashMap<String, RuleId, FxBuildHasher>,
     max_len: usize,
+    /// A bit per byte a matching line can begin with.
+    first: [u64; 4],
 }
 
 impl ExactSet {
-    fn insert(&mut self, key: String, id: RuleId) {
+    /// Add a pattern as the line must be (`folded` false) or as [`fold_case`] makes it.
+    fn insert(&mut self, key: String, id: RuleId, folded: bool) {
         self.max_len = self.max_len.max(key.len());
+        if let Some(&b) = key.as_bytes().first() {
+            if !folded {
+                self.allow_first(b);
+            } else if b.is_ascii() {
+                // An ASCII byte of the line folds to its ASCII lowercase.
+                self.allow_first(b);
+                self.allow_first(b.to_ascii_uppercase());
+            }
+            if folded {
+                // A line beginning with another character can fold to one beginning with
+                // this byte (the Kelvin sign folds to `k`).
+                (0x80..=0xFF).for_each(|b| self.allow_first(b));
+            }
+        }
         keep_lowest(&mut self.lines, key, id);
+    }
+
+    fn allow_first(&mut self, b: u8) {
+        self.first[usize::from(b / 64)] |= 1 << (b % 64);
+    }
+
+    /// Whether `line` is short enough, and begins with a byte that a pattern allows, to be
+    /// looked up (`slack`: how many times longer than a pattern the line may be).
+    #[inline]
+    fn may_hold(&self, line: &str, slack: usize) -> bool {
+        match line.as_bytes().first() {
+            Some(&b) => {
+                line.len() <= slack * self.max_len
+                    && self.first[usize::from(b / 64)] & (1 << (b % 64)) != 0
+            }
+            None => false,
+        }
     }
 }
 
@@ -336,8 +371,9 @@ struct RegexGroup {
     /// This group's cache in [`Caches`].
     slot: usize,
     ids: Vec<RuleId>,
-    /// Every regex matches whole lines only (`^…$`) of at most this many bytes.
-    max_len: Option<usize>,
+    /// Every regex matches whole lines only (`^…$`) of at most this many bytes (`usize::MAX`:
+    /// no such bound).
+    max_len: usize,
     /// No regex matches fewer bytes.
     min_len: usize,
     /// Every regex only matches lines that begin with one of these pairs of bytes.
@@ -348,12 +384,11 @@ struct RegexGroup {
 
 /// The pairs of first (or last) two bytes that a line can have for one of some regexes to match
 /// it: 64 Ki bits, one per pair. A necessary condition checked with one lookup, before the
-/// regex engine runs.
+/// regex engine runs. Whether the pairs are a line's first or last bytes is known from where
+/// the gate is kept ([`RegexGroup::start`] or [`RegexGroup::end`]).
 #[derive(Debug, Clone)]
 struct PairGate {
     bits: Box<[u64; 1024]>,
-    /// Whether the pairs are the line's last two bytes (else its first two).
-    at_end: bool,
 }
 
 impl PairGate {
@@ -391,7 +426,7 @@ impl PairGate {
                 _ => return None,
             }
         }
-        Some(PairGate { bits, at_end })
+        Some(PairGate { bits })
     }
 
     /// The gate of a set of regexes, from their own: `None` when one of them has none.
@@ -405,15 +440,30 @@ impl PairGate {
         Some(all)
     }
 
-    /// Whether one of the regexes may match `line`. (A one-byte line is not checked.)
-    #[inline]
-    fn allows(&self, line: &str) -> bool {
-        let p = match *line.as_bytes() {
-            [] => return false,
-            [_] => return true,
-            [a, b, ..] if !self.at_end => pair(a, b),
-            [.., b, a] => pair(a, b),
-        };
+    /// Whether one of the regexes of a gate of first bytes may match `line`. (A one-byte line
+    /// is not checked.) The caller knows which kind of gate it holds: no branch on it.
+    #[inline(always)]
+    fn allows_first(&self, line: &[u8]) -> bool {
+        match *line {
+            [] => false,
+            [_] => true,
+            [a, b, ..] => self.has(pair(a, b)),
+        }
+    }
+
+    /// [`PairGate::allows_first`] for a gate of last bytes.
+    #[inline(always)]
+    fn allows_last(&self, line: &[u8]) -> bool {
+        match *line {
+            [] => false,
+            [_] => true,
+            [.., b, a] => self.has(pair(a, b)),
+        }
+    }
+
+    /// Whether the pair with this index is allowed.
+    #[inline(always)]
+    fn has(&self, p: usize) -> bool {
         self.bits[p / 64] & (1 << (p % 64)) != 0
     }
 }
@@ -559,7 +609,7 @@ impl RegexGroup {
             pikevm,
             slot,
             ids: regexes.iter().map(|g| g.id).collect(),
-            max_len,
+            max_len: max_len.unwrap_or(usize::MAX),
             min_len,
             start,
             end,
@@ -570,10 +620,11 @@ impl RegexGroup {
     /// so that the lines they turn away (most lines) cost no call.
     #[inline]
     fn find(&self, line: &str, caches: &mut Caches) -> Option<RuleId> {
-        if self.max_len.is_some_and(|n| line.len() > n)
-            || line.len() < self.min_len
-            || self.start.as_ref().is_some_and(|g| !g.allows(line))
-            || self.end.as_ref().is_some_and(|g| !g.allows(line))
+        let bytes = line.as_bytes();
+        if bytes.len() > self.max_len
+            || bytes.len() < self.min_len
+            || self.start.as_ref().is_some_and(|g| !g.allows_first(bytes))
+            || self.end.as_ref().is_some_and(|g| !g.allows_last(bytes))
         {
             return None;
         }
@@ -650,12 +701,14 @@ struct PatternSet {
     contains_ascii_ci: Option<LiteralSet>,
     contains_folded: Option<LiteralSet>,
     /// Regexes anchored at the line start, in up to three sets by the gate they allow (see
-    /// [`split_by_gate`]): the set's automaton gives up after a few bytes on most lines.
-    regex_anchored: Vec<RegexGroup>,
-    /// Regexes that may match anywhere: kept apart so that they do not make the anchored set
-    /// scan whole lines, and so that their own literal prefilter can skip lines.
-    regex_anywhere: Option<RegexGroup>,
-    /// A document-level gate for `regex_anywhere`.
+    /// [`split_by_gate`]): the set's automaton gives up after a few bytes on most lines. Then,
+    /// when `anywhere` is set, the set of the regexes that may match anywhere: kept apart so
+    /// that they do not make the anchored sets scan whole lines, and so that their own literal
+    /// prefilter can skip lines. One slice, so that a line costs one loop over it.
+    regexes: Vec<RegexGroup>,
+    /// Whether the last of `regexes` is the set that may match anywhere.
+    anywhere: bool,
+    /// A document-level gate for the regexes that may match anywhere.
     anywhere_gate: Option<DocGate>,
 }
 
@@ -714,8 +767,8 @@ impl PatternSet {
                 }
             };
             match pattern {
-                Pattern::Exact(s) if !ignore_case => m.exact.insert(s.clone(), id),
-                Pattern::Exact(_) => m.exact_folded.insert(f, id),
+                Pattern::Exact(s) if !ignore_case => m.exact.insert(s.clone(), id, false),
+                Pattern::Exact(_) => m.exact_folded.insert(f, id, true),
                 Pattern::Prefix(s) => {
                     lit[group(0)].push((if ignore_case { f } else { s.clone() }, id))
                 }
@@ -744,7 +797,7 @@ impl PatternSet {
             .into_iter()
             .filter(|g| !g.is_empty())
         {
-            m.regex_anchored
+            m.regexes
                 .extend(RegexGroup::build_gated(group, parsed.slot())?);
         }
         if !anywhere.is_empty() {
@@ -753,13 +806,28 @@ impl PatternSet {
                 .into_iter()
                 .map(|(h, id)| Gated::new(h, id))
                 .collect();
-            m.regex_anywhere = RegexGroup::build_gated(gated, parsed.slot())?;
+            if let Some(group) = RegexGroup::build_gated(gated, parsed.slot())? {
+                m.regexes.push(group);
+                m.anywhere = true;
+            }
         }
         Ok(m)
     }
 
     fn is_empty(&self) -> bool {
-        self.literals_are_empty() && self.regex_anchored.is_empty() && self.regex_anywhere.is_none()
+        self.literals_are_empty() && self.regexes.is_empty()
+    }
+
+    /// The sets of regexes anchored at the line start.
+    #[cfg(test)]
+    fn regex_anchored(&self) -> &[RegexGroup] {
+        &self.regexes[..self.regexes.len() - usize::from(self.anywhere)]
+    }
+
+    /// The set of regexes that may match anywhere.
+    #[cfg(test)]
+    fn regex_anywhere(&self) -> Option<&RegexGroup> {
+        self.regexes.last().filter(|_| self.anywhere)
     }
 
     fn literals_are_empty(&self) -> bool {
@@ -779,8 +847,7 @@ impl PatternSet {
 
     /// Whether the regexes that may match anywhere in a line can match in `doc` at all.
     fn anywhere_may_match(&self, doc: &str) -> bool {
-        self.regex_anywhere.is_some()
-            && self.anywhere_gate.as_ref().is_none_or(|g| g.may_match(doc))
+        self.anywhere && self.anywhere_gate.as_ref().is_none_or(|g| g.may_match(doc))
     }
 
     /// The lowest-id match; `anywhere` false skips the regexes that may match anywhere.
@@ -791,8 +858,8 @@ impl PatternSet {
             }
         }
         let mut best: Option<RuleId> = None;
-        let anywhere = self.regex_anywhere.as_ref().filter(|_| anywhere);
-        for group in self.regex_anchored.iter().chain(anywhere) {
+        let skip = usize::from(self.anywhere && !anywhere);
+        for group in &self.regexes[..self.regexes.len() - skip] {
             if let Some(id) = group.find(line, &mut folded.caches) {
                 best = Some(best.map_or(id, |b| b.min(id)));
             }
@@ -800,15 +867,17 @@ impl PatternSet {
         best
     }
 
-    /// The match of a literal pattern, in the order exact, prefix, contains.
+    /// The match of a literal pattern, in the order exact, prefix, contains. Not inlined: most
+    /// sets have no literals, and inlined its setup would run for every line.
+    #[inline(never)]
     fn find_literal(&self, line: &str, folded: &mut Folded) -> Option<RuleId> {
-        if line.len() <= self.exact.max_len {
+        if self.exact.may_hold(line, 1) {
             if let Some(&id) = self.exact.lines.get(line) {
                 return Some(id);
             }
         }
         // Unicode lowercase at most doubles a line's bytes; longer lines cannot match.
-        if line.len() <= 2 * self.exact_folded.max_len {
+        if self.exact_folded.may_hold(line, 2) {
             if let Some(&id) = self.exact_folded.lines.get(folded.get(line)) {
                 return Some(id);
             }
@@ -907,7 +976,7 @@ impl LineMatcher {
             let Some(id) = set.find(line, folded, anywhere) else {
                 continue;
             };
-            if *limit != usize::MAX && !at_most_words(line, *limit) {
+            if *limit != usize::MAX && !within_words(line, *limit) {
                 // Groups are sorted by falling limit: the rest are stricter still.
                 break;
             }
@@ -915,6 +984,13 @@ impl LineMatcher {
         }
         best
     }
+}
+
+/// [`at_most_words`], out of line: it runs only for the few lines a limited rule matches, and
+/// inlined into [`LineMatcher::find_in`] its setup would run for every line.
+#[inline(never)]
+fn within_words(line: &str, limit: usize) -> bool {
+    at_most_words(line, limit)
 }
 
 /// Which groups of a [`LineMatcher`] may match their unanchored regexes in one document: a
@@ -985,6 +1061,25 @@ mod tests {
     }
 
     #[test]
+    fn exact_lines_skipped_by_their_first_byte_still_match_every_case() {
+        let pats = [
+            (Pattern::Exact("Kelvin scale".into()), true, id(0)),
+            (Pattern::Exact("Ünter".into()), true, id(1)),
+            (Pattern::Exact("Trending".into()), false, id(2)),
+        ];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
+        let m = build(&refs).unwrap();
+        assert_eq!(find(&m, "kelvin SCALE"), Some(id(0)));
+        // The Kelvin sign folds to an ASCII `k`.
+        assert_eq!(find(&m, "\u{212A}elvin scale"), Some(id(0)));
+        assert_eq!(find(&m, "üNTER"), Some(id(1)));
+        assert_eq!(find(&m, "Trending"), Some(id(2)));
+        assert_eq!(find(&m, "trending"), None);
+        assert_eq!(find(&m, ""), None);
+        assert_eq!(find(&m, "Selvin scale"), None);
+    }
+
+    #[test]
     fn ascii_fast_path_and_folded_path_agree() {
         let pats = [
             (Pattern::Exact("Share post:".into()), true, id(0)),
@@ -1019,7 +1114,7 @@ mod tests {
         let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
         let m = build(&refs).unwrap();
         let set = &m.groups[0].1;
-        assert!(set.regex_anchored.len() == 1 && set.regex_anywhere.is_some());
+        assert!(set.regex_anchored().len() == 1 && set.regex_anywhere().is_some());
         assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
         assert_eq!(find(&m, "© 2024 Foo. ALL RIGHTS RESERVED."), Some(id(1)));
         assert_eq!(find(&m, "Photo: AP. All rights reserved"), Some(id(1)));
@@ -1043,7 +1138,7 @@ mod tests {
         let set = &m.groups[0].1;
         // One set with start bytes, one with end bytes, one with neither.
         let gates: Vec<_> = set
-            .regex_anchored
+            .regex_anchored()
             .iter()
             .map(|g| (g.start.is_some(), g.end.is_some(), g.ids.clone()))
             .collect();
@@ -1130,7 +1225,7 @@ mod tests {
             // bounded), start bytes for all but the `\w`, `.*` and possibly-empty ones, end
             // bytes (only looked for without start bytes) for the `…$` ones that end in
             // literals.
-            assert_eq!(group.max_len.is_some(), [1, 4].contains(&n), "{src}");
+            assert_eq!(group.max_len != usize::MAX, [1, 4].contains(&n), "{src}");
             assert_eq!(
                 group.start.is_some(),
                 ![3, 4, 6, 7, 8, 9].contains(&n),
