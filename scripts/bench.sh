@@ -48,11 +48,14 @@ import json, sys
 runs = json.load(open(sys.argv[1]))["results"]
 files_bytes, jsonl_bytes = int(sys.argv[2]), int(sys.argv[3])
 cat = next(r["median"] for r in runs if r["command"] == "cat")
-print(f"{'command':40} {'median s':>9} {'MB/s':>8} {'x cat':>6}")
+# CPU s (user + system, mean) above the wall time means more than one core was busy: with
+# --jsonl, the main thread reads and writes while the -j workers clean.
+print(f"{'command':40} {'median s':>9} {'MB/s':>8} {'x cat':>6} {'CPU s':>6}")
 for r in runs:
     size = jsonl_bytes if "jsonl" in r["command"] else files_bytes
     mbs = size / 1e6 / r["median"]
-    print(f"{r['command']:40} {r['median']:9.3f} {mbs:8.1f} {cat / r['median']:6.2f}")
+    cpu = r["user"] + r["system"]
+    print(f"{r['command']:40} {r['median']:9.3f} {mbs:8.1f} {cat / r['median']:6.2f} {cpu:6.2f}")
 PY
 
 rm -rf "$OUT"

@@ -401,13 +401,21 @@ fn jsonl_malformed_line_is_reported_and_skipped() {
 fn jsonl_fail_fast_stops_at_the_first_bad_line() {
     let d = Dir::new();
     let input = "{\"text\": \"One.\"}\nnot json\n{\"text\": \"Three.\"}\nalso bad\n";
-    let out = d.clean(&["--jsonl", "--fail-fast"]).stdin(input).expect(2);
-    assert!(out.stderr.contains("<stdin>:2:"), "{out:?}");
-    assert!(
-        !out.stderr.contains("<stdin>:4:"),
-        "must stop at line 2:\n{out:?}"
-    );
-    assert!(!out.stdout.contains("Three"), "{out:?}");
+    // With small batches, the batches after the bad line are read and cleaned while it is
+    // written: none of their output may follow it.
+    for batch in ["1", "2", "10000"] {
+        let out = d
+            .clean(&["--jsonl", "--fail-fast", "--jsonl-batch-records", batch])
+            .stdin(input)
+            .expect(2);
+        assert!(out.stderr.contains("<stdin>:2:"), "{out:?}");
+        assert!(
+            !out.stderr.contains("<stdin>:4:"),
+            "must stop at line 2:\n{out:?}"
+        );
+        assert!(out.stdout.contains("One"), "{out:?}");
+        assert!(!out.stdout.contains("Three"), "{out:?}");
+    }
 
     // To a file: the output is not committed half-way.
     d.write("in/a.jsonl", input);

@@ -141,9 +141,9 @@ pub struct CleanArgs {
     /// JSONL: stop at the first malformed line instead of skipping it.
     #[arg(long)]
     pub fail_fast: bool,
-    /// JSONL: bytes of input read per parallel batch (input and output of one batch are held:
-    /// 4 MiB keeps a 2 GB stream within ~15 MB over the rules' own memory).
-    #[arg(long, hide = true, default_value = "4MiB", value_parser = parse_size)]
+    /// JSONL: bytes of input read per parallel batch (up to three batches are held: one being
+    /// read, one being cleaned, the output of one being written).
+    #[arg(long, hide = true, default_value = "2MiB", value_parser = parse_size)]
     pub jsonl_batch_bytes: u64,
     /// JSONL: records per parallel batch, at most.
     #[arg(long, hide = true, default_value_t = 10_000)]

@@ -2,9 +2,10 @@
 //! value and the keys keep their order (serde_json with `preserve_order`).
 //!
 //! A stream is read in batches bounded by bytes and by records; each batch is cleaned in
-//! parallel (rayon's `collect` keeps the order) and written before the next one is read, so
-//! memory stays bounded on an input of any size. A line longer than `--max-doc-bytes` is never
-//! held in memory: it is skipped with an error.
+//! parallel (rayon's `collect` keeps the order) while the thread that reads and writes writes
+//! the batch before it and reads the batch after it. At most three batches are held, so memory
+//! stays bounded on an input of any size. A line longer than `--max-doc-bytes` is never held in
+//! memory: it is skipped with an error.
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -205,6 +206,62 @@ enum Done {
     Bad(Msg),
 }
 
+/// A batch read from the stream, with the number of input bytes read once it is complete.
+struct Batch {
+    items: Vec<Item>,
+    bytes_read: u64,
+    eof: bool,
+}
+
+/// Reads a stream in batches bounded by bytes and by records.
+struct BatchReader {
+    line_no: u64,
+    bytes_read: u64,
+    buf: Vec<u8>,
+}
+
+impl BatchReader {
+    fn next(&mut self, input: &mut impl BufRead, ctx: &JsonlCtx<'_>) -> io::Result<Batch> {
+        let mut items = Vec::new();
+        let mut batch_bytes: u64 = 0;
+        let mut eof = false;
+        while items.len() < ctx.batch_records && batch_bytes < ctx.batch_bytes {
+            match read_line(input, &mut self.buf, ctx.max_doc_bytes)? {
+                Line::Eof => {
+                    eof = true;
+                    break;
+                }
+                Line::Some(len) => {
+                    self.line_no += 1;
+                    self.bytes_read += len;
+                    batch_bytes += len;
+                    items.push(Item::Line {
+                        line_no: self.line_no,
+                        bytes: std::mem::take(&mut self.buf),
+                    });
+                }
+                Line::TooLong(len) => {
+                    self.line_no += 1;
+                    self.bytes_read += len;
+                    items.push(Item::TooLong {
+                        line_no: self.line_no,
+                        len,
+                    });
+                }
+            }
+        }
+        Ok(Batch {
+            items,
+            bytes_read: self.bytes_read,
+            eof,
+        })
+    }
+}
+
+/// Clean a stream. Batches go through a pipeline of two: while the pool cleans one batch, this
+/// thread writes the results of the one before and reads the one after, so reading and
+/// writing cost no cleaning time. Memory stays bounded: at most three batches are held (one
+/// being read, one being cleaned, the results of one being written).
 #[allow(clippy::too_many_arguments)]
 fn stream(
     name: &str,
@@ -216,80 +273,104 @@ fn stream(
     reporter: &mut Reporter,
     stats: &mut Stats,
 ) -> Result<Flow, StreamError> {
-    let mut line_no: u64 = 0;
-    let mut bytes_read: u64 = 0;
-    let mut buf = Vec::new();
-    loop {
-        let mut batch = Vec::new();
-        let mut batch_bytes: u64 = 0;
-        let mut eof = false;
-        while batch.len() < ctx.batch_records && batch_bytes < ctx.batch_bytes {
-            match read_line(&mut input, &mut buf, ctx.max_doc_bytes).map_err(StreamError::Read)? {
-                Line::Eof => {
-                    eof = true;
-                    break;
-                }
-                Line::Some(len) => {
-                    line_no += 1;
-                    bytes_read += len;
-                    batch_bytes += len;
-                    batch.push(Item::Line {
-                        line_no,
-                        bytes: std::mem::take(&mut buf),
-                    });
-                }
-                Line::TooLong(len) => {
-                    line_no += 1;
-                    bytes_read += len;
-                    batch.push(Item::TooLong { line_no, len });
-                }
+    let mut reader = BatchReader {
+        line_no: 0,
+        bytes_read: 0,
+        buf: Vec::new(),
+    };
+    let first = reader.next(&mut input, ctx).map_err(StreamError::Read)?;
+    std::thread::scope(|s| {
+        let start = |batch: Batch| {
+            let (bytes_read, eof) = (batch.bytes_read, batch.eof);
+            let cleaning = s.spawn(move || clean_batch(batch.items, rules, name, ctx, pool));
+            (cleaning, bytes_read, eof)
+        };
+        let mut current = Some(start(first));
+        while let Some((cleaning, bytes_read, eof)) = current.take() {
+            // Read the next batch while this one is cleaned.
+            let next = (!eof).then(|| reader.next(&mut input, ctx));
+            let results = cleaning
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            let mut read_error = None;
+            match next {
+                Some(Ok(batch)) => current = Some(start(batch)),
+                Some(Err(e)) => read_error = Some(e),
+                None => {}
+            }
+            // Written while the next batch is cleaned.
+            let flow = write_results(results, out, rules, ctx, reporter, stats)?;
+            reporter.progress().set_position(bytes_read);
+            if flow == Flow::Stopped {
+                return Ok(Flow::Stopped);
+            }
+            if let Some(e) = read_error {
+                return Err(StreamError::Read(e));
             }
         }
-        let results: Vec<Done> = pool.install(|| {
-            batch
-                .par_iter()
-                .map_init(
-                    || rules.clone(),
-                    |rules, item| record(rules, name, item, ctx),
-                )
-                .collect()
-        });
-        drop(batch);
-        for result in results {
-            match result {
-                Done::Blank => {}
-                Done::Record {
-                    json,
-                    hits,
-                    explain,
-                    warning,
-                    bytes_in,
-                } => {
-                    if let Some(w) = &warning {
-                        reporter.emit(w);
-                    }
-                    reporter.print(&explain);
-                    out.write_all(&json).map_err(StreamError::Write)?;
-                    stats.records += 1;
-                    stats.bytes_in += bytes_in;
-                    stats.bytes_out += json.len() as u64;
-                    stats.add_hits(rules, &hits);
+        Ok(Flow::Done)
+    })
+}
+
+/// Clean a batch in parallel, results in input order.
+fn clean_batch(
+    items: Vec<Item>,
+    rules: &RuleSet,
+    name: &str,
+    ctx: &JsonlCtx<'_>,
+    pool: &rayon::ThreadPool,
+) -> Vec<Done> {
+    pool.install(|| {
+        items
+            .par_iter()
+            .map_init(
+                || rules.clone(),
+                |rules, item| record(rules, name, item, ctx),
+            )
+            .collect()
+    })
+}
+
+/// Write a batch's results in order; `Stopped` at a malformed line with `--fail-fast`.
+fn write_results(
+    results: Vec<Done>,
+    out: &mut impl Write,
+    rules: &RuleSet,
+    ctx: &JsonlCtx<'_>,
+    reporter: &mut Reporter,
+    stats: &mut Stats,
+) -> Result<Flow, StreamError> {
+    for result in results {
+        match result {
+            Done::Blank => {}
+            Done::Record {
+                json,
+                hits,
+                explain,
+                warning,
+                bytes_in,
+            } => {
+                if let Some(w) = &warning {
+                    reporter.emit(w);
                 }
-                Done::Bad(msg) => {
-                    reporter.emit(&msg);
-                    if ctx.fail_fast {
-                        out.flush().map_err(StreamError::Write)?;
-                        return Ok(Flow::Stopped);
-                    }
+                reporter.print(&explain);
+                out.write_all(&json).map_err(StreamError::Write)?;
+                stats.records += 1;
+                stats.bytes_in += bytes_in;
+                stats.bytes_out += json.len() as u64;
+                stats.add_hits(rules, &hits);
+            }
+            Done::Bad(msg) => {
+                reporter.emit(&msg);
+                if ctx.fail_fast {
+                    out.flush().map_err(StreamError::Write)?;
+                    return Ok(Flow::Stopped);
                 }
             }
-        }
-        out.flush().map_err(StreamError::Write)?;
-        reporter.progress().set_position(bytes_read);
-        if eof {
-            return Ok(Flow::Done);
         }
     }
+    out.flush().map_err(StreamError::Write)?;
+    Ok(Flow::Done)
 }
 
 /// Clean one record.
