@@ -876,8 +876,9 @@ impl PatternSet {
                 return Some(id);
             }
         }
-        // Unicode lowercase at most doubles a line's bytes; longer lines cannot match.
-        if self.exact_folded.may_hold(line, 2) {
+        // Folding shrinks a line to at least a third of its bytes (the three bytes of the
+        // Kelvin sign fold to `k`); longer lines cannot match.
+        if self.exact_folded.may_hold(line, 3) {
             if let Some(&id) = self.exact_folded.lines.get(folded.get(line)) {
                 return Some(id);
             }
@@ -1077,6 +1078,16 @@ mod tests {
         assert_eq!(find(&m, "trending"), None);
         assert_eq!(find(&m, ""), None);
         assert_eq!(find(&m, "Selvin scale"), None);
+    }
+
+    #[test]
+    fn exact_lines_that_fold_to_a_third_of_their_bytes_still_match() {
+        let pats = [(Pattern::Exact("kkk".into()), true, id(0))];
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
+        let m = build(&refs).unwrap();
+        // Nine bytes that fold to the three of the pattern.
+        assert_eq!(find(&m, "\u{212A}\u{212A}\u{212A}"), Some(id(0)));
+        assert_eq!(find(&m, "\u{212A}\u{212A}\u{212A}k"), None);
     }
 
     #[test]
