@@ -58,21 +58,174 @@ type FastMap<V> = HashMap<Box<str>, V, FxBuildHasher>;
 /// The stopword lists: word → bit mask of the languages that list it.
 #[derive(Debug)]
 pub(crate) struct Stopwords {
-    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]), in an open-addressing
-    /// table (linear probing, at most a quarter full: most tokens are no stopword, and a miss
-    /// probes until an empty slot; key 0 marks an empty slot).
-    short: Vec<(u64, u8)>,
-    /// `64 - log2(short.len())`: the shift that turns a hash into a slot.
-    shift: u32,
-    /// Words of 9 to 16 bytes as two integers (the first 8 bytes, then the rest packed), in
-    /// the same kind of table (second key 0 marks an empty slot).
-    mid: Vec<(u64, u64, u8)>,
-    /// The same as `shift` for `mid`.
-    mid_shift: u32,
+    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]).
+    short: Perfect<u64, SHORT_SLOTS, SHORT_BUCKETS>,
+    /// Words of 9 to 16 bytes as two integers (the first 8 bytes, then the rest packed, see
+    /// [`pack16`]).
+    mid: Perfect<(u64, u64), MID_SLOTS, MID_BUCKETS>,
     /// Longer words.
     map: HashMap<Box<[u8]>, u8, FxBuildHasher>,
     /// Longest word in bytes (longer tokens are not looked up).
     max_len: usize,
+}
+
+/// Slots and buckets of the two [`Perfect`] tables: at most three quarters of the slots hold a
+/// word (checked for the built-in lists at compile time), and buckets hold about two.
+const SHORT_SLOTS: usize = 2048;
+const SHORT_BUCKETS: usize = 512;
+const MID_SLOTS: usize = 128;
+const MID_BUCKETS: usize = 32;
+
+/// How many words of `lo..=hi` bytes the lists hold (a word in several lists counts as often).
+const fn count_words(lists: &[&str], lo: usize, hi: usize) -> usize {
+    let mut count = 0;
+    let mut k = 0;
+    while k < lists.len() {
+        let b = lists[k].as_bytes();
+        let (mut i, mut start) = (0, 0);
+        while i <= b.len() {
+            if i == b.len() || b[i].is_ascii_whitespace() {
+                let n = i - start;
+                count += (n > 0 && lo <= n && n <= hi) as usize;
+                start = i + 1;
+            }
+            i += 1;
+        }
+        k += 1;
+    }
+    count
+}
+
+const _: () = assert!(count_words(&STOPWORDS, 1, 8) <= SHORT_SLOTS / 4 * 3);
+const _: () = assert!(count_words(&STOPWORDS, 9, 16) <= MID_SLOTS / 4 * 3);
+
+/// A perfect hash table of stopwords: each key has a slot of its own, found from one multiply
+/// and its bucket's displacement, so a look-up is one compare and no probing (most tokens are
+/// no stopword, and a probe loop costs a branch per slot). Each slot holds a key and its
+/// languages' mask spread to bytes ([`text::spread_bits`]), which the token counts add as it
+/// is. `S` slots and `B` buckets, both powers of two.
+///
+/// A key's hash ([`PerfectKey::hash`]) is taken with the multiplier `mult`; its top bits pick
+/// the bucket, the bits below them its position, and the slot is the position xor the bucket's
+/// displacement (chosen at build time so that no two keys share a slot).
+#[derive(Debug)]
+struct Perfect<K, const S: usize, const B: usize> {
+    mult: u64,
+    /// Per bucket, what its keys' positions are xor-ed with (below `S`).
+    disp: Box<[u32; B]>,
+    /// `(key, spread mask)`; an empty slot holds a key no look-up asks for (0) and mask 0.
+    slots: Box<[(K, u64); S]>,
+}
+
+/// A key of a [`Perfect`] table.
+trait PerfectKey: Copy + PartialEq + Default {
+    /// The key's hash with multiplier `mult` (odd): two different keys have different hashes
+    /// for most multipliers.
+    fn hash(self, mult: u64) -> u64;
+}
+
+impl PerfectKey for u64 {
+    #[inline(always)]
+    fn hash(self, mult: u64) -> u64 {
+        self.wrapping_mul(mult)
+    }
+}
+
+impl PerfectKey for (u64, u64) {
+    #[inline(always)]
+    fn hash(self, mult: u64) -> u64 {
+        (self.0.wrapping_mul(mult) ^ self.1).wrapping_mul(mult)
+    }
+}
+
+impl<K: PerfectKey, const S: usize, const B: usize> Perfect<K, S, B> {
+    const BUCKET_SHIFT: u32 = 64 - B.trailing_zeros();
+    const POS_SHIFT: u32 = 64 - B.trailing_zeros() - S.trailing_zeros();
+
+    /// The table of `(key, spread mask)` pairs (distinct keys, none equal to `K::default()`).
+    ///
+    /// # Panics
+    ///
+    /// When more than three quarters of the slots would be taken (the built-in lists are
+    /// checked at compile time).
+    fn build(keys: &[(K, u64)]) -> Self {
+        const { assert!(S.is_power_of_two() && B.is_power_of_two() && S <= 1 << 32) };
+        assert!(
+            keys.len() <= S / 4 * 3,
+            "{} stopwords for {S} slots",
+            keys.len()
+        );
+        let mut state = 0x243f_6a88_85a3_08d3u64;
+        loop {
+            // The next odd multiplier of a fixed sequence (splitmix64): the table is the same in
+            // every run. With a quarter of the slots free, a few tries find one that works.
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            let mut t = Perfect {
+                mult: (z ^ (z >> 31)) | 1,
+                disp: Box::new([0; B]),
+                slots: Box::new([(K::default(), 0); S]),
+            };
+            if t.place(keys) {
+                return t;
+            }
+        }
+    }
+
+    /// Choose every bucket's displacement and fill the slots; `false` when some bucket's keys
+    /// fit in no displacement (or two of them share a position: no displacement separates
+    /// them), and another multiplier is needed.
+    fn place(&mut self, keys: &[(K, u64)]) -> bool {
+        let mut buckets: Vec<Vec<(usize, K, u64)>> = vec![Vec::new(); B];
+        for &(key, spread) in keys {
+            let (b, pos) = self.bucket_pos(key);
+            buckets[b].push((pos, key, spread));
+        }
+        // Largest buckets first, ties by bucket number (deterministic).
+        let mut order: Vec<usize> = (0..B).collect();
+        order.sort_by_key(|&b| (std::cmp::Reverse(buckets[b].len()), b));
+        let mut used = vec![false; S];
+        for b in order {
+            let keys = &buckets[b];
+            if keys.is_empty() {
+                break;
+            }
+            let Some(d) = (0..S).find(|&d| {
+                keys.iter().enumerate().all(|(i, &(pos, ..))| {
+                    !used[pos ^ d] && keys[..i].iter().all(|&(other, ..)| other != pos)
+                })
+            }) else {
+                return false;
+            };
+            self.disp[b] = d as u32;
+            for &(pos, key, spread) in keys {
+                used[pos ^ d] = true;
+                self.slots[pos ^ d] = (key, spread);
+            }
+        }
+        true
+    }
+
+    /// The bucket and the position of a key.
+    #[inline(always)]
+    fn bucket_pos(&self, key: K) -> (usize, usize) {
+        let h = key.hash(self.mult);
+        (
+            (h >> Self::BUCKET_SHIFT) as usize,
+            (h >> Self::POS_SHIFT) as usize & (S - 1),
+        )
+    }
+
+    /// The spread mask of `key`, 0 when it is not in the table.
+    #[inline(always)]
+    fn get(&self, key: K) -> u64 {
+        let (b, pos) = self.bucket_pos(key);
+        // (Both indexes are in bounds by their widths: no checks.)
+        let (k, spread) = self.slots[(pos ^ self.disp[b % B] as usize) & (S - 1)];
+        if k == key { spread } else { 0 }
+    }
 }
 
 /// A word of at most 8 bytes as one integer: its bytes little-endian, zero-padded. Words are
@@ -121,6 +274,11 @@ fn pack16(word: &[u8]) -> (u64, u64) {
     )
 }
 
+/// The languages' mask of a spread mask ([`text::spread_bits`]).
+fn mask_of_spread(spread: u64) -> u8 {
+    (0..8).fold(0, |m, k| m | (((spread >> (8 * k)) & 1) as u8) << k)
+}
+
 impl Stopwords {
     fn parse(lists: &[&str; LANGS.len()]) -> Stopwords {
         let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
@@ -138,89 +296,52 @@ impl Stopwords {
                 }
             }
         }
-        let size = (4 * short.len()).next_power_of_two().max(2);
-        let mid_size = (2 * mid.len()).next_power_of_two().max(2);
-        let mut sw = Stopwords {
-            short: vec![(0, 0); size],
-            shift: 64 - size.trailing_zeros(),
-            mid: vec![(0, 0, 0); mid_size],
-            mid_shift: 64 - mid_size.trailing_zeros(),
+        // Sorted: the tables do not depend on the maps' iteration order.
+        let mut short: Vec<(u64, u64)> = short
+            .into_iter()
+            .map(|(k, m)| (k, text::spread_bits(m)))
+            .collect();
+        short.sort_unstable();
+        let mut mid: Vec<((u64, u64), u64)> = mid
+            .into_iter()
+            .map(|(k, m)| (k, text::spread_bits(m)))
+            .collect();
+        mid.sort_unstable();
+        Stopwords {
+            short: Perfect::build(&short),
+            mid: Perfect::build(&mid),
             map,
             max_len,
-        };
-        for (key, mask) in short {
-            let mut i = sw.slot(key);
-            while sw.short[i].0 != 0 {
-                i = (i + 1) & (size - 1);
-            }
-            sw.short[i] = (key, mask);
         }
-        for ((lo, hi), mask) in mid {
-            let mut i = sw.mid_slot(lo, hi);
-            while sw.mid[i].1 != 0 {
-                i = (i + 1) & (mid_size - 1);
-            }
-            sw.mid[i] = (lo, hi, mask);
-        }
-        sw
-    }
-
-    #[inline]
-    fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    #[inline]
-    fn mid_slot(&self, lo: u64, hi: u64) -> usize {
-        ((lo ^ hi.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.mid_shift) as usize
     }
 
     #[inline]
     fn mask(&self, word: &[u8]) -> u8 {
         match word.len() {
             ..=8 => self.mask_packed(pack8(word)),
-            9..=16 => {
-                let (lo, hi) = pack16(word);
-                self.mask_mid(lo, hi)
-            }
+            9..=16 => mask_of_spread(self.mid.get(pack16(word))),
             _ => self.map.get(word).copied().unwrap_or(0),
         }
     }
 
-    /// The mask of a word of 9 to 16 bytes given packed ([`pack16`]).
-    #[inline]
-    pub(super) fn mask_mid(&self, lo: u64, hi: u64) -> u8 {
-        let last = self.mid.len() - 1;
-        let mut i = self.mid_slot(lo, hi);
-        loop {
-            let (l, h, m) = self.mid[i];
-            if (l, h) == (lo, hi) {
-                return m;
-            }
-            if h == 0 {
-                return 0;
-            }
-            i = (i + 1) & last;
-        }
+    /// The spread mask ([`text::spread_bits`]) of a word of 9 to 16 bytes given packed
+    /// ([`pack16`]).
+    #[inline(always)]
+    pub(super) fn spread_mid(&self, lo: u64, hi: u64) -> u64 {
+        self.mid.get((lo, hi))
+    }
+
+    /// The spread mask ([`text::spread_bits`]) of a word of at most 8 bytes given packed
+    /// ([`pack8`]).
+    #[inline(always)]
+    pub(super) fn spread_packed(&self, key: u64) -> u64 {
+        self.short.get(key)
     }
 
     /// The mask of a word of at most 8 bytes given packed ([`pack8`]).
     #[inline]
     pub(super) fn mask_packed(&self, key: u64) -> u8 {
-        {
-            let last = self.short.len() - 1;
-            let mut i = self.slot(key);
-            loop {
-                let (k, m) = self.short[i];
-                if k == key {
-                    return m;
-                }
-                if k == 0 {
-                    return 0;
-                }
-                i = (i + 1) & last;
-            }
-        }
+        mask_of_spread(self.spread_packed(key))
     }
 }
 

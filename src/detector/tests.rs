@@ -1036,6 +1036,62 @@ fn window_means_match_the_scalar_formula() {
 }
 
 #[test]
+fn a_full_perfect_table_finds_every_key_and_no_other() {
+    // Three quarters of the slots taken (the most `build` takes), keys alike in their low
+    // bytes (as words are): every key in its own slot, every other key absent.
+    let keys: Vec<(u64, u64)> = (1..=(SHORT_SLOTS / 4 * 3) as u64)
+        .map(|k| (k << 40 | 0x0065_6874, k))
+        .collect();
+    let t: Perfect<u64, SHORT_SLOTS, SHORT_BUCKETS> = Perfect::build(&keys);
+    for &(k, v) in &keys {
+        assert_eq!(t.get(k), v, "{k:#x}");
+        assert_eq!(t.get(k ^ 1), 0, "{k:#x}");
+        assert_eq!(t.get(k + (1 << 60)), 0, "{k:#x}");
+    }
+    let pairs: Vec<((u64, u64), u64)> = (1..=(MID_SLOTS / 4 * 3) as u64)
+        .map(|k| ((0x0065_6874, k), k))
+        .collect();
+    let t: Perfect<(u64, u64), MID_SLOTS, MID_BUCKETS> = Perfect::build(&pairs);
+    for &((lo, hi), v) in &pairs {
+        assert_eq!(t.get((lo, hi)), v);
+        assert_eq!(t.get((hi, lo)), 0);
+        assert_eq!(t.get((lo + 1, hi)), 0);
+    }
+}
+
+#[test]
+fn spread_lookups_agree_with_the_masks() {
+    let d = Detector::builtin().unwrap();
+    let mut seen = 0;
+    for list in STOPWORDS {
+        for w in list.split_whitespace().map(str::as_bytes) {
+            let spread = match w.len() {
+                ..=8 => d.stop.spread_packed(pack8(w)),
+                9..=16 => {
+                    let (lo, hi) = pack16(w);
+                    d.stop.spread_mid(lo, hi)
+                }
+                _ => continue,
+            };
+            assert_eq!(spread, text::spread_bits(d.stop.mask(w)));
+            assert_ne!(spread, 0);
+            seen += 1;
+        }
+    }
+    assert!(seen > 1000);
+    // Words counted at compile time: as `split_whitespace` counts them.
+    let count = |lo: usize, hi: usize| {
+        STOPWORDS
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .filter(|w| (lo..=hi).contains(&w.len()))
+            .count()
+    };
+    assert_eq!(count_words(&STOPWORDS, 1, 8), count(1, 8));
+    assert_eq!(count_words(&STOPWORDS, 9, 16), count(9, 16));
+}
+
+#[test]
 fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
     let d = Detector::builtin().unwrap();
     let c = &d.chrome;

@@ -586,13 +586,6 @@ impl StopCount {
         }
     }
 
-    /// [`StopCount::add`] without the overflow check: the caller flushes before a byte-wide
-    /// counter can reach 256.
-    #[inline(always)]
-    fn add_fast(&mut self, mask: u8) {
-        self.packed += SPREAD[mask as usize];
-    }
-
     fn flush(&mut self) {
         for (k, n) in self.total.iter_mut().enumerate() {
             *n += ((self.packed >> (8 * k)) & 0xff) as u32;
@@ -1018,20 +1011,31 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64], out: &mut [u8; 64]) -> Masks 
     m
 }
 
+/// `KEEP[n]` keeps the first `n` bytes of a little-endian word (`n` from 1 to 8).
+static KEEP: [u64; 9] = {
+    let mut t = [0u64; 9];
+    let mut n = 1;
+    while n <= 8 {
+        t[n] = u64::MAX >> (64 - 8 * n);
+        n += 1;
+    }
+    t
+};
+
 /// Stopword lookups of lowercased tokens, read from the lowercased line `low` (padded with at
-/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it).
+/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it): the token's
+/// spread mask ([`spread_bits`] of its languages' mask).
 #[inline(always)]
-fn stop_mask(stop: &Stopwords, low: &[u8], start: usize, end: usize) -> u8 {
+fn stop_spread(stop: &Stopwords, low: &[u8], start: usize, end: usize) -> u64 {
     let load = |i: usize| u64::from_le_bytes(low[i..i + 8].try_into().expect("8 bytes"));
     // `n` is 1 or more: the mask keeps the token's bytes (as `pack8` pads with zeros).
-    let keep = |n: usize| u64::MAX >> (64 - 8 * n);
     let n = end - start;
     if n <= 8 {
-        stop.mask_packed(load(start) & keep(n))
+        stop.spread_packed(load(start) & KEEP[n])
     } else if n <= 16 {
-        stop.mask_mid(load(start), load(start + 8) & keep(n - 8))
+        stop.spread_mid(load(start), load(start + 8) & KEEP[n - 8])
     } else if n <= stop.max_len {
-        stop.mask(&low[start..end])
+        SPREAD[stop.mask(&low[start..end]) as usize]
     } else {
         0
     }
@@ -1312,7 +1316,7 @@ fn line_basic_windows<const ASCII: bool>(
                         }
                         // (From the line: a CJK character is caseless, and its bytes past the
                         // window are not lowercased yet.)
-                        sw.add_fast(stop.mask_packed(pack8_at(bytes, pos, pos + len)));
+                        sw.packed += stop.spread_packed(pack8_at(bytes, pos, pos + len));
                     } else {
                         word |= here;
                         carry_word |= next;
@@ -1345,7 +1349,7 @@ fn line_basic_windows<const ASCII: bool>(
                     words += 1;
                     upper_words += up as u32;
                 }
-                sw.add_fast(stop_mask(stop, low, start, base + run as usize));
+                sw.packed += stop_spread(stop, low, start, base + run as usize);
                 open = None;
                 word &= !low_bits;
             }
@@ -1377,7 +1381,7 @@ fn line_basic_windows<const ASCII: bool>(
             );
             st &= st - 1;
             en &= en - 1;
-            packed += SPREAD[stop_mask(stop, win, s, e) as usize];
+            packed += stop_spread(stop, win, s, e);
         }
         sw.packed += packed;
         // At most 64 tokens end in a window: the byte-wide counters take three.
@@ -1391,7 +1395,7 @@ fn line_basic_windows<const ASCII: bool>(
             words += 1;
             upper_words += up as u32;
         }
-        sw.add_fast(stop_mask(stop, low, start, bytes.len()));
+        sw.packed += stop_spread(stop, low, start, bytes.len());
     }
     let mut b = Basic {
         ntok,
