@@ -381,8 +381,8 @@ pub(crate) struct Chrome {
     /// and `\w` are Unicode, which the DFA cannot do, and the single regexes with their own
     /// prefilters are faster). Unicode mode off: on an ASCII line its classes answer alike,
     /// and it compiles in a fraction of the time.
-    regex_any: Option<Vec<BytesRegex>>,
-    tail_regex_any: Option<Vec<BytesRegex>>,
+    regex_any: Option<Vec<Alternation>>,
+    tail_regex_any: Option<Vec<Alternation>>,
     pmax: usize,
     rmax: usize,
     tmax: usize,
@@ -436,14 +436,17 @@ impl Chrome {
         // Two alternations: the regexes anchored at the line's start, whose search stops
         // after the first bytes that fit none, and the others, which can use a literal
         // prefilter (a single alternation of both must run the automaton over the whole line).
-        let any = |res: &[String]| -> Result<Option<Vec<BytesRegex>>, String> {
-            let anchored = |r: &String| {
+        let any = |res: &[String]| -> Result<Option<Vec<Alternation>>, String> {
+            let parse = |r: &str| {
                 regex_syntax::ParserBuilder::new()
                     .unicode(false)
                     .utf8(false)
                     .build()
                     .parse(r)
-                    .is_ok_and(|h| h.properties().look_set_prefix().contains(Look::Start))
+                    .ok()
+            };
+            let anchored = |r: &String| {
+                parse(r).is_some_and(|h| h.properties().look_set_prefix().contains(Look::Start))
             };
             let (start, rest): (Vec<&String>, Vec<&String>) = res.iter().partition(|r| anchored(r));
             let mut groups = Vec::new();
@@ -452,11 +455,12 @@ impl Chrome {
                     continue;
                 }
                 let alt: Vec<String> = group.iter().map(|r| format!("(?:{r})")).collect();
-                match BytesRegexBuilder::new(&alt.join("|"))
-                    .unicode(false)
-                    .build()
-                {
-                    Ok(re) => groups.push(re),
+                let alt = alt.join("|");
+                match BytesRegexBuilder::new(&alt).unicode(false).build() {
+                    Ok(re) => groups.push(Alternation {
+                        re,
+                        start: parse(&alt).and_then(|h| StartGate::of(&h)),
+                    }),
                     Err(_) => return Ok(None),
                 }
             }
@@ -507,9 +511,13 @@ impl Chrome {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
             // which is the shortest.
             // (The prefix before the k-th space has k words.)
-            let first = n.split(' ').next().unwrap_or_default();
-            if first.len() < n.len() && self.prefix_first.contains_key(first) {
-                for (pos, _) in n.match_indices(' ').take(self.max_prefix_words) {
+            // (Spaces found byte by byte: the words are short, and a `memchr` call per word
+            // costs more.)
+            let mut spaces = n.bytes().enumerate().filter(|&(_, c)| c == b' ');
+            let first = spaces.next().map(|(pos, _)| &n[..pos]);
+            if first.is_some_and(|first| self.prefix_first.contains_key(first)) {
+                let spaces = n.bytes().enumerate().filter(|&(_, c)| c == b' ');
+                for (pos, _) in spaces.take(self.max_prefix_words) {
                     let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
                     if b & PREFIX != 0 {
                         return (true, b & TAIL != 0, true);
@@ -531,10 +539,76 @@ impl Chrome {
     }
 
     /// Whether any of `res` matches `n` (through `any`, their alternations, on an ASCII line).
-    fn any_match(res: &[Regex], any: &Option<Vec<BytesRegex>>, n: &str, ascii: bool) -> bool {
+    fn any_match(res: &[Regex], any: &Option<Vec<Alternation>>, n: &str, ascii: bool) -> bool {
         match any {
             Some(any) if ascii => any.iter().any(|a| a.is_match(n.as_bytes())),
             _ => res.iter().any(|r| r.is_match(n)),
+        }
+    }
+}
+
+/// Chrome regexes as one alternation (Unicode mode off, for ASCII lines).
+#[derive(Debug)]
+struct Alternation {
+    re: BytesRegex,
+    /// The pairs of first bytes of the lines it can match, when it only matches at the start.
+    start: Option<StartGate>,
+}
+
+impl Alternation {
+    #[inline]
+    fn is_match(&self, n: &[u8]) -> bool {
+        self.start.as_ref().is_none_or(|g| g.allows(n)) && self.re.is_match(n)
+    }
+}
+
+/// The pairs of first two bytes that a line can have for a regex anchored at the start to
+/// match it: 64 Ki bits, one per pair, checked with one look-up before the regex engine runs
+/// (a call of the engine costs a few hundred instructions even where it stops at the first
+/// byte, and most short lines begin with no chrome word).
+#[derive(Debug)]
+struct StartGate {
+    bits: Box<[u64; 1024]>,
+}
+
+impl StartGate {
+    /// The gate of a regex anchored at the start (`^…`, in every alternative), from the
+    /// regex crate's own literal extraction: its prefix literals begin every match, and so
+    /// the line. `None` when it is not so anchored or can begin with anything or match empty.
+    fn of(hir: &regex_syntax::hir::Hir) -> Option<StartGate> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        if !hir.properties().look_set_prefix().contains(Look::Start) {
+            return None;
+        }
+        let mut extractor = Extractor::new();
+        extractor
+            .kind(ExtractKind::Prefix)
+            .limit_literal_len(2)
+            .limit_total(4096);
+        let mut bits = Box::new([0u64; 1024]);
+        for lit in extractor.extract(hir).literals()? {
+            match *lit.as_bytes() {
+                [a, b] => {
+                    let p = usize::from(a) << 8 | usize::from(b);
+                    bits[p / 64] |= 1 << (p % 64);
+                }
+                // Any byte after it.
+                [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
+                _ => return None,
+            }
+        }
+        Some(StartGate { bits })
+    }
+
+    /// Whether the regex may match `line` (a line of less than two bytes is not checked).
+    #[inline]
+    fn allows(&self, line: &[u8]) -> bool {
+        match *line {
+            [a, b, ..] => {
+                let p = usize::from(a) << 8 | usize::from(b);
+                self.bits[p / 64] & (1 << (p % 64)) != 0
+            }
+            _ => true,
         }
     }
 }

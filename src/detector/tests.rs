@@ -269,7 +269,7 @@ fn the_ascii_regex_alternations_agree_with_the_single_regexes() {
     for l in lines.iter().filter(|l| l.is_ascii()) {
         for (res, any) in [(&c.regex, any), (&c.tail_regex, tail_any)] {
             let single = res.iter().any(|r| r.is_match(l));
-            let alt = any.unwrap().iter().any(|a| a.is_match(l.as_bytes()));
+            let alt = any.unwrap().iter().any(|a| a.re.is_match(l.as_bytes()));
             assert_eq!(alt, single, "{l}");
         }
     }
@@ -1169,12 +1169,32 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
         ]
         .map(String::from),
     );
+    // Each line also with its first byte replaced by every letter and digit: lines that begin
+    // with the pairs the start gates let through and with others.
+    let mut variants = Vec::new();
+    for n in lines.iter().filter(|n| n.len() >= 2 && n.is_ascii()) {
+        for a in (b'a'..=b'z').chain(b'0'..=b'9') {
+            variants.push(format!("{}{}", a as char, &n[1..]));
+        }
+    }
+    lines.extend(variants);
+    let mut gated = 0;
     for n in lines.iter().filter(|n| n.is_ascii()) {
         for (res, any) in [(&c.regex, &c.regex_any), (&c.tail_regex, &c.tail_regex_any)] {
             let want = res.iter().any(|r| r.is_match(n));
             assert_eq!(Chrome::any_match(res, any, n, true), want, "{n}");
+            for a in any.iter().flatten() {
+                let allows = a.start.as_ref().is_none_or(|g| g.allows(n.as_bytes()));
+                assert!(allows || !a.re.is_match(n.as_bytes()), "{n}");
+                gated += !allows as usize;
+            }
         }
     }
+    // Both anchored alternations have a gate, and it turns lines away.
+    for any in [&c.regex_any, &c.tail_regex_any] {
+        assert!(any.as_ref().unwrap()[0].start.is_some());
+    }
+    assert!(gated > 1000, "{gated}");
 }
 
 #[test]
