@@ -264,13 +264,19 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// `^(?:[•·\-*–—▪►◦●○■□✓✔→>]\s|\d{1,3}[.)]\s)` with Python's `\s` and `\d`.
+#[inline(always)]
 fn is_bullet(l: &str) -> bool {
-    // Most lines start with an ASCII character that is no bullet and no digit.
-    if let Some(&a) = l.as_bytes().first() {
-        if a < 0x80 && !matches!(a, b'-' | b'*' | b'>') && !a.is_ascii_digit() {
-            return false;
-        }
+    // Most lines start with an ASCII character that is no bullet and no digit (checked here,
+    // inlined: a call per line costs more).
+    match l.as_bytes().first() {
+        Some(&a) if a < 0x80 && !matches!(a, b'-' | b'*' | b'>') && !a.is_ascii_digit() => false,
+        _ => is_bullet_rest(l),
     }
+}
+
+/// [`is_bullet`] of a line that may be one.
+#[inline(never)]
+fn is_bullet_rest(l: &str) -> bool {
     let mut it = l.chars();
     let Some(first) = it.next() else {
         return false;
@@ -1011,31 +1017,31 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64], out: &mut [u8; 64]) -> Masks 
     m
 }
 
-/// `KEEP[n]` keeps the first `n` bytes of a little-endian word (`n` from 1 to 8).
-static KEEP: [u64; 9] = {
-    let mut t = [0u64; 9];
-    let mut n = 1;
-    while n <= 8 {
-        t[n] = u64::MAX >> (64 - 8 * n);
-        n += 1;
+/// `KEEP[k]` keeps the first `k + 1` bytes of a little-endian word.
+static KEEP: [u64; 8] = {
+    let mut t = [0u64; 8];
+    let mut k = 0;
+    while k < 8 {
+        t[k] = u64::MAX >> (56 - 8 * k);
+        k += 1;
     }
     t
 };
 
 /// Stopword lookups of lowercased tokens, read from the lowercased line `low` (padded with at
-/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it): the token's
-/// spread mask ([`spread_bits`] of its languages' mask).
+/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it): the spread
+/// mask ([`spread_bits`] of its languages' mask) of the token of bytes `start..=last`.
 #[inline(always)]
-fn stop_spread(stop: &Stopwords, low: &[u8], start: usize, end: usize) -> u64 {
+fn stop_spread(stop: &Stopwords, low: &[u8], start: usize, last: usize) -> u64 {
     let load = |i: usize| u64::from_le_bytes(low[i..i + 8].try_into().expect("8 bytes"));
-    // `n` is 1 or more: the mask keeps the token's bytes (as `pack8` pads with zeros).
-    let n = end - start;
-    if n <= 8 {
-        stop.spread_packed(load(start) & KEEP[n])
-    } else if n <= 16 {
-        stop.spread_mid(load(start), load(start + 8) & KEEP[n - 8])
-    } else if n <= stop.max_len {
-        SPREAD[stop.mask(&low[start..end]) as usize]
+    // The mask keeps the token's bytes (as `pack8` pads with zeros).
+    let k = last - start;
+    if k < 8 {
+        stop.spread_packed(load(start) & KEEP[k])
+    } else if k < 16 {
+        stop.spread_mid(load(start), load(start + 8) & KEEP[k - 8])
+    } else if k < stop.max_len {
+        SPREAD[stop.mask(&low[start..=last]) as usize]
     } else {
         0
     }
@@ -1253,6 +1259,8 @@ fn line_basic_windows<const ASCII: bool>(
         (0u32, 0u32, 0u32, 0u32, 0u32);
     let (mut ntok, mut words, mut upper_words, mut norm_words) = (0u32, 0u32, 0u32, 0u32);
     let mut sw = StopCount::default();
+    // Windows until the byte-wide stopword counters are flushed.
+    let mut until_flush = 3;
     // The open token (running on into the next window): start, all digits so far, whether
     // its first character is uppercase.
     let mut open: Option<(usize, bool, bool)> = None;
@@ -1270,7 +1278,9 @@ fn line_basic_windows<const ASCII: bool>(
         letters += m.alpha.count_ones();
         digits += m.digit.count_ones();
         commas += m.comma.count_ones();
-        conts += m.cont.count_ones();
+        if !ASCII {
+            conts += m.cont.count_ones();
+        }
         // ASCII word characters other than `_` are the letters and the digits.
         let mut nw = m.alpha | m.digit | carry_nw;
         let mut word = m.word | carry_word;
@@ -1349,7 +1359,7 @@ fn line_basic_windows<const ASCII: bool>(
                     words += 1;
                     upper_words += up as u32;
                 }
-                sw.packed += stop_spread(stop, low, start, base + run as usize);
+                sw.packed += stop_spread(stop, low, start, base + run as usize - 1);
                 open = None;
                 word &= !low_bits;
             }
@@ -1375,18 +1385,17 @@ fn line_basic_windows<const ASCII: bool>(
         // (Summed in a local, which stays in a register.)
         let mut packed = 0u64;
         while st != 0 {
-            let (s, e) = (
-                st.trailing_zeros() as usize,
-                en.trailing_zeros() as usize + 1,
-            );
+            let (s, last) = (st.trailing_zeros() as usize, en.trailing_zeros() as usize);
             st &= st - 1;
             en &= en - 1;
-            packed += stop_spread(stop, win, s, e);
+            packed += stop_spread(stop, win, s, last);
         }
         sw.packed += packed;
         // At most 64 tokens end in a window: the byte-wide counters take three.
-        if w % 3 == 2 {
+        until_flush -= 1;
+        if until_flush == 0 {
             sw.flush();
+            until_flush = 3;
         }
     }
     if let Some((start, all_digit, up)) = open {
@@ -1395,7 +1404,7 @@ fn line_basic_windows<const ASCII: bool>(
             words += 1;
             upper_words += up as u32;
         }
-        sw.packed += stop_spread(stop, low, start, bytes.len());
+        sw.packed += stop_spread(stop, low, start, bytes.len() - 1);
     }
     let mut b = Basic {
         ntok,
