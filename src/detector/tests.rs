@@ -731,6 +731,34 @@ fn byte_masks_agree_with_the_class_table() {
 }
 
 #[test]
+fn the_window_walk_finds_url_and_pipe_hints_at_every_position() {
+    use super::text::{LineScratch, line_basic_any};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    // Every hint at every position of lines across one and two windows (the window walk looks
+    // for them in the lowercased line), in ASCII and mixed lines; uppercase letters too.
+    let mut found = 0;
+    for fill in ["a", "é", "’"] {
+        for len in [0, 1, 30, 31, 32, 33, 62, 63, 64, 65, 100] {
+            let base = format!("x{}", fill.repeat(len));
+            for h in [
+                "@", "|", "http", "HTTP", "www.", "WWW.", " | ", " · ", " • ",
+            ] {
+                for at in (1..=base.len()).filter(|&i| base.is_char_boundary(i)) {
+                    let l = format!("{}{h}{}", &base[..at], &base[at..]);
+                    let l = l.trim_end();
+                    let b = line_basic(l, &d.chrome, &d.stop, &mut sc);
+                    let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
+                    assert_eq!((b.url, b.pipe), (slow.url, slow.pipe), "{l:?}");
+                    found += (b.url || b.pipe) as usize;
+                }
+            }
+        }
+    }
+    assert!(found > 1000, "{found}");
+}
+
+#[test]
 fn the_url_and_pipe_prefilter_misses_no_hint() {
     use super::text::{hint_bytes_scalar, is_pipe, is_url, may_be_url_or_pipe};
     let hints = [

@@ -521,6 +521,7 @@ pub(super) fn line_basic_any(
         l,
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
+        may_be_url_or_pipe(l.as_bytes()),
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
         norm_lowered_into(low, &mut sc.norm, usize::MAX);
@@ -611,12 +612,14 @@ static URL_FINDERS: LazyLock<[Finder<'static>; 2]> =
     LazyLock::new(|| [Finder::new("http"), Finder::new("www.")]);
 
 /// The fields both paths derive the same way from the counts
-/// `[letters, digits, nonspace, words, upper_words, commas]`.
+/// `[letters, digits, nonspace, words, upper_words, commas]`; `hint` is
+/// [`may_be_url_or_pipe`] of the line (or `true` when it may hold a hint).
 #[inline(always)]
 fn finish(
     l: &str,
     b: &mut Basic,
     [letters, digits, nonspace, words, upper_words, commas]: [u32; 6],
+    hint: bool,
 ) {
     let last = match l.as_bytes().last() {
         // Most lines end in an ASCII character that is neither a space nor a closer.
@@ -645,8 +648,8 @@ fn finish(
     }
     // Most lines have none of the bytes the two hints need: one pass over the line rules them
     // out, instead of four searches.
-    let by = l.as_bytes();
-    if may_be_url_or_pipe(by) {
+    if hint {
+        let by = l.as_bytes();
         (b.url, b.pipe) = (is_url(by), is_pipe(by));
     }
 }
@@ -708,29 +711,63 @@ pub(super) fn hint_bytes_scalar(by: &[u8]) -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
+    // SAFETY: the CPU has AVX2 (as this function's caller guarantees).
+    any_window(by, |w| unsafe { hint_block_avx2(w) })
+}
+
+/// Whether any of the first 32 positions of `w` starts a hint ([`may_be_url_or_pipe`]), with
+/// AVX2.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hint_block_avx2(w: &[u8; 33]) -> bool {
     use std::arch::x86_64::{
         __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
         _mm256_or_si256, _mm256_set1_epi8,
     };
-    // Whether any of positions `i..i + 32` of `w` starts a hint (`w` holds 33 bytes from `i`).
-    let step = |w: &[u8; 33]| {
-        // SAFETY: both loads read 32 bytes inside `w` and need no alignment.
-        let (v0, v1) = unsafe {
-            (
-                _mm256_loadu_si256(w.as_ptr().cast::<__m256i>()),
-                _mm256_loadu_si256(w.as_ptr().add(1).cast::<__m256i>()),
-            )
-        };
-        let eq = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
-        let pair = |a: u8, b: u8| _mm256_and_si256(eq(v0, a), eq(v1, b));
-        let one = _mm256_or_si256(eq(v0, b'@'), eq(v0, b'|'));
-        let two = _mm256_or_si256(
-            _mm256_or_si256(pair(b't', b'p'), pair(b'w', b'w')),
-            _mm256_or_si256(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
-        );
-        _mm256_movemask_epi8(_mm256_or_si256(one, two)) != 0
+    // SAFETY: both loads read 32 bytes inside `w` and need no alignment.
+    let (v0, v1) = unsafe {
+        (
+            _mm256_loadu_si256(w.as_ptr().cast::<__m256i>()),
+            _mm256_loadu_si256(w.as_ptr().add(1).cast::<__m256i>()),
+        )
     };
-    any_window(by, step)
+    let eq = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+    let pair = |a: u8, b: u8| _mm256_and_si256(eq(v0, a), eq(v1, b));
+    let one = _mm256_or_si256(eq(v0, b'@'), eq(v0, b'|'));
+    let two = _mm256_or_si256(
+        _mm256_or_si256(pair(b't', b'p'), pair(b'w', b'w')),
+        _mm256_or_si256(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
+    );
+    _mm256_movemask_epi8(_mm256_or_si256(one, two)) != 0
+}
+
+/// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it: `low`
+/// holds the `len` lowered bytes, zeros after them up to a multiple of 64 bytes, and at least
+/// one byte more. The hints' bytes are the same lowercased (ASCII letters lowercase, `·` and
+/// `•` are caseless): a line with a hint passes; lowercasing may only let more lines through
+/// (`HTTP`), which [`is_url`] and [`is_pipe`] then rule out. A zero byte is in no hint, so the
+/// byte after the windows only meets a pair that starts past the line. The blocks are read in
+/// place: no copy of the line's last bytes into a padded buffer.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hint_lowered_avx2(low: &[u8], len: usize) -> bool {
+    let mut i = 0;
+    while i < len {
+        // SAFETY: the CPU has AVX2 (as this function's caller guarantees).
+        if unsafe { hint_block_avx2(low[i..i + 33].try_into().expect("33 bytes")) } {
+            return true;
+        }
+        i += 32;
+    }
+    false
 }
 
 /// [`may_be_url_or_pipe`] 16 positions at a time with SSE2 (which every x86_64 CPU has): each
@@ -738,28 +775,40 @@ pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
 /// after it with their second bytes.
 #[cfg(target_arch = "x86_64")]
 pub(super) fn hint_bytes_sse2(by: &[u8]) -> bool {
+    any_window(by, hint_block_sse2)
+}
+
+/// [`hint_lowered_avx2`] 16 positions at a time with SSE2.
+#[cfg(target_arch = "x86_64")]
+fn hint_lowered_sse2(low: &[u8], len: usize) -> bool {
+    (0..len)
+        .step_by(16)
+        .any(|i| hint_block_sse2(low[i..i + 17].try_into().expect("17 bytes")))
+}
+
+/// Whether any of the first 16 positions of `w` starts a hint ([`may_be_url_or_pipe`]), with
+/// SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn hint_block_sse2(w: &[u8; 17]) -> bool {
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
-    // Whether any of positions `i..i + 16` of `w` starts a hint (`w` holds 17 bytes from `i`).
-    let step = |w: &[u8; 17]| {
-        // SAFETY: SSE2 is part of the x86_64 baseline; both loads read 16 bytes inside `w` and
-        // need no alignment.
-        unsafe {
-            let v0 = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
-            let v1 = _mm_loadu_si128(w.as_ptr().add(1).cast::<__m128i>());
-            let eq = |v: __m128i, c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            let pair = |a: u8, b: u8| _mm_and_si128(eq(v0, a), eq(v1, b));
-            let one = _mm_or_si128(eq(v0, b'@'), eq(v0, b'|'));
-            let two = _mm_or_si128(
-                _mm_or_si128(pair(b't', b'p'), pair(b'w', b'w')),
-                _mm_or_si128(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
-            );
-            _mm_movemask_epi8(_mm_or_si128(one, two)) != 0
-        }
-    };
-    any_window(by, step)
+    // SAFETY: SSE2 is part of the x86_64 baseline; both loads read 16 bytes inside `w` and need
+    // no alignment.
+    unsafe {
+        let v0 = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
+        let v1 = _mm_loadu_si128(w.as_ptr().add(1).cast::<__m128i>());
+        let eq = |v: __m128i, c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+        let pair = |a: u8, b: u8| _mm_and_si128(eq(v0, a), eq(v1, b));
+        let one = _mm_or_si128(eq(v0, b'@'), eq(v0, b'|'));
+        let two = _mm_or_si128(
+            _mm_or_si128(pair(b't', b'p'), pair(b'w', b'w')),
+            _mm_or_si128(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
+        );
+        _mm_movemask_epi8(_mm_or_si128(one, two)) != 0
+    }
 }
 
 /// Whether `step` finds a hint starting in any of the positions of `by`. It sees windows of `W`
@@ -865,6 +914,27 @@ impl MaskKernel {
         } else {
             masks_sse2(window, out)
         }
+    }
+
+    /// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it
+    /// ([`hint_lowered_avx2`]: `low` holds the `len` lowered bytes, zeros after them up to a
+    /// multiple of 64 bytes, and at least one byte more).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(super) fn may_hint_lowered(self, low: &[u8], len: usize) -> bool {
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (`avx2` is only set by `detect`, which checked it).
+            unsafe { hint_lowered_avx2(low, len) }
+        } else {
+            hint_lowered_sse2(low, len)
+        }
+    }
+
+    /// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it.
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    pub(super) fn may_hint_lowered(self, low: &[u8], len: usize) -> bool {
+        hint_bytes_scalar(&low[..len])
     }
 
     /// [`Masks`] of `chunk` (at most 64 bytes) and its ASCII lowercase into `out`.
@@ -1414,10 +1484,12 @@ fn line_basic_windows<const ASCII: bool>(
         ..Basic::default()
     };
     let nonspace = b.nchar - spaces;
+    let hint = kernel.may_hint_lowered(&sc.lower, bytes.len());
     finish(
         l,
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
+        hint,
     );
     let cap = if b.ntok as usize <= chrome.max_guard {
         usize::MAX
