@@ -53,7 +53,7 @@ const STOPWORDS: [&str; LANGS.len()] = [
 pub(crate) const MAX_ROUNDS: usize = 32;
 
 /// A map with short string keys (stopwords, chrome phrases), hashed with FxHash.
-type FastMap<V> = HashMap<Box<str>, V, FxBuildHasher>;
+type FastMap<V> = HashMap<Box<[u8]>, V, FxBuildHasher>;
 
 /// The stopword lists: word → bit mask of the languages that list it.
 #[derive(Debug)]
@@ -419,10 +419,10 @@ impl Chrome {
                 if bit == PREFIX {
                     max_prefix_words = max_prefix_words.max(norm.split(' ').count());
                     let first = norm.split(' ').next().unwrap_or_default();
-                    prefix_first.insert(first.into(), ());
+                    prefix_first.insert(first.as_bytes().into(), ());
                 }
                 max_phrase_len = max_phrase_len.max(norm.len());
-                *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
+                *phrases.entry(norm.as_bytes().into()).or_insert(0) |= bit;
             }
         }
         let set = |res: &[String]| -> Result<Vec<Regex>, String> {
@@ -497,6 +497,12 @@ impl Chrome {
     /// `(chrome, tail, weak)`: `weak` when only a prefix phrase followed by more words matched
     /// (`Related costs`, `Comments on the proposal`), which a heading can look like.
     fn matches_weak(&self, n: &str, ntok: usize) -> (bool, bool, bool) {
+        self.matches_weak_bytes(n.as_bytes(), ntok)
+    }
+
+    /// [`Chrome::matches_weak`] of a normalized line given as its UTF-8 bytes (the window walk
+    /// builds it so: an ASCII line is never validated as UTF-8).
+    fn matches_weak_bytes(&self, n: &[u8], ntok: usize) -> (bool, bool, bool) {
         if n.is_empty() {
             return (false, false, false);
         }
@@ -513,10 +519,10 @@ impl Chrome {
             // (The prefix before the k-th space has k words.)
             // (Spaces found byte by byte: the words are short, and a `memchr` call per word
             // costs more.)
-            let mut spaces = n.bytes().enumerate().filter(|&(_, c)| c == b' ');
+            let mut spaces = n.iter().enumerate().filter(|&(_, &c)| c == b' ');
             let first = spaces.next().map(|(pos, _)| &n[..pos]);
             if first.is_some_and(|first| self.prefix_first.contains_key(first)) {
-                let spaces = n.bytes().enumerate().filter(|&(_, c)| c == b' ');
+                let spaces = n.iter().enumerate().filter(|&(_, &c)| c == b' ');
                 for (pos, _) in spaces.take(self.max_prefix_words) {
                     let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
                     if b & PREFIX != 0 {
@@ -539,10 +545,13 @@ impl Chrome {
     }
 
     /// Whether any of `res` matches `n` (through `any`, their alternations, on an ASCII line).
-    fn any_match(res: &[Regex], any: &Option<Vec<Alternation>>, n: &str, ascii: bool) -> bool {
+    fn any_match(res: &[Regex], any: &Option<Vec<Alternation>>, n: &[u8], ascii: bool) -> bool {
         match any {
-            Some(any) if ascii => any.iter().any(|a| a.is_match(n.as_bytes())),
-            _ => res.iter().any(|r| r.is_match(n)),
+            Some(any) if ascii => any.iter().any(|a| a.is_match(n)),
+            _ => {
+                let n = std::str::from_utf8(n).expect("a normalized line is whole characters");
+                res.iter().any(|r| r.is_match(n))
+            }
         }
     }
 }

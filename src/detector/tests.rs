@@ -1125,13 +1125,13 @@ fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
     let c = &d.chrome;
     // detector.py's way: the whole line, then every prefix ending before a space.
     let simple = |n: &str, ntok: usize| -> (bool, bool, bool) {
-        let whole = c.phrases.get(n).copied().unwrap_or(0);
+        let whole = c.phrases.get(n.as_bytes()).copied().unwrap_or(0);
         if whole & EXACT != 0 {
             return (true, whole & TAIL != 0, false);
         }
         if ntok <= c.pmax {
             for (pos, _) in n.match_indices(' ') {
-                let b = c.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                let b = c.phrases.get(&n.as_bytes()[..pos]).copied().unwrap_or(0);
                 if b & PREFIX != 0 {
                     return (true, b & TAIL != 0, true);
                 }
@@ -1143,7 +1143,7 @@ fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
         (false, false, false)
     };
     let mut prefixed = 0;
-    for p in c.phrases.keys() {
+    for p in c.phrases.keys().map(|p| std::str::from_utf8(p).unwrap()) {
         for n in [
             p.to_string(),
             format!("{p} more words here"),
@@ -1172,7 +1172,11 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
     for any in [&c.regex_any, &c.tail_regex_any] {
         assert_eq!(any.as_ref().map(Vec::len), Some(2));
     }
-    let mut lines: Vec<String> = c.phrases.keys().map(|p| p.to_string()).collect();
+    let mut lines: Vec<String> = c
+        .phrases
+        .keys()
+        .map(|p| String::from_utf8(p.to_vec()).unwrap())
+        .collect();
     lines.extend(
         [
             "copyright 2024 all rights reserved",
@@ -1210,7 +1214,7 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
     for n in lines.iter().filter(|n| n.is_ascii()) {
         for (res, any) in [(&c.regex, &c.regex_any), (&c.tail_regex, &c.tail_regex_any)] {
             let want = res.iter().any(|r| r.is_match(n));
-            assert_eq!(Chrome::any_match(res, any, n, true), want, "{n}");
+            assert_eq!(Chrome::any_match(res, any, n.as_bytes(), true), want, "{n}");
             for a in any.iter().flatten() {
                 let allows = a.start.as_ref().is_none_or(|g| g.allows(n.as_bytes()));
                 assert!(allows || !a.re.is_match(n.as_bytes()), "{n}");

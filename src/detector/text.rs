@@ -1502,8 +1502,8 @@ fn line_basic_windows<const ASCII: bool>(
     };
     if let Some(n) = norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
         // Runs of whole characters of a valid line, and spaces: valid UTF-8.
-        let n = std::str::from_utf8(&sc.norm_bytes[..n]).expect("whole characters");
-        (b.chrome, b.tail, b.weak) = chrome.matches_weak(n, b.ntok as usize);
+        (b.chrome, b.tail, b.weak) =
+            chrome.matches_weak_bytes(&sc.norm_bytes[..n], b.ntok as usize);
     }
     Some(b)
 }
