@@ -797,6 +797,21 @@ fn the_url_and_pipe_prefilter_misses_no_hint() {
     assert!(!may_be_url_or_pipe(b"Plain text, no link."));
     assert!(may_be_url_or_pipe(b"output"));
     assert!(!is_url(b"output") && !is_pipe(b"output"));
+    // Every pair of bytes, alone and after 31 others (the last position of a block), through
+    // both x86_64 kernels: exactly the scalar answer.
+    #[cfg(target_arch = "x86_64")]
+    for a in 0..=255u8 {
+        for b in 0..=255u8 {
+            for l in [vec![a, b], [vec![b'x'; 31], vec![a, b]].concat()] {
+                let want = hint_bytes_scalar(&l);
+                assert_eq!(text::hint_bytes_sse2(&l), want, "{a:#x} {b:#x}");
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    assert_eq!(unsafe { text::hint_bytes_avx2(&l) }, want, "{a:#x} {b:#x}");
+                }
+            }
+        }
+    }
     // Both x86_64 kernels, whichever one the prefilter takes on this CPU.
     #[cfg(target_arch = "x86_64")]
     for len in 0..80 {

@@ -725,25 +725,74 @@ pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
 #[target_feature(enable = "avx2")]
 unsafe fn hint_block_avx2(w: &[u8; 33]) -> bool {
     use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
+        __m128i, __m256i, _mm_loadu_si128, _mm256_and_si256, _mm256_broadcastsi128_si256,
+        _mm256_loadu_si256, _mm256_or_si256, _mm256_set1_epi8, _mm256_shuffle_epi8,
+        _mm256_srli_epi16, _mm256_testz_si256,
     };
-    // SAFETY: both loads read 32 bytes inside `w` and need no alignment.
-    let (v0, v1) = unsafe {
+    // Each byte's class bits, as the low nibble's entry and the high nibble's entry of a table
+    // (one bit per byte of the set, so the two entries share a bit only for that byte): the
+    // byte's class as the first byte of a hint, and the next byte's as its second byte.
+    // SAFETY: the loads read 16 bytes of a 16-byte table, or 32 bytes inside `w`, and need no
+    // alignment.
+    let (table, v0, v1) = unsafe {
+        let table = |t: &[u8; 16]| {
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().cast::<__m128i>()))
+        };
         (
+            [
+                table(&HINT_FIRST_LO),
+                table(&HINT_FIRST_HI),
+                table(&HINT_SECOND_LO),
+                table(&HINT_SECOND_HI),
+            ],
             _mm256_loadu_si256(w.as_ptr().cast::<__m256i>()),
             _mm256_loadu_si256(w.as_ptr().add(1).cast::<__m256i>()),
         )
     };
-    let eq = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
-    let pair = |a: u8, b: u8| _mm256_and_si256(eq(v0, a), eq(v1, b));
-    let one = _mm256_or_si256(eq(v0, b'@'), eq(v0, b'|'));
-    let two = _mm256_or_si256(
-        _mm256_or_si256(pair(b't', b'p'), pair(b'w', b'w')),
-        _mm256_or_si256(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
+    let nibble = _mm256_set1_epi8(0x0f);
+    let class = |v: __m256i, lo: __m256i, hi: __m256i| {
+        let l = _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nibble));
+        let h = _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble));
+        _mm256_and_si256(l, h)
+    };
+    let first = class(v0, table[0], table[1]);
+    // The single-byte hints need no second byte.
+    let second = _mm256_or_si256(
+        class(v1, table[2], table[3]),
+        _mm256_set1_epi8(HINT_ONE as i8),
     );
-    _mm256_movemask_epi8(_mm256_or_si256(one, two)) != 0
+    _mm256_testz_si256(first, second) == 0
 }
+
+/// Class bits of the hint bytes ([`hint_block_avx2`]): first bytes of the pairs `tp`, `ww`,
+/// `C2 B7`, `80 A2` (bits 0 to 3, their second bytes the same bits), and the single bytes `@`
+/// and `|` (bits 4 and 5, [`HINT_ONE`]).
+const fn hint_table(bytes: &[(u8, u8)], high: bool) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    let mut k = 0;
+    while k < bytes.len() {
+        let (b, bit) = bytes[k];
+        let nib = if high { b >> 4 } else { b & 0x0f };
+        t[nib as usize] |= bit;
+        k += 1;
+    }
+    t
+}
+
+const HINT_FIRST: [(u8, u8); 6] = [
+    (b't', 1),
+    (b'w', 2),
+    (0xc2, 4),
+    (0x80, 8),
+    (b'@', 16),
+    (b'|', 32),
+];
+const HINT_SECOND: [(u8, u8); 4] = [(b'p', 1), (b'w', 2), (0xb7, 4), (0xa2, 8)];
+const HINT_ONE: u8 = 16 | 32;
+static HINT_FIRST_LO: [u8; 16] = hint_table(&HINT_FIRST, false);
+static HINT_FIRST_HI: [u8; 16] = hint_table(&HINT_FIRST, true);
+static HINT_SECOND_LO: [u8; 16] = hint_table(&HINT_SECOND, false);
+static HINT_SECOND_HI: [u8; 16] = hint_table(&HINT_SECOND, true);
 
 /// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it: `low`
 /// holds the `len` lowered bytes, zeros after them up to a multiple of 64 bytes, and at least
