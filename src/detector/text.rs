@@ -922,7 +922,8 @@ pub(super) fn masks_scalar(chunk: &[u8], out: &mut [u8; 64]) -> Masks {
 /// window.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct MaskKernel {
-    /// Whether the CPU has AVX2 (set only by [`MaskKernel::detect`]).
+    /// Whether the CPU has AVX2 (set only where the CPU was asked: [`MaskKernel::detect`] and
+    /// [`AVX2_AND_BITS`]).
     #[cfg(target_arch = "x86_64")]
     avx2: bool,
 }
@@ -1636,19 +1637,26 @@ fn line_basic_windows_here<const ASCII: bool>(
     stop: &Stopwords,
     sc: &mut LineScratch,
 ) -> Option<Basic> {
-    let kernel = MaskKernel::detect();
     #[cfg(target_arch = "x86_64")]
-    if kernel.avx2
+    if *AVX2_AND_BITS {
+        // SAFETY: the CPU has these features (`AVX2_AND_BITS` checked them).
+        return unsafe {
+            line_basic_windows_avx2::<ASCII>(MaskKernel { avx2: true }, l, chrome, stop, sc)
+        };
+    }
+    line_basic_windows::<ASCII>(MaskKernel::detect(), l, chrome, stop, sc)
+}
+
+/// Whether the CPU has AVX2, POPCNT, BMI1, BMI2 and LZCNT ([`line_basic_windows_avx2`]), asked
+/// once: one load per line instead of six feature checks.
+#[cfg(target_arch = "x86_64")]
+static AVX2_AND_BITS: LazyLock<bool> = LazyLock::new(|| {
+    std::arch::is_x86_feature_detected!("avx2")
         && std::arch::is_x86_feature_detected!("popcnt")
         && std::arch::is_x86_feature_detected!("bmi1")
         && std::arch::is_x86_feature_detected!("bmi2")
         && std::arch::is_x86_feature_detected!("lzcnt")
-    {
-        // SAFETY: the CPU has these features (checked just above).
-        return unsafe { line_basic_windows_avx2::<ASCII>(kernel, l, chrome, stop, sc) };
-    }
-    line_basic_windows::<ASCII>(kernel, l, chrome, stop, sc)
-}
+});
 
 /// [`line_basic_windows`] compiled for CPUs with AVX2: a popcount, a bit scan or a variable
 /// shift is one instruction (without POPCNT, each of the dozen popcounts per window takes 15),
