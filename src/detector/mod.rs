@@ -53,26 +53,179 @@ const STOPWORDS: [&str; LANGS.len()] = [
 pub(crate) const MAX_ROUNDS: usize = 32;
 
 /// A map with short string keys (stopwords, chrome phrases), hashed with FxHash.
-type FastMap<V> = HashMap<Box<str>, V, FxBuildHasher>;
+type FastMap<V> = HashMap<Box<[u8]>, V, FxBuildHasher>;
 
 /// The stopword lists: word → bit mask of the languages that list it.
 #[derive(Debug)]
 pub(crate) struct Stopwords {
-    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]), in an open-addressing
-    /// table (linear probing, at most a quarter full: most tokens are no stopword, and a miss
-    /// probes until an empty slot; key 0 marks an empty slot).
-    short: Vec<(u64, u8)>,
-    /// `64 - log2(short.len())`: the shift that turns a hash into a slot.
-    shift: u32,
-    /// Words of 9 to 16 bytes as two integers (the first 8 bytes, then the rest packed), in
-    /// the same kind of table (second key 0 marks an empty slot).
-    mid: Vec<(u64, u64, u8)>,
-    /// The same as `shift` for `mid`.
-    mid_shift: u32,
+    /// Words of at most 8 bytes, packed into a `u64` (see [`pack8`]).
+    short: Perfect<u64, SHORT_SLOTS, SHORT_BUCKETS>,
+    /// Words of 9 to 16 bytes as two integers (the first 8 bytes, then the rest packed, see
+    /// [`pack16`]).
+    mid: Perfect<(u64, u64), MID_SLOTS, MID_BUCKETS>,
     /// Longer words.
     map: HashMap<Box<[u8]>, u8, FxBuildHasher>,
     /// Longest word in bytes (longer tokens are not looked up).
     max_len: usize,
+}
+
+/// Slots and buckets of the two [`Perfect`] tables: at most three quarters of the slots hold a
+/// word (checked for the built-in lists at compile time), and buckets hold about two.
+const SHORT_SLOTS: usize = 2048;
+const SHORT_BUCKETS: usize = 512;
+const MID_SLOTS: usize = 128;
+const MID_BUCKETS: usize = 32;
+
+/// How many words of `lo..=hi` bytes the lists hold (a word in several lists counts as often).
+const fn count_words(lists: &[&str], lo: usize, hi: usize) -> usize {
+    let mut count = 0;
+    let mut k = 0;
+    while k < lists.len() {
+        let b = lists[k].as_bytes();
+        let (mut i, mut start) = (0, 0);
+        while i <= b.len() {
+            if i == b.len() || b[i].is_ascii_whitespace() {
+                let n = i - start;
+                count += (n > 0 && lo <= n && n <= hi) as usize;
+                start = i + 1;
+            }
+            i += 1;
+        }
+        k += 1;
+    }
+    count
+}
+
+const _: () = assert!(count_words(&STOPWORDS, 1, 8) <= SHORT_SLOTS / 4 * 3);
+const _: () = assert!(count_words(&STOPWORDS, 9, 16) <= MID_SLOTS / 4 * 3);
+
+/// A perfect hash table of stopwords: each key has a slot of its own, found from one multiply
+/// and its bucket's displacement, so a look-up is one compare and no probing (most tokens are
+/// no stopword, and a probe loop costs a branch per slot). Each slot holds a key and its
+/// languages' mask spread to bytes ([`text::spread_bits`]), which the token counts add as it
+/// is. `S` slots and `B` buckets, both powers of two.
+///
+/// A key's hash ([`PerfectKey::hash`]) is taken with the multiplier `mult`; its top bits pick
+/// the bucket, the bits below them its position, and the slot is the position xor the bucket's
+/// displacement (chosen at build time so that no two keys share a slot).
+#[derive(Debug)]
+struct Perfect<K, const S: usize, const B: usize> {
+    mult: u64,
+    /// Per bucket, what its keys' positions are xor-ed with (below `S`).
+    disp: Box<[u32; B]>,
+    /// `(key, spread mask)`; an empty slot holds a key no look-up asks for (0) and mask 0.
+    slots: Box<[(K, u64); S]>,
+}
+
+/// A key of a [`Perfect`] table.
+trait PerfectKey: Copy + PartialEq + Default {
+    /// The key's hash with multiplier `mult` (odd): two different keys have different hashes
+    /// for most multipliers.
+    fn hash(self, mult: u64) -> u64;
+}
+
+impl PerfectKey for u64 {
+    #[inline(always)]
+    fn hash(self, mult: u64) -> u64 {
+        self.wrapping_mul(mult)
+    }
+}
+
+impl PerfectKey for (u64, u64) {
+    #[inline(always)]
+    fn hash(self, mult: u64) -> u64 {
+        (self.0.wrapping_mul(mult) ^ self.1).wrapping_mul(mult)
+    }
+}
+
+impl<K: PerfectKey, const S: usize, const B: usize> Perfect<K, S, B> {
+    const BUCKET_SHIFT: u32 = 64 - B.trailing_zeros();
+    const POS_SHIFT: u32 = 64 - B.trailing_zeros() - S.trailing_zeros();
+
+    /// The table of `(key, spread mask)` pairs (distinct keys, none equal to `K::default()`).
+    ///
+    /// # Panics
+    ///
+    /// When more than three quarters of the slots would be taken (the built-in lists are
+    /// checked at compile time).
+    fn build(keys: &[(K, u64)]) -> Self {
+        const { assert!(S.is_power_of_two() && B.is_power_of_two() && S <= 1 << 32) };
+        assert!(
+            keys.len() <= S / 4 * 3,
+            "{} stopwords for {S} slots",
+            keys.len()
+        );
+        let mut state = 0x243f_6a88_85a3_08d3u64;
+        loop {
+            // The next odd multiplier of a fixed sequence (splitmix64): the table is the same in
+            // every run. With a quarter of the slots free, a few tries find one that works.
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            let mut t = Perfect {
+                mult: (z ^ (z >> 31)) | 1,
+                disp: Box::new([0; B]),
+                slots: Box::new([(K::default(), 0); S]),
+            };
+            if t.place(keys) {
+                return t;
+            }
+        }
+    }
+
+    /// Choose every bucket's displacement and fill the slots; `false` when some bucket's keys
+    /// fit in no displacement (or two of them share a position: no displacement separates
+    /// them), and another multiplier is needed.
+    fn place(&mut self, keys: &[(K, u64)]) -> bool {
+        let mut buckets: Vec<Vec<(usize, K, u64)>> = vec![Vec::new(); B];
+        for &(key, spread) in keys {
+            let (b, pos) = self.bucket_pos(key);
+            buckets[b].push((pos, key, spread));
+        }
+        // Largest buckets first, ties by bucket number (deterministic).
+        let mut order: Vec<usize> = (0..B).collect();
+        order.sort_by_key(|&b| (std::cmp::Reverse(buckets[b].len()), b));
+        let mut used = vec![false; S];
+        for b in order {
+            let keys = &buckets[b];
+            if keys.is_empty() {
+                break;
+            }
+            let Some(d) = (0..S).find(|&d| {
+                keys.iter().enumerate().all(|(i, &(pos, ..))| {
+                    !used[pos ^ d] && keys[..i].iter().all(|&(other, ..)| other != pos)
+                })
+            }) else {
+                return false;
+            };
+            self.disp[b] = d as u32;
+            for &(pos, key, spread) in keys {
+                used[pos ^ d] = true;
+                self.slots[pos ^ d] = (key, spread);
+            }
+        }
+        true
+    }
+
+    /// The bucket and the position of a key.
+    #[inline(always)]
+    fn bucket_pos(&self, key: K) -> (usize, usize) {
+        let h = key.hash(self.mult);
+        (
+            (h >> Self::BUCKET_SHIFT) as usize,
+            (h >> Self::POS_SHIFT) as usize & (S - 1),
+        )
+    }
+
+    /// The spread mask of `key`, 0 when it is not in the table.
+    #[inline(always)]
+    fn get(&self, key: K) -> u64 {
+        let (b, pos) = self.bucket_pos(key);
+        // (Both indexes are in bounds by their widths: no checks.)
+        let (k, spread) = self.slots[(pos ^ self.disp[b % B] as usize) & (S - 1)];
+        if k == key { spread } else { 0 }
+    }
 }
 
 /// A word of at most 8 bytes as one integer: its bytes little-endian, zero-padded. Words are
@@ -121,6 +274,11 @@ fn pack16(word: &[u8]) -> (u64, u64) {
     )
 }
 
+/// The languages' mask of a spread mask ([`text::spread_bits`]).
+fn mask_of_spread(spread: u64) -> u8 {
+    (0..8).fold(0, |m, k| m | (((spread >> (8 * k)) & 1) as u8) << k)
+}
+
 impl Stopwords {
     fn parse(lists: &[&str; LANGS.len()]) -> Stopwords {
         let mut map: HashMap<Box<[u8]>, u8, _> = HashMap::default();
@@ -138,89 +296,52 @@ impl Stopwords {
                 }
             }
         }
-        let size = (4 * short.len()).next_power_of_two().max(2);
-        let mid_size = (2 * mid.len()).next_power_of_two().max(2);
-        let mut sw = Stopwords {
-            short: vec![(0, 0); size],
-            shift: 64 - size.trailing_zeros(),
-            mid: vec![(0, 0, 0); mid_size],
-            mid_shift: 64 - mid_size.trailing_zeros(),
+        // Sorted: the tables do not depend on the maps' iteration order.
+        let mut short: Vec<(u64, u64)> = short
+            .into_iter()
+            .map(|(k, m)| (k, text::spread_bits(m)))
+            .collect();
+        short.sort_unstable();
+        let mut mid: Vec<((u64, u64), u64)> = mid
+            .into_iter()
+            .map(|(k, m)| (k, text::spread_bits(m)))
+            .collect();
+        mid.sort_unstable();
+        Stopwords {
+            short: Perfect::build(&short),
+            mid: Perfect::build(&mid),
             map,
             max_len,
-        };
-        for (key, mask) in short {
-            let mut i = sw.slot(key);
-            while sw.short[i].0 != 0 {
-                i = (i + 1) & (size - 1);
-            }
-            sw.short[i] = (key, mask);
         }
-        for ((lo, hi), mask) in mid {
-            let mut i = sw.mid_slot(lo, hi);
-            while sw.mid[i].1 != 0 {
-                i = (i + 1) & (mid_size - 1);
-            }
-            sw.mid[i] = (lo, hi, mask);
-        }
-        sw
-    }
-
-    #[inline]
-    fn slot(&self, key: u64) -> usize {
-        (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.shift) as usize
-    }
-
-    #[inline]
-    fn mid_slot(&self, lo: u64, hi: u64) -> usize {
-        ((lo ^ hi.rotate_left(29)).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> self.mid_shift) as usize
     }
 
     #[inline]
     fn mask(&self, word: &[u8]) -> u8 {
         match word.len() {
             ..=8 => self.mask_packed(pack8(word)),
-            9..=16 => {
-                let (lo, hi) = pack16(word);
-                self.mask_mid(lo, hi)
-            }
+            9..=16 => mask_of_spread(self.mid.get(pack16(word))),
             _ => self.map.get(word).copied().unwrap_or(0),
         }
     }
 
-    /// The mask of a word of 9 to 16 bytes given packed ([`pack16`]).
-    #[inline]
-    pub(super) fn mask_mid(&self, lo: u64, hi: u64) -> u8 {
-        let last = self.mid.len() - 1;
-        let mut i = self.mid_slot(lo, hi);
-        loop {
-            let (l, h, m) = self.mid[i];
-            if (l, h) == (lo, hi) {
-                return m;
-            }
-            if h == 0 {
-                return 0;
-            }
-            i = (i + 1) & last;
-        }
+    /// The spread mask ([`text::spread_bits`]) of a word of 9 to 16 bytes given packed
+    /// ([`pack16`]).
+    #[inline(always)]
+    pub(super) fn spread_mid(&self, lo: u64, hi: u64) -> u64 {
+        self.mid.get((lo, hi))
+    }
+
+    /// The spread mask ([`text::spread_bits`]) of a word of at most 8 bytes given packed
+    /// ([`pack8`]).
+    #[inline(always)]
+    pub(super) fn spread_packed(&self, key: u64) -> u64 {
+        self.short.get(key)
     }
 
     /// The mask of a word of at most 8 bytes given packed ([`pack8`]).
     #[inline]
     pub(super) fn mask_packed(&self, key: u64) -> u8 {
-        {
-            let last = self.short.len() - 1;
-            let mut i = self.slot(key);
-            loop {
-                let (k, m) = self.short[i];
-                if k == key {
-                    return m;
-                }
-                if k == 0 {
-                    return 0;
-                }
-                i = (i + 1) & last;
-            }
-        }
+        mask_of_spread(self.spread_packed(key))
     }
 }
 
@@ -260,8 +381,8 @@ pub(crate) struct Chrome {
     /// and `\w` are Unicode, which the DFA cannot do, and the single regexes with their own
     /// prefilters are faster). Unicode mode off: on an ASCII line its classes answer alike,
     /// and it compiles in a fraction of the time.
-    regex_any: Option<Vec<BytesRegex>>,
-    tail_regex_any: Option<Vec<BytesRegex>>,
+    regex_any: Option<Vec<Alternation>>,
+    tail_regex_any: Option<Vec<Alternation>>,
     pmax: usize,
     rmax: usize,
     tmax: usize,
@@ -298,10 +419,10 @@ impl Chrome {
                 if bit == PREFIX {
                     max_prefix_words = max_prefix_words.max(norm.split(' ').count());
                     let first = norm.split(' ').next().unwrap_or_default();
-                    prefix_first.insert(first.into(), ());
+                    prefix_first.insert(first.as_bytes().into(), ());
                 }
                 max_phrase_len = max_phrase_len.max(norm.len());
-                *phrases.entry(norm.as_str().into()).or_insert(0) |= bit;
+                *phrases.entry(norm.as_bytes().into()).or_insert(0) |= bit;
             }
         }
         let set = |res: &[String]| -> Result<Vec<Regex>, String> {
@@ -315,14 +436,17 @@ impl Chrome {
         // Two alternations: the regexes anchored at the line's start, whose search stops
         // after the first bytes that fit none, and the others, which can use a literal
         // prefilter (a single alternation of both must run the automaton over the whole line).
-        let any = |res: &[String]| -> Result<Option<Vec<BytesRegex>>, String> {
-            let anchored = |r: &String| {
+        let any = |res: &[String]| -> Result<Option<Vec<Alternation>>, String> {
+            let parse = |r: &str| {
                 regex_syntax::ParserBuilder::new()
                     .unicode(false)
                     .utf8(false)
                     .build()
                     .parse(r)
-                    .is_ok_and(|h| h.properties().look_set_prefix().contains(Look::Start))
+                    .ok()
+            };
+            let anchored = |r: &String| {
+                parse(r).is_some_and(|h| h.properties().look_set_prefix().contains(Look::Start))
             };
             let (start, rest): (Vec<&String>, Vec<&String>) = res.iter().partition(|r| anchored(r));
             let mut groups = Vec::new();
@@ -331,11 +455,12 @@ impl Chrome {
                     continue;
                 }
                 let alt: Vec<String> = group.iter().map(|r| format!("(?:{r})")).collect();
-                match BytesRegexBuilder::new(&alt.join("|"))
-                    .unicode(false)
-                    .build()
-                {
-                    Ok(re) => groups.push(re),
+                let alt = alt.join("|");
+                match BytesRegexBuilder::new(&alt).unicode(false).build() {
+                    Ok(re) => groups.push(Alternation {
+                        re,
+                        start: parse(&alt).and_then(|h| StartGate::of(&h)),
+                    }),
                     Err(_) => return Ok(None),
                 }
             }
@@ -372,6 +497,12 @@ impl Chrome {
     /// `(chrome, tail, weak)`: `weak` when only a prefix phrase followed by more words matched
     /// (`Related costs`, `Comments on the proposal`), which a heading can look like.
     fn matches_weak(&self, n: &str, ntok: usize) -> (bool, bool, bool) {
+        self.matches_weak_bytes(n.as_bytes(), ntok)
+    }
+
+    /// [`Chrome::matches_weak`] of a normalized line given as its UTF-8 bytes (the window walk
+    /// builds it so: an ASCII line is never validated as UTF-8).
+    fn matches_weak_bytes(&self, n: &[u8], ntok: usize) -> (bool, bool, bool) {
         if n.is_empty() {
             return (false, false, false);
         }
@@ -386,9 +517,13 @@ impl Chrome {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
             // which is the shortest.
             // (The prefix before the k-th space has k words.)
-            let first = n.split(' ').next().unwrap_or_default();
-            if first.len() < n.len() && self.prefix_first.contains_key(first) {
-                for (pos, _) in n.match_indices(' ').take(self.max_prefix_words) {
+            // (Spaces found byte by byte: the words are short, and a `memchr` call per word
+            // costs more.)
+            let mut spaces = n.iter().enumerate().filter(|&(_, &c)| c == b' ');
+            let first = spaces.next().map(|(pos, _)| &n[..pos]);
+            if first.is_some_and(|first| self.prefix_first.contains_key(first)) {
+                let spaces = n.iter().enumerate().filter(|&(_, &c)| c == b' ');
+                for (pos, _) in spaces.take(self.max_prefix_words) {
                     let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
                     if b & PREFIX != 0 {
                         return (true, b & TAIL != 0, true);
@@ -410,10 +545,79 @@ impl Chrome {
     }
 
     /// Whether any of `res` matches `n` (through `any`, their alternations, on an ASCII line).
-    fn any_match(res: &[Regex], any: &Option<Vec<BytesRegex>>, n: &str, ascii: bool) -> bool {
+    fn any_match(res: &[Regex], any: &Option<Vec<Alternation>>, n: &[u8], ascii: bool) -> bool {
         match any {
-            Some(any) if ascii => any.iter().any(|a| a.is_match(n.as_bytes())),
-            _ => res.iter().any(|r| r.is_match(n)),
+            Some(any) if ascii => any.iter().any(|a| a.is_match(n)),
+            _ => {
+                let n = std::str::from_utf8(n).expect("a normalized line is whole characters");
+                res.iter().any(|r| r.is_match(n))
+            }
+        }
+    }
+}
+
+/// Chrome regexes as one alternation (Unicode mode off, for ASCII lines).
+#[derive(Debug)]
+struct Alternation {
+    re: BytesRegex,
+    /// The pairs of first bytes of the lines it can match, when it only matches at the start.
+    start: Option<StartGate>,
+}
+
+impl Alternation {
+    #[inline]
+    fn is_match(&self, n: &[u8]) -> bool {
+        self.start.as_ref().is_none_or(|g| g.allows(n)) && self.re.is_match(n)
+    }
+}
+
+/// The pairs of first two bytes that a line can have for a regex anchored at the start to
+/// match it: 64 Ki bits, one per pair, checked with one look-up before the regex engine runs
+/// (a call of the engine costs a few hundred instructions even where it stops at the first
+/// byte, and most short lines begin with no chrome word).
+#[derive(Debug)]
+struct StartGate {
+    bits: Box<[u64; 1024]>,
+}
+
+impl StartGate {
+    /// The gate of a regex anchored at the start (`^…`, in every alternative), from the
+    /// regex crate's own literal extraction: its prefix literals begin every match, and so
+    /// the line. `None` when it is not so anchored or can begin with anything or match empty.
+    fn of(hir: &regex_syntax::hir::Hir) -> Option<StartGate> {
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        if !hir.properties().look_set_prefix().contains(Look::Start) {
+            return None;
+        }
+        let mut extractor = Extractor::new();
+        extractor
+            .kind(ExtractKind::Prefix)
+            .limit_literal_len(2)
+            .limit_total(4096);
+        let mut bits = Box::new([0u64; 1024]);
+        for lit in extractor.extract(hir).literals()? {
+            match *lit.as_bytes() {
+                [a, b] => {
+                    let p = usize::from(a) << 8 | usize::from(b);
+                    bits[p / 64] |= 1 << (p % 64);
+                }
+                // Any byte after it.
+                [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
+                _ => return None,
+            }
+        }
+        Some(StartGate { bits })
+    }
+
+    /// Whether the regex may match `line` (a line of less than two bytes is not checked).
+    #[inline]
+    fn allows(&self, line: &[u8]) -> bool {
+        match *line {
+            [a, b, ..] => {
+                let p = usize::from(a) << 8 | usize::from(b);
+                self.bits[p / 64] & (1 << (p % 64)) != 0
+            }
+            _ => true,
         }
     }
 }

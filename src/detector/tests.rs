@@ -269,7 +269,7 @@ fn the_ascii_regex_alternations_agree_with_the_single_regexes() {
     for l in lines.iter().filter(|l| l.is_ascii()) {
         for (res, any) in [(&c.regex, any), (&c.tail_regex, tail_any)] {
             let single = res.iter().any(|r| r.is_match(l));
-            let alt = any.unwrap().iter().any(|a| a.is_match(l.as_bytes()));
+            let alt = any.unwrap().iter().any(|a| a.re.is_match(l.as_bytes()));
             assert_eq!(alt, single, "{l}");
         }
     }
@@ -731,6 +731,34 @@ fn byte_masks_agree_with_the_class_table() {
 }
 
 #[test]
+fn the_window_walk_finds_url_and_pipe_hints_at_every_position() {
+    use super::text::{LineScratch, line_basic_any};
+    let d = Detector::builtin().unwrap();
+    let mut sc = LineScratch::default();
+    // Every hint at every position of lines across one and two windows (the window walk looks
+    // for them in the lowercased line), in ASCII and mixed lines; uppercase letters too.
+    let mut found = 0;
+    for fill in ["a", "é", "’"] {
+        for len in [0, 1, 30, 31, 32, 33, 62, 63, 64, 65, 100] {
+            let base = format!("x{}", fill.repeat(len));
+            for h in [
+                "@", "|", "http", "HTTP", "www.", "WWW.", " | ", " · ", " • ",
+            ] {
+                for at in (1..=base.len()).filter(|&i| base.is_char_boundary(i)) {
+                    let l = format!("{}{h}{}", &base[..at], &base[at..]);
+                    let l = l.trim_end();
+                    let b = line_basic(l, &d.chrome, &d.stop, &mut sc);
+                    let slow = line_basic_any(l, &d.chrome, &d.stop, &mut sc);
+                    assert_eq!((b.url, b.pipe), (slow.url, slow.pipe), "{l:?}");
+                    found += (b.url || b.pipe) as usize;
+                }
+            }
+        }
+    }
+    assert!(found > 1000, "{found}");
+}
+
+#[test]
 fn the_url_and_pipe_prefilter_misses_no_hint() {
     use super::text::{hint_bytes_scalar, is_pipe, is_url, may_be_url_or_pipe};
     let hints = [
@@ -769,6 +797,21 @@ fn the_url_and_pipe_prefilter_misses_no_hint() {
     assert!(!may_be_url_or_pipe(b"Plain text, no link."));
     assert!(may_be_url_or_pipe(b"output"));
     assert!(!is_url(b"output") && !is_pipe(b"output"));
+    // Every pair of bytes, alone and after 31 others (the last position of a block), through
+    // both x86_64 kernels: exactly the scalar answer.
+    #[cfg(target_arch = "x86_64")]
+    for a in 0..=255u8 {
+        for b in 0..=255u8 {
+            for l in [vec![a, b], [vec![b'x'; 31], vec![a, b]].concat()] {
+                let want = hint_bytes_scalar(&l);
+                assert_eq!(text::hint_bytes_sse2(&l), want, "{a:#x} {b:#x}");
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: the CPU has AVX2.
+                    assert_eq!(unsafe { text::hint_bytes_avx2(&l) }, want, "{a:#x} {b:#x}");
+                }
+            }
+        }
+    }
     // Both x86_64 kernels, whichever one the prefilter takes on this CPU.
     #[cfg(target_arch = "x86_64")]
     for len in 0..80 {
@@ -1036,18 +1079,74 @@ fn window_means_match_the_scalar_formula() {
 }
 
 #[test]
+fn a_full_perfect_table_finds_every_key_and_no_other() {
+    // Three quarters of the slots taken (the most `build` takes), keys alike in their low
+    // bytes (as words are): every key in its own slot, every other key absent.
+    let keys: Vec<(u64, u64)> = (1..=(SHORT_SLOTS / 4 * 3) as u64)
+        .map(|k| (k << 40 | 0x0065_6874, k))
+        .collect();
+    let t: Perfect<u64, SHORT_SLOTS, SHORT_BUCKETS> = Perfect::build(&keys);
+    for &(k, v) in &keys {
+        assert_eq!(t.get(k), v, "{k:#x}");
+        assert_eq!(t.get(k ^ 1), 0, "{k:#x}");
+        assert_eq!(t.get(k + (1 << 60)), 0, "{k:#x}");
+    }
+    let pairs: Vec<((u64, u64), u64)> = (1..=(MID_SLOTS / 4 * 3) as u64)
+        .map(|k| ((0x0065_6874, k), k))
+        .collect();
+    let t: Perfect<(u64, u64), MID_SLOTS, MID_BUCKETS> = Perfect::build(&pairs);
+    for &((lo, hi), v) in &pairs {
+        assert_eq!(t.get((lo, hi)), v);
+        assert_eq!(t.get((hi, lo)), 0);
+        assert_eq!(t.get((lo + 1, hi)), 0);
+    }
+}
+
+#[test]
+fn spread_lookups_agree_with_the_masks() {
+    let d = Detector::builtin().unwrap();
+    let mut seen = 0;
+    for list in STOPWORDS {
+        for w in list.split_whitespace().map(str::as_bytes) {
+            let spread = match w.len() {
+                ..=8 => d.stop.spread_packed(pack8(w)),
+                9..=16 => {
+                    let (lo, hi) = pack16(w);
+                    d.stop.spread_mid(lo, hi)
+                }
+                _ => continue,
+            };
+            assert_eq!(spread, text::spread_bits(d.stop.mask(w)));
+            assert_ne!(spread, 0);
+            seen += 1;
+        }
+    }
+    assert!(seen > 1000);
+    // Words counted at compile time: as `split_whitespace` counts them.
+    let count = |lo: usize, hi: usize| {
+        STOPWORDS
+            .iter()
+            .flat_map(|l| l.split_whitespace())
+            .filter(|w| (lo..=hi).contains(&w.len()))
+            .count()
+    };
+    assert_eq!(count_words(&STOPWORDS, 1, 8), count(1, 8));
+    assert_eq!(count_words(&STOPWORDS, 9, 16), count(9, 16));
+}
+
+#[test]
 fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
     let d = Detector::builtin().unwrap();
     let c = &d.chrome;
     // detector.py's way: the whole line, then every prefix ending before a space.
     let simple = |n: &str, ntok: usize| -> (bool, bool, bool) {
-        let whole = c.phrases.get(n).copied().unwrap_or(0);
+        let whole = c.phrases.get(n.as_bytes()).copied().unwrap_or(0);
         if whole & EXACT != 0 {
             return (true, whole & TAIL != 0, false);
         }
         if ntok <= c.pmax {
             for (pos, _) in n.match_indices(' ') {
-                let b = c.phrases.get(&n[..pos]).copied().unwrap_or(0);
+                let b = c.phrases.get(&n.as_bytes()[..pos]).copied().unwrap_or(0);
                 if b & PREFIX != 0 {
                     return (true, b & TAIL != 0, true);
                 }
@@ -1059,7 +1158,7 @@ fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
         (false, false, false)
     };
     let mut prefixed = 0;
-    for p in c.phrases.keys() {
+    for p in c.phrases.keys().map(|p| std::str::from_utf8(p).unwrap()) {
         for n in [
             p.to_string(),
             format!("{p} more words here"),
@@ -1088,7 +1187,11 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
     for any in [&c.regex_any, &c.tail_regex_any] {
         assert_eq!(any.as_ref().map(Vec::len), Some(2));
     }
-    let mut lines: Vec<String> = c.phrases.keys().map(|p| p.to_string()).collect();
+    let mut lines: Vec<String> = c
+        .phrases
+        .keys()
+        .map(|p| String::from_utf8(p.to_vec()).unwrap())
+        .collect();
     lines.extend(
         [
             "copyright 2024 all rights reserved",
@@ -1113,12 +1216,32 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
         ]
         .map(String::from),
     );
+    // Each line also with its first byte replaced by every letter and digit: lines that begin
+    // with the pairs the start gates let through and with others.
+    let mut variants = Vec::new();
+    for n in lines.iter().filter(|n| n.len() >= 2 && n.is_ascii()) {
+        for a in (b'a'..=b'z').chain(b'0'..=b'9') {
+            variants.push(format!("{}{}", a as char, &n[1..]));
+        }
+    }
+    lines.extend(variants);
+    let mut gated = 0;
     for n in lines.iter().filter(|n| n.is_ascii()) {
         for (res, any) in [(&c.regex, &c.regex_any), (&c.tail_regex, &c.tail_regex_any)] {
             let want = res.iter().any(|r| r.is_match(n));
-            assert_eq!(Chrome::any_match(res, any, n, true), want, "{n}");
+            assert_eq!(Chrome::any_match(res, any, n.as_bytes(), true), want, "{n}");
+            for a in any.iter().flatten() {
+                let allows = a.start.as_ref().is_none_or(|g| g.allows(n.as_bytes()));
+                assert!(allows || !a.re.is_match(n.as_bytes()), "{n}");
+                gated += !allows as usize;
+            }
         }
     }
+    // Both anchored alternations have a gate, and it turns lines away.
+    for any in [&c.regex_any, &c.tail_regex_any] {
+        assert!(any.as_ref().unwrap()[0].start.is_some());
+    }
+    assert!(gated > 1000, "{gated}");
 }
 
 #[test]

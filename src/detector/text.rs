@@ -264,13 +264,19 @@ fn is_cjk(c: char) -> bool {
 }
 
 /// `^(?:[•·\-*–—▪►◦●○■□✓✔→>]\s|\d{1,3}[.)]\s)` with Python's `\s` and `\d`.
+#[inline(always)]
 fn is_bullet(l: &str) -> bool {
-    // Most lines start with an ASCII character that is no bullet and no digit.
-    if let Some(&a) = l.as_bytes().first() {
-        if a < 0x80 && !matches!(a, b'-' | b'*' | b'>') && !a.is_ascii_digit() {
-            return false;
-        }
+    // Most lines start with an ASCII character that is no bullet and no digit (checked here,
+    // inlined: a call per line costs more).
+    match l.as_bytes().first() {
+        Some(&a) if a < 0x80 && !matches!(a, b'-' | b'*' | b'>') && !a.is_ascii_digit() => false,
+        _ => is_bullet_rest(l),
     }
+}
+
+/// [`is_bullet`] of a line that may be one.
+#[inline(never)]
+fn is_bullet_rest(l: &str) -> bool {
     let mut it = l.chars();
     let Some(first) = it.next() else {
         return false;
@@ -515,6 +521,7 @@ pub(super) fn line_basic_any(
         l,
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
+        may_be_url_or_pipe(l.as_bytes()),
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
         norm_lowered_into(low, &mut sc.norm, usize::MAX);
@@ -586,13 +593,6 @@ impl StopCount {
         }
     }
 
-    /// [`StopCount::add`] without the overflow check: the caller flushes before a byte-wide
-    /// counter can reach 256.
-    #[inline(always)]
-    fn add_fast(&mut self, mask: u8) {
-        self.packed += SPREAD[mask as usize];
-    }
-
     fn flush(&mut self) {
         for (k, n) in self.total.iter_mut().enumerate() {
             *n += ((self.packed >> (8 * k)) & 0xff) as u32;
@@ -612,12 +612,14 @@ static URL_FINDERS: LazyLock<[Finder<'static>; 2]> =
     LazyLock::new(|| [Finder::new("http"), Finder::new("www.")]);
 
 /// The fields both paths derive the same way from the counts
-/// `[letters, digits, nonspace, words, upper_words, commas]`.
+/// `[letters, digits, nonspace, words, upper_words, commas]`; `hint` is
+/// [`may_be_url_or_pipe`] of the line (or `true` when it may hold a hint).
 #[inline(always)]
 fn finish(
     l: &str,
     b: &mut Basic,
     [letters, digits, nonspace, words, upper_words, commas]: [u32; 6],
+    hint: bool,
 ) {
     let last = match l.as_bytes().last() {
         // Most lines end in an ASCII character that is neither a space nor a closer.
@@ -646,8 +648,8 @@ fn finish(
     }
     // Most lines have none of the bytes the two hints need: one pass over the line rules them
     // out, instead of four searches.
-    let by = l.as_bytes();
-    if may_be_url_or_pipe(by) {
+    if hint {
+        let by = l.as_bytes();
         (b.url, b.pipe) = (is_url(by), is_pipe(by));
     }
 }
@@ -709,29 +711,112 @@ pub(super) fn hint_bytes_scalar(by: &[u8]) -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
+    // SAFETY: the CPU has AVX2 (as this function's caller guarantees).
+    any_window(by, |w| unsafe { hint_block_avx2(w) })
+}
+
+/// Whether any of the first 32 positions of `w` starts a hint ([`may_be_url_or_pipe`]), with
+/// AVX2.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hint_block_avx2(w: &[u8; 33]) -> bool {
     use std::arch::x86_64::{
-        __m256i, _mm256_and_si256, _mm256_cmpeq_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
+        __m128i, __m256i, _mm_loadu_si128, _mm256_and_si256, _mm256_broadcastsi128_si256,
+        _mm256_loadu_si256, _mm256_or_si256, _mm256_set1_epi8, _mm256_shuffle_epi8,
+        _mm256_srli_epi16, _mm256_testz_si256,
     };
-    // Whether any of positions `i..i + 32` of `w` starts a hint (`w` holds 33 bytes from `i`).
-    let step = |w: &[u8; 33]| {
-        // SAFETY: both loads read 32 bytes inside `w` and need no alignment.
-        let (v0, v1) = unsafe {
-            (
-                _mm256_loadu_si256(w.as_ptr().cast::<__m256i>()),
-                _mm256_loadu_si256(w.as_ptr().add(1).cast::<__m256i>()),
-            )
+    // Each byte's class bits, as the low nibble's entry and the high nibble's entry of a table
+    // (one bit per byte of the set, so the two entries share a bit only for that byte): the
+    // byte's class as the first byte of a hint, and the next byte's as its second byte.
+    // SAFETY: the loads read 16 bytes of a 16-byte table, or 32 bytes inside `w`, and need no
+    // alignment.
+    let (table, v0, v1) = unsafe {
+        let table = |t: &[u8; 16]| {
+            _mm256_broadcastsi128_si256(_mm_loadu_si128(t.as_ptr().cast::<__m128i>()))
         };
-        let eq = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
-        let pair = |a: u8, b: u8| _mm256_and_si256(eq(v0, a), eq(v1, b));
-        let one = _mm256_or_si256(eq(v0, b'@'), eq(v0, b'|'));
-        let two = _mm256_or_si256(
-            _mm256_or_si256(pair(b't', b'p'), pair(b'w', b'w')),
-            _mm256_or_si256(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
-        );
-        _mm256_movemask_epi8(_mm256_or_si256(one, two)) != 0
+        (
+            [
+                table(&HINT_FIRST_LO),
+                table(&HINT_FIRST_HI),
+                table(&HINT_SECOND_LO),
+                table(&HINT_SECOND_HI),
+            ],
+            _mm256_loadu_si256(w.as_ptr().cast::<__m256i>()),
+            _mm256_loadu_si256(w.as_ptr().add(1).cast::<__m256i>()),
+        )
     };
-    any_window(by, step)
+    let nibble = _mm256_set1_epi8(0x0f);
+    let class = |v: __m256i, lo: __m256i, hi: __m256i| {
+        let l = _mm256_shuffle_epi8(lo, _mm256_and_si256(v, nibble));
+        let h = _mm256_shuffle_epi8(hi, _mm256_and_si256(_mm256_srli_epi16::<4>(v), nibble));
+        _mm256_and_si256(l, h)
+    };
+    let first = class(v0, table[0], table[1]);
+    // The single-byte hints need no second byte.
+    let second = _mm256_or_si256(
+        class(v1, table[2], table[3]),
+        _mm256_set1_epi8(HINT_ONE as i8),
+    );
+    _mm256_testz_si256(first, second) == 0
+}
+
+/// Class bits of the hint bytes ([`hint_block_avx2`]): first bytes of the pairs `tp`, `ww`,
+/// `C2 B7`, `80 A2` (bits 0 to 3, their second bytes the same bits), and the single bytes `@`
+/// and `|` (bits 4 and 5, [`HINT_ONE`]).
+const fn hint_table(bytes: &[(u8, u8)], high: bool) -> [u8; 16] {
+    let mut t = [0u8; 16];
+    let mut k = 0;
+    while k < bytes.len() {
+        let (b, bit) = bytes[k];
+        let nib = if high { b >> 4 } else { b & 0x0f };
+        t[nib as usize] |= bit;
+        k += 1;
+    }
+    t
+}
+
+const HINT_FIRST: [(u8, u8); 6] = [
+    (b't', 1),
+    (b'w', 2),
+    (0xc2, 4),
+    (0x80, 8),
+    (b'@', 16),
+    (b'|', 32),
+];
+const HINT_SECOND: [(u8, u8); 4] = [(b'p', 1), (b'w', 2), (0xb7, 4), (0xa2, 8)];
+const HINT_ONE: u8 = 16 | 32;
+static HINT_FIRST_LO: [u8; 16] = hint_table(&HINT_FIRST, false);
+static HINT_FIRST_HI: [u8; 16] = hint_table(&HINT_FIRST, true);
+static HINT_SECOND_LO: [u8; 16] = hint_table(&HINT_SECOND, false);
+static HINT_SECOND_HI: [u8; 16] = hint_table(&HINT_SECOND, true);
+
+/// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it: `low`
+/// holds the `len` lowered bytes, zeros after them up to a multiple of 64 bytes, and at least
+/// one byte more. The hints' bytes are the same lowercased (ASCII letters lowercase, `·` and
+/// `•` are caseless): a line with a hint passes; lowercasing may only let more lines through
+/// (`HTTP`), which [`is_url`] and [`is_pipe`] then rule out. A zero byte is in no hint, so the
+/// byte after the windows only meets a pair that starts past the line. The blocks are read in
+/// place: no copy of the line's last bytes into a padded buffer.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn hint_lowered_avx2(low: &[u8], len: usize) -> bool {
+    let mut i = 0;
+    while i < len {
+        // SAFETY: the CPU has AVX2 (as this function's caller guarantees).
+        if unsafe { hint_block_avx2(low[i..i + 33].try_into().expect("33 bytes")) } {
+            return true;
+        }
+        i += 32;
+    }
+    false
 }
 
 /// [`may_be_url_or_pipe`] 16 positions at a time with SSE2 (which every x86_64 CPU has): each
@@ -739,28 +824,40 @@ pub(super) unsafe fn hint_bytes_avx2(by: &[u8]) -> bool {
 /// after it with their second bytes.
 #[cfg(target_arch = "x86_64")]
 pub(super) fn hint_bytes_sse2(by: &[u8]) -> bool {
+    any_window(by, hint_block_sse2)
+}
+
+/// [`hint_lowered_avx2`] 16 positions at a time with SSE2.
+#[cfg(target_arch = "x86_64")]
+fn hint_lowered_sse2(low: &[u8], len: usize) -> bool {
+    (0..len)
+        .step_by(16)
+        .any(|i| hint_block_sse2(low[i..i + 17].try_into().expect("17 bytes")))
+}
+
+/// Whether any of the first 16 positions of `w` starts a hint ([`may_be_url_or_pipe`]), with
+/// SSE2.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn hint_block_sse2(w: &[u8; 17]) -> bool {
     use std::arch::x86_64::{
         __m128i, _mm_and_si128, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128,
         _mm_set1_epi8,
     };
-    // Whether any of positions `i..i + 16` of `w` starts a hint (`w` holds 17 bytes from `i`).
-    let step = |w: &[u8; 17]| {
-        // SAFETY: SSE2 is part of the x86_64 baseline; both loads read 16 bytes inside `w` and
-        // need no alignment.
-        unsafe {
-            let v0 = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
-            let v1 = _mm_loadu_si128(w.as_ptr().add(1).cast::<__m128i>());
-            let eq = |v: __m128i, c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
-            let pair = |a: u8, b: u8| _mm_and_si128(eq(v0, a), eq(v1, b));
-            let one = _mm_or_si128(eq(v0, b'@'), eq(v0, b'|'));
-            let two = _mm_or_si128(
-                _mm_or_si128(pair(b't', b'p'), pair(b'w', b'w')),
-                _mm_or_si128(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
-            );
-            _mm_movemask_epi8(_mm_or_si128(one, two)) != 0
-        }
-    };
-    any_window(by, step)
+    // SAFETY: SSE2 is part of the x86_64 baseline; both loads read 16 bytes inside `w` and need
+    // no alignment.
+    unsafe {
+        let v0 = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
+        let v1 = _mm_loadu_si128(w.as_ptr().add(1).cast::<__m128i>());
+        let eq = |v: __m128i, c: u8| _mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8));
+        let pair = |a: u8, b: u8| _mm_and_si128(eq(v0, a), eq(v1, b));
+        let one = _mm_or_si128(eq(v0, b'@'), eq(v0, b'|'));
+        let two = _mm_or_si128(
+            _mm_or_si128(pair(b't', b'p'), pair(b'w', b'w')),
+            _mm_or_si128(pair(0xc2, 0xb7), pair(0x80, 0xa2)),
+        );
+        _mm_movemask_epi8(_mm_or_si128(one, two)) != 0
+    }
 }
 
 /// Whether `step` finds a hint starting in any of the positions of `by`. It sees windows of `W`
@@ -825,7 +922,8 @@ pub(super) fn masks_scalar(chunk: &[u8], out: &mut [u8; 64]) -> Masks {
 /// window.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct MaskKernel {
-    /// Whether the CPU has AVX2 (set only by [`MaskKernel::detect`]).
+    /// Whether the CPU has AVX2 (set only where the CPU was asked: [`MaskKernel::detect`] and
+    /// [`AVX2_AND_BITS`]).
     #[cfg(target_arch = "x86_64")]
     avx2: bool,
 }
@@ -866,6 +964,27 @@ impl MaskKernel {
         } else {
             masks_sse2(window, out)
         }
+    }
+
+    /// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it
+    /// ([`hint_lowered_avx2`]: `low` holds the `len` lowered bytes, zeros after them up to a
+    /// multiple of 64 bytes, and at least one byte more).
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    pub(super) fn may_hint_lowered(self, low: &[u8], len: usize) -> bool {
+        if self.avx2 {
+            // SAFETY: the CPU has AVX2 (`avx2` is only set by `detect`, which checked it).
+            unsafe { hint_lowered_avx2(low, len) }
+        } else {
+            hint_lowered_sse2(low, len)
+        }
+    }
+
+    /// [`may_be_url_or_pipe`] of a line from its lowercase as the window walk leaves it.
+    #[cfg(not(target_arch = "x86_64"))]
+    #[inline(always)]
+    pub(super) fn may_hint_lowered(self, low: &[u8], len: usize) -> bool {
+        hint_bytes_scalar(&low[..len])
     }
 
     /// [`Masks`] of `chunk` (at most 64 bytes) and its ASCII lowercase into `out`.
@@ -1018,20 +1137,31 @@ pub(super) unsafe fn masks_avx2(window: &[u8; 64], out: &mut [u8; 64]) -> Masks 
     m
 }
 
+/// `KEEP[k]` keeps the first `k + 1` bytes of a little-endian word.
+static KEEP: [u64; 8] = {
+    let mut t = [0u64; 8];
+    let mut k = 0;
+    while k < 8 {
+        t[k] = u64::MAX >> (56 - 8 * k);
+        k += 1;
+    }
+    t
+};
+
 /// Stopword lookups of lowercased tokens, read from the lowercased line `low` (padded with at
-/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it).
+/// least 16 bytes past the line: a token's 8- and 16-byte loads stay inside it): the spread
+/// mask ([`spread_bits`] of its languages' mask) of the token of bytes `start..=last`.
 #[inline(always)]
-fn stop_mask(stop: &Stopwords, low: &[u8], start: usize, end: usize) -> u8 {
+fn stop_spread(stop: &Stopwords, low: &[u8], start: usize, last: usize) -> u64 {
     let load = |i: usize| u64::from_le_bytes(low[i..i + 8].try_into().expect("8 bytes"));
-    // `n` is 1 or more: the mask keeps the token's bytes (as `pack8` pads with zeros).
-    let keep = |n: usize| u64::MAX >> (64 - 8 * n);
-    let n = end - start;
-    if n <= 8 {
-        stop.mask_packed(load(start) & keep(n))
-    } else if n <= 16 {
-        stop.mask_mid(load(start), load(start + 8) & keep(n - 8))
-    } else if n <= stop.max_len {
-        stop.mask(&low[start..end])
+    // The mask keeps the token's bytes (as `pack8` pads with zeros).
+    let k = last - start;
+    if k < 8 {
+        stop.spread_packed(load(start) & KEEP[k])
+    } else if k < 16 {
+        stop.spread_mid(load(start), load(start + 8) & KEEP[k - 8])
+    } else if k < stop.max_len {
+        SPREAD[stop.mask(&low[start..=last]) as usize]
     } else {
         0
     }
@@ -1249,6 +1379,8 @@ fn line_basic_windows<const ASCII: bool>(
         (0u32, 0u32, 0u32, 0u32, 0u32);
     let (mut ntok, mut words, mut upper_words, mut norm_words) = (0u32, 0u32, 0u32, 0u32);
     let mut sw = StopCount::default();
+    // Windows until the byte-wide stopword counters are flushed.
+    let mut until_flush = 3;
     // The open token (running on into the next window): start, all digits so far, whether
     // its first character is uppercase.
     let mut open: Option<(usize, bool, bool)> = None;
@@ -1266,7 +1398,9 @@ fn line_basic_windows<const ASCII: bool>(
         letters += m.alpha.count_ones();
         digits += m.digit.count_ones();
         commas += m.comma.count_ones();
-        conts += m.cont.count_ones();
+        if !ASCII {
+            conts += m.cont.count_ones();
+        }
         // ASCII word characters other than `_` are the letters and the digits.
         let mut nw = m.alpha | m.digit | carry_nw;
         let mut word = m.word | carry_word;
@@ -1312,7 +1446,7 @@ fn line_basic_windows<const ASCII: bool>(
                         }
                         // (From the line: a CJK character is caseless, and its bytes past the
                         // window are not lowercased yet.)
-                        sw.add_fast(stop.mask_packed(pack8_at(bytes, pos, pos + len)));
+                        sw.packed += stop.spread_packed(pack8_at(bytes, pos, pos + len));
                     } else {
                         word |= here;
                         carry_word |= next;
@@ -1345,7 +1479,7 @@ fn line_basic_windows<const ASCII: bool>(
                     words += 1;
                     upper_words += up as u32;
                 }
-                sw.add_fast(stop_mask(stop, low, start, base + run as usize));
+                sw.packed += stop_spread(stop, low, start, base + run as usize - 1);
                 open = None;
                 word &= !low_bits;
             }
@@ -1371,18 +1505,17 @@ fn line_basic_windows<const ASCII: bool>(
         // (Summed in a local, which stays in a register.)
         let mut packed = 0u64;
         while st != 0 {
-            let (s, e) = (
-                st.trailing_zeros() as usize,
-                en.trailing_zeros() as usize + 1,
-            );
+            let (s, last) = (st.trailing_zeros() as usize, en.trailing_zeros() as usize);
             st &= st - 1;
             en &= en - 1;
-            packed += SPREAD[stop_mask(stop, win, s, e) as usize];
+            packed += stop_spread(stop, win, s, last);
         }
         sw.packed += packed;
         // At most 64 tokens end in a window: the byte-wide counters take three.
-        if w % 3 == 2 {
+        until_flush -= 1;
+        if until_flush == 0 {
             sw.flush();
+            until_flush = 3;
         }
     }
     if let Some((start, all_digit, up)) = open {
@@ -1391,7 +1524,7 @@ fn line_basic_windows<const ASCII: bool>(
             words += 1;
             upper_words += up as u32;
         }
-        sw.add_fast(stop_mask(stop, low, start, bytes.len()));
+        sw.packed += stop_spread(stop, low, start, bytes.len() - 1);
     }
     let mut b = Basic {
         ntok,
@@ -1401,10 +1534,12 @@ fn line_basic_windows<const ASCII: bool>(
         ..Basic::default()
     };
     let nonspace = b.nchar - spaces;
+    let hint = kernel.may_hint_lowered(&sc.lower, bytes.len());
     finish(
         l,
         &mut b,
         [letters, digits, nonspace, words, upper_words, commas],
+        hint,
     );
     let cap = if b.ntok as usize <= chrome.max_guard {
         usize::MAX
@@ -1417,8 +1552,8 @@ fn line_basic_windows<const ASCII: bool>(
     };
     if let Some(n) = norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
         // Runs of whole characters of a valid line, and spaces: valid UTF-8.
-        let n = std::str::from_utf8(&sc.norm_bytes[..n]).expect("whole characters");
-        (b.chrome, b.tail, b.weak) = chrome.matches_weak(n, b.ntok as usize);
+        (b.chrome, b.tail, b.weak) =
+            chrome.matches_weak_bytes(&sc.norm_bytes[..n], b.ntok as usize);
     }
     Some(b)
 }
@@ -1502,19 +1637,26 @@ fn line_basic_windows_here<const ASCII: bool>(
     stop: &Stopwords,
     sc: &mut LineScratch,
 ) -> Option<Basic> {
-    let kernel = MaskKernel::detect();
     #[cfg(target_arch = "x86_64")]
-    if kernel.avx2
+    if *AVX2_AND_BITS {
+        // SAFETY: the CPU has these features (`AVX2_AND_BITS` checked them).
+        return unsafe {
+            line_basic_windows_avx2::<ASCII>(MaskKernel { avx2: true }, l, chrome, stop, sc)
+        };
+    }
+    line_basic_windows::<ASCII>(MaskKernel::detect(), l, chrome, stop, sc)
+}
+
+/// Whether the CPU has AVX2, POPCNT, BMI1, BMI2 and LZCNT ([`line_basic_windows_avx2`]), asked
+/// once: one load per line instead of six feature checks.
+#[cfg(target_arch = "x86_64")]
+static AVX2_AND_BITS: LazyLock<bool> = LazyLock::new(|| {
+    std::arch::is_x86_feature_detected!("avx2")
         && std::arch::is_x86_feature_detected!("popcnt")
         && std::arch::is_x86_feature_detected!("bmi1")
         && std::arch::is_x86_feature_detected!("bmi2")
         && std::arch::is_x86_feature_detected!("lzcnt")
-    {
-        // SAFETY: the CPU has these features (checked just above).
-        return unsafe { line_basic_windows_avx2::<ASCII>(kernel, l, chrome, stop, sc) };
-    }
-    line_basic_windows::<ASCII>(kernel, l, chrome, stop, sc)
-}
+});
 
 /// [`line_basic_windows`] compiled for CPUs with AVX2: a popcount, a bit scan or a variable
 /// shift is one instruction (without POPCNT, each of the dozen popcounts per window takes 15),
