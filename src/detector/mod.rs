@@ -1131,6 +1131,9 @@ impl Detector {
     /// Lines marked in `sc.ruled` (already dropped) are context for the model only: they are
     /// then removed from `lines`, `idx` and the per-line buffers, so the keep passes and the
     /// back-off see the document as it stands.
+    ///
+    /// (Not inlined: once per round, and a profile then shows what the decision costs.)
+    #[inline(never)]
     fn decide(
         &self,
         lines: &mut Vec<&str>,
@@ -1267,6 +1270,7 @@ impl Detector {
             sc.cache.resize(views.len(), Basic::default());
             for (&i, l) in idx.iter().zip(&lines) {
                 sc.cache[i] = line_basic(l, &self.chrome, &self.stop, &mut sc.line);
+                features::derive(&mut sc.cache[i]);
             }
         }
         sc.basics.clear();

@@ -117,7 +117,11 @@ fn per_document_features_have_one_value_per_document() {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     let mut basics: Vec<_> = lines
         .iter()
-        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .map(|l| {
+            let mut b = text::line_basic(l, &d.chrome, &d.stop, &mut sc);
+            features::derive(&mut b);
+            b
+        })
         .collect();
     let cols: Vec<usize> = PER_DOCUMENT
         .iter()
@@ -141,7 +145,11 @@ fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     let basics: Vec<_> = lines
         .iter()
-        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .map(|l| {
+            let mut b = text::line_basic(l, &d.chrome, &d.stop, &mut sc);
+            features::derive(&mut b);
+            b
+        })
         .collect();
     let mut bufs = features::Buffers::default();
     let run = |ruled: &[bool], bufs: &mut features::Buffers| {
@@ -883,6 +891,43 @@ fn a_long_cjk_line_matches_an_exact_phrase_of_as_many_tokens() {
 }
 
 #[test]
+fn later_rounds_decide_alike_with_the_first_rounds_basics_or_fresh_ones() {
+    // Later rounds reuse the basics (and their line-only fields, `features::derive`) that the
+    // first round computed; a scratch without them computes them again: same decisions,
+    // same scores.
+    let d = Detector::builtin().unwrap();
+    let s = settings();
+    let mut v = views(ARTICLE);
+    // Lines the rules would have dropped: context in the first round only.
+    for (i, view) in v.iter_mut().enumerate() {
+        view.alive = i % 5 != 3;
+    }
+    let mut cached = Scratch::default();
+    let mut hits = vec![];
+    d.apply_with(&mut v, &s, &mut hits, true, &mut cached);
+    let mut rounds = 0;
+    loop {
+        let (mut a, mut b) = (v.clone(), v.clone());
+        let (mut ha, mut hb) = (vec![], vec![]);
+        let ca = d.apply_with(&mut a, &s, &mut ha, false, &mut cached);
+        let cb = d.apply_with(&mut b, &s, &mut hb, false, &mut Scratch::default());
+        assert_eq!(ca, cb);
+        assert_eq!(ha, hb);
+        assert_eq!(
+            a.iter().map(|v| v.alive).collect::<Vec<_>>(),
+            b.iter().map(|v| v.alive).collect::<Vec<_>>()
+        );
+        v = a;
+        rounds += 1;
+        if !ca {
+            break;
+        }
+    }
+    assert!(rounds >= 1);
+    assert!(kept(&v).contains("The talks in Jeddah"));
+}
+
+#[test]
 fn scratch_of_a_huge_document_is_freed_when_the_next_one_starts() {
     let held = || SCRATCH.with_borrow(|sc| sc.cache.capacity() * size_of::<Basic>());
     // More lines than the kept per-line buffers may hold.
@@ -1014,7 +1059,7 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
 
 #[test]
 fn window_means_match_the_scalar_formula() {
-    use features::{N_WIN_SRC, window};
+    use features::{N_WIN_SRC, PREF, window};
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
         seed ^= seed << 13;
@@ -1024,8 +1069,8 @@ fn window_means_match_the_scalar_formula() {
     };
     let mut c = vec![[f64::NAN; BLOCK]; N_WIN_SRC];
     for k in 0..BLOCK {
-        let ph: [f64; N_WIN_SRC] = std::array::from_fn(|_| next());
-        let pl: [f64; N_WIN_SRC] = std::array::from_fn(|j| if j == 0 { -0.0 } else { next() });
+        let ph: [f64; PREF] = std::array::from_fn(|_| next());
+        let pl: [f64; PREF] = std::array::from_fn(|j| if j == 0 { -0.0 } else { next() });
         let len = (k + 1) as f64;
         window(&ph, &pl, len, &mut c, k);
         for j in 0..N_WIN_SRC {
