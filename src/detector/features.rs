@@ -155,9 +155,11 @@ pub(super) struct Buffers {
     /// Prefix sums (see [`PREF`]), one row per line boundary.
     pref: Vec<[f64; PREF]>,
     /// The classes of equal (lowercased) lines: `(hash, first line, count)`.
-    classes: Vec<(u64, u32, u32)>,
+    pub classes: Vec<(u64, u32, u32)>,
     /// The class (index into `classes`) of each line.
-    class_of: Vec<u32>,
+    pub class_of: Vec<u32>,
+    /// Lines of each class in this round ([`repeated_known`]).
+    counts: Vec<u32>,
     /// Open-addressing table of the classes by hash (linear probing, at most half full):
     /// class index + 1, 0 for an empty slot.
     slots: Vec<u32>,
@@ -295,6 +297,25 @@ pub(super) fn repeated(lines: &[&str], basics: &mut [Basic], bufs: &mut Buffers)
     }
 }
 
+/// [`repeated`] from the classes it found in the document's first round: `class[i]` is the class
+/// of line `i` (below `nclasses`). A later round sees some of the same lines, so their classes
+/// hold; a line is repeated when another line of its class is still there.
+pub(super) fn repeated_known(
+    class: &[u32],
+    nclasses: usize,
+    basics: &mut [Basic],
+    bufs: &mut Buffers,
+) {
+    bufs.counts.clear();
+    bufs.counts.resize(nclasses, 0);
+    for &c in class {
+        bufs.counts[c as usize] += 1;
+    }
+    for (b, &c) in basics.iter_mut().zip(class) {
+        b.rep = bufs.counts[c as usize] > 1;
+    }
+}
+
 /// `c[j][k] = (ph[j] - pl[j]) / len` for each window source `j` (the first [`N_WIN_SRC`] prefix
 /// sums): the means of a line's window.
 #[inline(always)]
@@ -370,11 +391,14 @@ pub(super) struct Row {
 /// Complete the document-level fields of `basics` (already [`derive`]d: `rep`) and write the
 /// features of every line in order into `sink`, except the lines marked in `ruled`: they are
 /// context for the others (their basics count in every document feature and window), but
-/// already dropped, so no decision about them is needed.
+/// already dropped, so no decision about them is needed. `known`: the classes of equal lines
+/// found in an earlier round of the document, one per line, and how many there are (see
+/// [`repeated_known`]); otherwise they are found here ([`repeated`], left in `bufs`).
 pub(super) fn doc_features(
     lines: &[&str],
     basics: &mut [Basic],
     ruled: &[bool],
+    known: Option<(&[u32], usize)>,
     r: &RegionParams,
     bufs: &mut Buffers,
     sink: &mut impl FeatureSink,
@@ -383,7 +407,10 @@ pub(super) fn doc_features(
     if n == 0 {
         return;
     }
-    repeated(lines, basics, bufs);
+    match known {
+        Some((class, nclasses)) => repeated_known(class, nclasses, basics, bufs),
+        None => repeated(lines, basics, bufs),
+    }
     // Main-region pass (hand scores use `rep`: a repeated sentence, a pull quote or a summary,
     // is not repeated chrome).
     bufs.hs.clear();

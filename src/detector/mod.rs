@@ -1069,6 +1069,13 @@ struct Scratch {
     /// Per-line basics of the current document by view index, computed in its first round
     /// (they depend on the line's text only; later rounds only recompute the document part).
     cache: Vec<Basic>,
+    /// The class of equal lines (`features::repeated`) of each line of the current document
+    /// by view index, and how many classes there are: found in the round that computed
+    /// `cache` (`None` until then), counted again in later rounds.
+    class_by_view: Vec<u32>,
+    nclasses: Option<usize>,
+    /// The classes of this round's lines, in order.
+    round_class: Vec<u32>,
     basics: Vec<Basic>,
     /// The view index of each line of this round.
     idx: Vec<usize>,
@@ -1154,14 +1161,33 @@ impl Detector {
             block: &mut sc.block,
             logit: &mut sc.logit,
         };
+        let known = match sc.nclasses {
+            Some(nc) => {
+                sc.round_class.clear();
+                sc.round_class
+                    .extend(idx.iter().map(|&i| sc.class_by_view[i]));
+                Some((&sc.round_class[..], nc))
+            }
+            None => None,
+        };
         features::doc_features(
             lines,
             &mut sc.basics,
             &sc.ruled,
+            known,
             &self.region,
             &mut sc.bufs,
             &mut sink,
         );
+        if sc.nclasses.is_none() {
+            // The classes hold for the lines of the later rounds (some of these).
+            sc.class_by_view.clear();
+            sc.class_by_view.resize(sc.cache.len(), 0);
+            for (&i, &c) in idx.iter().zip(&sc.bufs.class_of) {
+                sc.class_by_view[i] = c;
+            }
+            sc.nclasses = Some(sc.bufs.classes.len());
+        }
         model.finish_block(&mut sc.block, &mut sc.logit);
         if live < n {
             // `bufs.hs` holds the hand scores of all `n` lines (a function of each line's
@@ -1268,6 +1294,7 @@ impl Detector {
         if first_round || sc.cache.len() != views.len() {
             sc.cache.clear();
             sc.cache.resize(views.len(), Basic::default());
+            sc.nclasses = None;
             for (&i, l) in idx.iter().zip(&lines) {
                 sc.cache[i] = line_basic(l, &self.chrome, &self.stop, &mut sc.line);
                 features::derive(&mut sc.cache[i]);

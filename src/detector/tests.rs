@@ -133,7 +133,15 @@ fn per_document_features_have_one_value_per_document() {
     let mut sink = features::Rows::new(|_, x: &[f64; XLEN]| {
         seen.push(cols.iter().map(|&f| x[f].to_bits()).collect());
     });
-    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, &mut sink);
+    features::doc_features(
+        &lines,
+        &mut basics,
+        &ruled,
+        None,
+        &d.region,
+        &mut bufs,
+        &mut sink,
+    );
     assert_eq!(seen.len(), lines.len());
     assert!(seen.iter().all(|v| *v == seen[0]), "{seen:?}");
 }
@@ -158,6 +166,7 @@ fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
             &lines,
             &mut basics.clone(),
             ruled,
+            None,
             &d.region,
             bufs,
             &mut features::Rows::new(|i, x: &[f64; XLEN]| {
@@ -985,6 +994,26 @@ fn repeated_lines_match_a_pairwise_comparison() {
         for (i, b) in basics.iter().enumerate() {
             let others = (0..lines.len()).any(|j| j != i && text::eq_lower(lines[i], lines[j]));
             assert_eq!(b.rep, others, "line {i} {:?}, hashes {hashes}", lines[i]);
+        }
+        // A later round (some of the lines) counts the classes found here, and gets what
+        // finding them again among its lines gives.
+        let (class, nclasses) = (bufs.class_of.clone(), bufs.classes.len());
+        for mask in [
+            0b1_1111_1111_1111u32,
+            0b1_0101_0101_0101,
+            0b0_1110_0011_1001,
+            0b110,
+            1,
+        ] {
+            let keep: Vec<usize> = (0..lines.len()).filter(|i| mask >> i & 1 == 1).collect();
+            let sub: Vec<&str> = keep.iter().map(|&i| lines[i]).collect();
+            let mut want: Vec<_> = keep.iter().map(|&i| basics[i]).collect();
+            let mut got = want.clone();
+            features::repeated(&sub, &mut want, &mut bufs);
+            let sub_class: Vec<u32> = keep.iter().map(|&i| class[i]).collect();
+            features::repeated_known(&sub_class, nclasses, &mut got, &mut bufs);
+            let rep = |b: &[text::Basic]| b.iter().map(|b| b.rep).collect::<Vec<_>>();
+            assert_eq!(rep(&got), rep(&want), "mask {mask:b}, hashes {hashes}");
         }
     }
 }
