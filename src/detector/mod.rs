@@ -795,6 +795,42 @@ impl Model {
 /// come). `avx2`: the CPU has AVX2, take the kernels compiled for it.
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: the caller checked that the CPU has AVX2.
+        unsafe { kernels_avx2(d3, b, lanes) };
+        return;
+    }
+    kernels_with(d3, b, lanes, test_kernel, tree_kernel);
+}
+
+/// [`kernels`] with the AVX2 kernels, in one function (one call per block, not per column).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn kernels_avx2(d3: &Depth3, b: &mut Block, lanes: usize) {
+    kernels_with(
+        d3,
+        b,
+        lanes,
+        // SAFETY: the CPU has AVX2 (this function's contract).
+        |col, thr, out, lanes| unsafe { test_kernel_avx2(col, thr, out, lanes) },
+        |d3, tests, leaf, lanes| unsafe { tree_kernel_avx2(d3, tests, leaf, lanes) },
+    );
+}
+
+/// [`kernels`] with the given test kernel (one column, its thresholds) and tree kernel.
+#[inline(always)]
+fn kernels_with(
+    d3: &Depth3,
+    b: &mut Block,
+    lanes: usize,
+    test: impl Fn(&[f64; BLOCK], &[f64], &mut [[u8; BLOCK]], usize),
+    tree: impl Fn(&Depth3, &[[u8; BLOCK]], &mut [[u8; BLOCK]], usize),
+) {
     for &(c, start, end, per_doc) in &d3.runs {
         let (col, thr, out) = (
             &b.cols[d3.used[c] as usize],
@@ -809,22 +845,10 @@ fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
                 *o = [if v >= *t { 0xff } else { 0 }; BLOCK];
             }
         } else {
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the caller checked that the CPU has AVX2.
-                unsafe { test_kernel_avx2(col, thr, out, lanes) };
-                continue;
-            }
-            test_kernel(col, thr, out, lanes);
+            test(col, thr, out, lanes);
         }
     }
-    #[cfg(target_arch = "x86_64")]
-    if avx2 {
-        // SAFETY: the caller checked that the CPU has AVX2.
-        unsafe { tree_kernel_avx2(d3, &b.tests, &mut b.leaf, lanes) };
-        return;
-    }
-    tree_kernel(d3, &b.tests, &mut b.leaf, lanes);
+    tree(d3, &b.tests, &mut b.leaf, lanes);
 }
 
 /// The leaves of a depth-3 tree from its nodes' test masks (`p[j]` for node `j`, breadth
@@ -870,7 +894,7 @@ fn tree_kernel(d3: &Depth3, tests: &[[u8; BLOCK]], leaf: &mut [[u8; BLOCK]], lan
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline(never)]
+#[inline]
 unsafe fn tree_kernel_avx2(
     d3: &Depth3,
     tests: &[[u8; BLOCK]],
@@ -992,7 +1016,7 @@ fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: 
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline(never)]
+#[inline]
 unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
     use std::arch::x86_64::{
         __m256i, _CMP_GE_OQ, _mm256_castpd_si256, _mm256_cmp_pd, _mm256_loadu_pd,
