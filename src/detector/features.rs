@@ -195,10 +195,11 @@ fn u2f(x: u64) -> f64 {
     x as i64 as f64
 }
 
-/// 1.0 for `true`, 0.0 for `false` (a conversion rather than a branch).
+/// 1.0 for `true`, 0.0 for `false`: the bits of 1.0 times the flag (no branch, and no
+/// conversion to a floating-point register on the way to memory).
 #[inline(always)]
-fn b2f(b: bool) -> f64 {
-    f64::from(u8::from(b))
+pub(super) fn b2f(b: bool) -> f64 {
+    f64::from_bits(u64::from(b) * 1f64.to_bits())
 }
 
 /// The hand score of one line for the main-region pass.

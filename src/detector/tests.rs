@@ -1087,6 +1087,13 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
 }
 
 #[test]
+fn flags_become_the_floats_of_a_conversion() {
+    for b in [false, true] {
+        assert_eq!(features::b2f(b).to_bits(), f64::from(u8::from(b)).to_bits());
+    }
+}
+
+#[test]
 fn window_means_match_the_scalar_formula() {
     use features::{N_WIN_SRC, PREF, window};
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
