@@ -166,7 +166,7 @@ pub(super) struct Buffers {
 }
 
 /// `ln_1p` of the integers below this, computed once.
-const LN_1P_TABLE: usize = 1024;
+pub(super) const LN_1P_TABLE: usize = 1024;
 
 static LN_1P: LazyLock<Box<[f64]>> =
     LazyLock::new(|| (0..LN_1P_TABLE).map(|k| (k as f64).ln_1p()).collect());
@@ -184,6 +184,15 @@ fn ln_1p_in(table: &[f64], k: usize) -> f64 {
         Some(&v) => v,
         None => (k as f64).ln_1p(),
     }
+}
+
+/// `ln_1p(|d|)` with the sign of `d`, `table` being [`LN_1P`]: a negation rather than
+/// `copysign` (the value is 0.0 exactly when `d` is 0, and then stays +0.0, as `copysign` of
+/// +0.0 leaves it).
+#[inline(always)]
+pub(super) fn signed_ln_1p(table: &[f64], d: isize) -> f64 {
+    let v = ln_1p_in(table, d.unsigned_abs());
+    if d < 0 { -v } else { v }
 }
 
 /// `x as f64`, through `i64`: the same value (both round to nearest, and `x` is a count or a
@@ -517,20 +526,23 @@ pub(super) fn doc_features(
         for row in &mut rows[r1s..r1e] {
             row.in_r1 = true;
         }
-        for (i, (b, row)) in basics.iter().zip(rows.iter_mut()).enumerate() {
-            let mut d: Option<isize> = None;
-            for &(s, e) in spans {
-                let dd = if s <= i && i < e {
-                    (i - s).min(e - 1 - i) as isize + 1
-                } else if i < s {
-                    -((s - i) as isize)
-                } else {
-                    -((i - e + 1) as isize)
-                };
-                d = Some(d.map_or(dd, |d| d.max(dd)));
+        // Signed distance to a region: inside, to its nearer end plus one; outside, minus the
+        // distance; the larger of the regions'.
+        let dist = |i: usize, (s, e): (usize, usize)| -> isize {
+            if s <= i && i < e {
+                (i - s).min(e - 1 - i) as isize + 1
+            } else if i < s {
+                -((s - i) as isize)
+            } else {
+                -((i - e + 1) as isize)
             }
-            let d = d.unwrap_or(0);
-            row.rdist = ln_1p_int(d.unsigned_abs()).copysign(d as f64);
+        };
+        let second = spans.get(1).copied();
+        let ln1p: &[f64] = &LN_1P;
+        for (i, (b, row)) in basics.iter().zip(rows.iter_mut()).enumerate() {
+            let d1 = dist(i, (r1s, r1e));
+            let d = second.map_or(d1, |sp| d1.max(dist(i, sp)));
+            row.rdist = signed_ln_1p(ln1p, d);
             if row.in_r {
                 rtok += b.ntok as u64;
             }

@@ -1087,6 +1087,21 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
 }
 
 #[test]
+fn signed_distances_take_the_sign_like_copysign() {
+    let table: Vec<f64> = (0..features::LN_1P_TABLE)
+        .map(|k| (k as f64).ln_1p())
+        .collect();
+    for d in (-3000isize..3000).chain([isize::MIN + 1, isize::MAX]) {
+        let want = (d.unsigned_abs() as f64).ln_1p().copysign(d as f64);
+        assert_eq!(
+            features::signed_ln_1p(&table, d).to_bits(),
+            want.to_bits(),
+            "{d}"
+        );
+    }
+}
+
+#[test]
 fn flags_become_the_floats_of_a_conversion() {
     for b in [false, true] {
         assert_eq!(features::b2f(b).to_bits(), f64::from(u8::from(b)).to_bits());
