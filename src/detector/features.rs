@@ -89,6 +89,10 @@ pub(crate) const XLEN: usize = 256;
 
 const WINDOWS: [usize; 4] = [1, 3, 10, 30];
 pub(super) const N_WIN_SRC: usize = 6;
+/// Prefix sums kept per line boundary: the window sources, then the good tokens (`CG`), then
+/// a pad to 64 bytes.
+pub(super) const PREF: usize = N_WIN_SRC + 2;
+const CG: usize = N_WIN_SRC;
 const BLOCK_GAP: usize = 4;
 const INF: usize = 1000;
 
@@ -144,30 +148,25 @@ impl<F: FnMut(usize, &[f64; XLEN])> FeatureSink for Rows<F> {
 #[derive(Debug, Default)]
 pub(super) struct Buffers {
     pub hs: Vec<f64>,
-    cg: Vec<f64>,
-    dprev: Vec<usize>,
-    dnext: Vec<usize>,
-    in_r1: Vec<bool>,
-    in_r: Vec<bool>,
-    rdist: Vec<f64>,
-    after_tail: Vec<bool>,
-    tail_after_r: Vec<bool>,
-    blk: Vec<isize>,
+    rows: Vec<Row>,
+    /// Tokens of each block of good lines, and its first and last good line.
     blk_tok: Vec<u64>,
-    tsg: Vec<bool>,
-    /// Prefix sums of the window sources, one row per line boundary.
-    pref: Vec<[f64; N_WIN_SRC]>,
+    blk_span: Vec<(usize, usize)>,
+    /// Prefix sums (see [`PREF`]), one row per line boundary.
+    pref: Vec<[f64; PREF]>,
     /// The classes of equal (lowercased) lines: `(hash, first line, count)`.
-    classes: Vec<(u64, u32, u32)>,
+    pub classes: Vec<(u64, u32, u32)>,
     /// The class (index into `classes`) of each line.
-    class_of: Vec<u32>,
+    pub class_of: Vec<u32>,
+    /// Lines of each class in this round ([`repeated_known`]).
+    counts: Vec<u32>,
     /// Open-addressing table of the classes by hash (linear probing, at most half full):
     /// class index + 1, 0 for an empty slot.
     slots: Vec<u32>,
 }
 
 /// `ln_1p` of the integers below this, computed once.
-const LN_1P_TABLE: usize = 1024;
+pub(super) const LN_1P_TABLE: usize = 1024;
 
 static LN_1P: LazyLock<Box<[f64]>> =
     LazyLock::new(|| (0..LN_1P_TABLE).map(|k| (k as f64).ln_1p()).collect());
@@ -187,6 +186,15 @@ fn ln_1p_in(table: &[f64], k: usize) -> f64 {
     }
 }
 
+/// `ln_1p(|d|)` with the sign of `d`, `table` being [`LN_1P`]: a negation rather than
+/// `copysign` (the value is 0.0 exactly when `d` is 0, and then stays +0.0, as `copysign` of
+/// +0.0 leaves it).
+#[inline(always)]
+pub(super) fn signed_ln_1p(table: &[f64], d: isize) -> f64 {
+    let v = ln_1p_in(table, d.unsigned_abs());
+    if d < 0 { -v } else { v }
+}
+
 /// `x as f64`, through `i64`: the same value (both round to nearest, and `x` is a count or a
 /// length of things in memory, below 2^63), in one instruction instead of the five of an
 /// unsigned conversion.
@@ -196,10 +204,11 @@ fn u2f(x: u64) -> f64 {
     x as i64 as f64
 }
 
-/// 1.0 for `true`, 0.0 for `false` (a conversion rather than a branch).
+/// 1.0 for `true`, 0.0 for `false`: the bits of 1.0 times the flag (no branch, and no
+/// conversion to a floating-point register on the way to memory).
 #[inline(always)]
-fn b2f(b: bool) -> f64 {
-    f64::from(u8::from(b))
+pub(super) fn b2f(b: bool) -> f64 {
+    f64::from_bits(u64::from(b) * 1f64.to_bits())
 }
 
 /// The hand score of one line for the main-region pass.
@@ -261,16 +270,6 @@ pub(super) fn regions(s: &[f64], second_ratio: f64) -> ([(usize, usize); 2], usi
     (spans, 1)
 }
 
-fn prefix_sum(out: &mut Vec<f64>, values: impl Iterator<Item = f64>) {
-    out.clear();
-    out.push(0.0);
-    let mut acc = 0.0;
-    for x in values {
-        acc += x;
-        out.push(acc);
-    }
-}
-
 /// `rep` of every line: another line of the document is equal to it once lowercased. Lines are
 /// grouped by hash in a hash table (equal hashes confirmed by comparing the text, so lines of
 /// one hash may form several classes); a line is repeated when its class has two lines or more.
@@ -308,11 +307,31 @@ pub(super) fn repeated(lines: &[&str], basics: &mut [Basic], bufs: &mut Buffers)
     }
 }
 
-/// `c[j][k] = (ph[j] - pl[j]) / len` for each window source `j`: the means of a line's window.
+/// [`repeated`] from the classes it found in the document's first round: `class[i]` is the class
+/// of line `i` (below `nclasses`). A later round sees some of the same lines, so their classes
+/// hold; a line is repeated when another line of its class is still there.
+pub(super) fn repeated_known(
+    class: &[u32],
+    nclasses: usize,
+    basics: &mut [Basic],
+    bufs: &mut Buffers,
+) {
+    bufs.counts.clear();
+    bufs.counts.resize(nclasses, 0);
+    for &c in class {
+        bufs.counts[c as usize] += 1;
+    }
+    for (b, &c) in basics.iter_mut().zip(class) {
+        b.rep = bufs.counts[c as usize] > 1;
+    }
+}
+
+/// `c[j][k] = (ph[j] - pl[j]) / len` for each window source `j` (the first [`N_WIN_SRC`] prefix
+/// sums): the means of a line's window.
 #[inline(always)]
 pub(super) fn window(
-    ph: &[f64; N_WIN_SRC],
-    pl: &[f64; N_WIN_SRC],
+    ph: &[f64; PREF],
+    pl: &[f64; PREF],
     len: f64,
     c: &mut [[f64; BLOCK]],
     k: usize,
@@ -344,14 +363,52 @@ pub(super) fn window(
     }
 }
 
-/// Fill the document-level fields of `basics` (language, `stop`, `rep`, `logtok`, `short`,
-/// `good`) and write the features of every line in order into `sink`, except the lines marked
-/// in `ruled`: they are context for the others (their basics count in every document feature
-/// and window), but already dropped, so no decision about them is needed.
+/// Fill the fields of a line's basics that depend on the line alone (`stop`, `logtok`, `short`,
+/// `good`): once per document, as a document's later rounds see the same lines.
+pub(super) fn derive(b: &mut Basic) {
+    let nt = b.ntok;
+    // The stopword share in the line's best language (a document may mix languages).
+    b.stop = if nt > 0 {
+        let m = b.stop_by_lang.iter().copied().max().unwrap_or(0);
+        m as f64 / nt as f64
+    } else {
+        0.0
+    };
+    b.logtok = ln_1p_int(nt as usize);
+    b.short = nt < 5;
+    b.good = nt >= 10 && b.endp && !b.chrome;
+}
+
+/// What the document pass knows of each line besides its basics, filled in one pass.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Row {
+    /// Lines since the last good line (`i + INF` when there is none).
+    dprev: usize,
+    /// Lines to the next good line (`INF` when there is none).
+    dnext: usize,
+    /// The block of good lines the line is in (index into `blk_tok`), or -1.
+    blk: isize,
+    /// `r_dist`.
+    rdist: f64,
+    in_r1: bool,
+    in_r: bool,
+    after_tail: bool,
+    tail_after_r: bool,
+    /// A tail line since the last good line.
+    tsg: bool,
+}
+
+/// Complete the document-level fields of `basics` (already [`derive`]d: `rep`) and write the
+/// features of every line in order into `sink`, except the lines marked in `ruled`: they are
+/// context for the others (their basics count in every document feature and window), but
+/// already dropped, so no decision about them is needed. `known`: the classes of equal lines
+/// found in an earlier round of the document, one per line, and how many there are (see
+/// [`repeated_known`]); otherwise they are found here ([`repeated`], left in `bufs`).
 pub(super) fn doc_features(
     lines: &[&str],
     basics: &mut [Basic],
     ruled: &[bool],
+    known: Option<(&[u32], usize)>,
     r: &RegionParams,
     bufs: &mut Buffers,
     sink: &mut impl FeatureSink,
@@ -360,151 +417,41 @@ pub(super) fn doc_features(
     if n == 0 {
         return;
     }
-    repeated(lines, basics, bufs);
-    for b in basics.iter_mut() {
-        let nt = b.ntok;
-        // The stopword share in the line's best language (a document may mix languages).
-        b.stop = if nt > 0 {
-            // (A fold rather than `max`: no branch per language.)
-            b.stop_by_lang.iter().copied().fold(0, u32::max) as f64 / nt as f64
-        } else {
-            0.0
-        };
-        // A repeated sentence (a pull quote, a summary) is not repeated chrome.
-        if nt >= 10 && b.endp {
+    match known {
+        Some((class, nclasses)) => repeated_known(class, nclasses, basics, bufs),
+        None => repeated(lines, basics, bufs),
+    }
+    // Main-region pass (hand scores use `rep`: a repeated sentence, a pull quote or a summary,
+    // is not repeated chrome).
+    bufs.hs.clear();
+    bufs.hs.extend(basics.iter_mut().map(|b| {
+        if b.ntok >= 10 && b.endp {
             b.rep = false;
         }
-        b.logtok = ln_1p_int(nt as usize);
-        b.short = nt < 5;
-        b.good = nt >= 10 && b.endp && !b.chrome;
-    }
-    let sum_tok: u64 = basics.iter().map(|b| b.ntok as u64).sum();
-    let total = if sum_tok == 0 { 1 } else { sum_tok };
-    let gsum = {
-        let mut acc = 0.0;
-        for b in basics.iter() {
-            acc += b.ntok as f64 * b2f(b.good);
-        }
-        acc
-    };
-    let gtot = if gsum == 0.0 { 1.0 } else { gsum };
-    prefix_sum(
-        &mut bufs.cg,
-        basics.iter().map(|b| b.ntok as f64 * b2f(b.good)),
-    );
-    // Distance to the nearest good line (the distance back is computed with the flags below).
-    bufs.dnext.clear();
-    bufs.dnext.resize(n, INF);
-    // No good line after: INF (the prototype used 2 * INF - i, negative past 2000 lines).
-    let mut nxt: Option<usize> = None;
-    for i in (0..n).rev() {
-        if basics[i].good {
-            nxt = Some(i);
-        }
-        bufs.dnext[i] = nxt.map_or(INF, |j| j - i);
-    }
-    // Main-region pass.
-    bufs.hs.clear();
-    bufs.hs.extend(basics.iter().map(|b| hand_score(b, r)));
+        hand_score(b, r)
+    }));
     let (spans, nspans) = regions(&bufs.hs, r.second_ratio);
     let spans = &spans[..nspans];
-    bufs.in_r1.clear();
-    bufs.in_r1.resize(n, false);
-    bufs.in_r.clear();
-    bufs.in_r.resize(n, false);
-    bufs.rdist.clear();
-    bufs.rdist.resize(n, 0.0);
-    let mut rtok = 0u64;
-    if let Some(&(s1, e1)) = spans.first() {
-        bufs.in_r1[s1..e1].fill(true);
-        for &(s, e) in spans {
-            bufs.in_r[s..e].fill(true);
-        }
-        for i in 0..n {
-            let mut d: Option<isize> = None;
-            for &(s, e) in spans {
-                let dd = if s <= i && i < e {
-                    (i - s).min(e - 1 - i) as isize + 1
-                } else if i < s {
-                    -((s - i) as isize)
-                } else {
-                    -((i - e + 1) as isize)
-                };
-                d = Some(d.map_or(dd, |d| d.max(dd)));
-            }
-            let d = d.unwrap_or(0);
-            bufs.rdist[i] = ln_1p_int(d.unsigned_abs()).copysign(d as f64);
-        }
-        rtok = (0..n)
-            .filter(|&i| bufs.in_r[i])
-            .map(|i| basics[i].ntok as u64)
-            .sum();
-    }
     let (r1s, r1e) = spans.first().copied().unwrap_or((0, 0));
-    // One pass for the flags that look back: a tail line since region 1's start
-    // (`after_tail`), since its end (`tail_after_r`), since the last good line (`tsg`).
-    bufs.dprev.clear();
-    bufs.after_tail.clear();
-    bufs.tail_after_r.clear();
-    bufs.tsg.clear();
+    bufs.rows.clear();
+    bufs.rows.resize(n, Row::default());
+    let rows = &mut bufs.rows[..n];
+    // One pass forward: token sums, prefix sums of the window sources and of the good tokens,
+    // the flags that look back (a tail line since region 1's start: `after_tail`; since its
+    // end: `tail_after_r`; since the last good line: `tsg`), the distance back to a good line,
+    // and the blocks of good lines at most BLOCK_GAP lines apart.
+    bufs.pref.clear();
+    bufs.pref.reserve(n + 1);
+    bufs.blk_tok.clear();
+    bufs.blk_span.clear();
+    let mut acc = [0.0f64; PREF];
+    bufs.pref.push(acc);
+    let mut sum_tok = 0u64;
     let mut last: isize = -(INF as isize);
     let (mut seen_r1, mut seen_r, mut seen_g) = (false, false, false);
-    for (i, b) in basics.iter().enumerate() {
-        if b.good {
-            last = i as isize;
-            seen_g = false;
-        }
-        bufs.dprev.push((i as isize - last) as usize);
-        bufs.after_tail.push(seen_r1);
-        bufs.tail_after_r.push(i >= r1e && seen_r);
-        bufs.tsg.push(seen_g);
-        if b.tail {
-            seen_r1 |= i >= r1s;
-            seen_r |= i >= r1e;
-            seen_g = true;
-        }
-    }
-    // Blocks of good lines at most BLOCK_GAP lines apart.
-    bufs.blk.clear();
-    bufs.blk.resize(n, -1);
-    bufs.blk_tok.clear();
     let mut last_good: Option<usize> = None;
-    for (i, b) in basics.iter().enumerate() {
-        if b.good {
-            match last_good {
-                Some(lg) if i - lg <= BLOCK_GAP => {
-                    let cur = bufs.blk_tok.len() as isize - 1;
-                    bufs.blk[lg + 1..=i].fill(cur);
-                    *bufs.blk_tok.last_mut().expect("a block is open") += b.ntok as u64;
-                }
-                _ => {
-                    bufs.blk_tok.push(b.ntok as u64);
-                    bufs.blk[i] = bufs.blk_tok.len() as isize - 1;
-                }
-            }
-            last_good = Some(i);
-        }
-    }
-    let mut top: isize = -1;
-    for (k, &t) in bufs.blk_tok.iter().enumerate() {
-        if top < 0 || t > bufs.blk_tok[top as usize] {
-            top = k as isize;
-        }
-    }
-    let (top_s, top_e): (isize, isize) = if top >= 0 {
-        (
-            bufs.blk.iter().position(|&x| x == top).unwrap_or(0) as isize,
-            bufs.blk.iter().rposition(|&x| x == top).unwrap_or(0) as isize,
-        )
-    } else {
-        (0, -1)
-    };
-    let btmax = bufs.blk_tok.iter().copied().max().unwrap_or(1);
-    // Window sources: prefix sums of each, in one pass (each source summed in line order).
-    bufs.pref.clear();
-    let mut acc = [0.0f64; N_WIN_SRC];
-    bufs.pref.push(acc);
-    for b in basics.iter() {
+    for (i, (b, row)) in basics.iter().zip(rows.iter_mut()).enumerate() {
+        sum_tok += b.ntok as u64;
         let v = [
             b.logtok,
             b2f(b.good),
@@ -512,23 +459,112 @@ pub(super) fn doc_features(
             b2f(b.chrome),
             b.stop,
             b2f(b.endp),
+            b.ntok as f64 * b2f(b.good),
         ];
         for (a, v) in acc.iter_mut().zip(v) {
             *a += v;
         }
         bufs.pref.push(acc);
+        if b.good {
+            last = i as isize;
+            seen_g = false;
+        }
+        row.dprev = (i as isize - last) as usize;
+        row.after_tail = seen_r1;
+        row.tail_after_r = i >= r1e && seen_r;
+        row.tsg = seen_g;
+        if b.tail {
+            seen_r1 |= i >= r1s;
+            seen_r |= i >= r1e;
+            seen_g = true;
+        }
+        row.blk = -1;
+        if b.good {
+            match last_good {
+                Some(lg) if i - lg <= BLOCK_GAP => {
+                    let cur = bufs.blk_tok.len() - 1;
+                    bufs.blk_tok[cur] += b.ntok as u64;
+                    bufs.blk_span[cur].1 = i;
+                    // (`row` is line `i`; the lines since `lg` are before it.)
+                    row.blk = cur as isize;
+                }
+                _ => {
+                    bufs.blk_tok.push(b.ntok as u64);
+                    bufs.blk_span.push((i, i));
+                    row.blk = bufs.blk_tok.len() as isize - 1;
+                }
+            }
+            last_good = Some(i);
+        }
     }
+    // The lines between two good lines of a block belong to it.
+    for (k, &(s, e)) in bufs.blk_span.iter().enumerate() {
+        for row in &mut rows[s..e] {
+            row.blk = k as isize;
+        }
+    }
+    // Distance to the next good line. No good line after: INF (the prototype used 2 * INF - i,
+    // negative past 2000 lines).
+    let mut nxt = usize::MAX;
+    for (i, (b, row)) in basics.iter().zip(rows.iter_mut()).enumerate().rev() {
+        if b.good {
+            nxt = i;
+        }
+        row.dnext = if nxt == usize::MAX { INF } else { nxt - i };
+    }
+    let total = if sum_tok == 0 { 1 } else { sum_tok };
+    // The good tokens summed in line order (the last prefix sum).
+    let gsum = acc[CG];
+    let gtot = if gsum == 0.0 { 1.0 } else { gsum };
+    let mut rtok = 0u64;
+    if !spans.is_empty() {
+        for &(s, e) in spans {
+            for row in &mut rows[s..e] {
+                row.in_r = true;
+            }
+        }
+        for row in &mut rows[r1s..r1e] {
+            row.in_r1 = true;
+        }
+        // Signed distance to a region: inside, to its nearer end plus one; outside, minus the
+        // distance; the larger of the regions'.
+        let dist = |i: usize, (s, e): (usize, usize)| -> isize {
+            if s <= i && i < e {
+                (i - s).min(e - 1 - i) as isize + 1
+            } else if i < s {
+                -((s - i) as isize)
+            } else {
+                -((i - e + 1) as isize)
+            }
+        };
+        let second = spans.get(1).copied();
+        let ln1p: &[f64] = &LN_1P;
+        for (i, (b, row)) in basics.iter().zip(rows.iter_mut()).enumerate() {
+            let d1 = dist(i, (r1s, r1e));
+            let d = second.map_or(d1, |sp| d1.max(dist(i, sp)));
+            row.rdist = signed_ln_1p(ln1p, d);
+            if row.in_r {
+                rtok += b.ntok as u64;
+            }
+        }
+    }
+    // The block with the most tokens (the first of equal ones).
+    let mut top: isize = -1;
+    for (k, &t) in bufs.blk_tok.iter().enumerate() {
+        if top < 0 || t > bufs.blk_tok[top as usize] {
+            top = k as isize;
+        }
+    }
+    let (top_s, top_e): (isize, isize) = match usize::try_from(top) {
+        Ok(t) => (bufs.blk_span[t].0 as isize, bufs.blk_span[t].1 as isize),
+        Err(_) => (0, -1),
+    };
+    let btmax = bufs.blk_tok.iter().copied().max().unwrap_or(1);
     let doc_logtok = (total as f64).ln_1p();
     let doc_goodshare = gtot / total as f64;
     let r_share = rtok as f64 / total as f64;
-    let cg = &bufs.cg[..=n];
     let pref = &bufs.pref[..=n];
-    // The per-line buffers, each cut to `n` lines so that indexing them by `i < n` needs no
-    // bounds check.
-    let (dprev, dnext, hs) = (&bufs.dprev[..n], &bufs.dnext[..n], &bufs.hs[..n]);
-    let (in_r1, in_r, rdist) = (&bufs.in_r1[..n], &bufs.in_r[..n], &bufs.rdist[..n]);
-    let (after_tail, tail_after_r) = (&bufs.after_tail[..n], &bufs.tail_after_r[..n]);
-    let (blks, tsg, ruled) = (&bufs.blk[..n], &bufs.tsg[..n], &ruled[..n]);
+    let (rows, hs, ruled) = (&bufs.rows[..n], &bufs.hs[..n], &ruled[..n]);
     let blk_tok = &bufs.blk_tok[..];
     let ln1p: &[f64] = &LN_1P;
     for (i, b) in basics.iter().enumerate() {
@@ -570,19 +606,20 @@ pub(super) fn doc_features(
         c[20][k] = next.map_or(0.0, |p| p.logtok);
         c[21][k] = prev.map_or(0.0, |p| b2f(p.good));
         c[22][k] = next.map_or(0.0, |p| b2f(p.good));
-        c[23][k] = cg[i] / gtot;
-        c[24][k] = (cg[n] - cg[i + 1]) / gtot;
-        c[25][k] = ln_1p_in(ln1p, dprev[i].min(dnext[i]).min(INF));
+        let row = &rows[i];
+        c[23][k] = pref[i][CG] / gtot;
+        c[24][k] = (pref[n][CG] - pref[i + 1][CG]) / gtot;
+        c[25][k] = ln_1p_in(ln1p, row.dprev.min(row.dnext).min(INF));
         c[26][k] = hs[i].clamp(-50.0, 50.0);
-        c[27][k] = b2f(in_r1[i]);
-        c[28][k] = b2f(in_r[i]);
-        c[29][k] = rdist[i];
+        c[27][k] = b2f(row.in_r1);
+        c[28][k] = b2f(row.in_r);
+        c[29][k] = row.rdist;
         c[30][k] = r_share;
-        c[31][k] = b2f(after_tail[i]);
-        c[32][k] = b2f(tail_after_r[i]);
+        c[31][k] = b2f(row.after_tail);
+        c[32][k] = b2f(row.tail_after_r);
         c[33][k] = doc_logtok;
         c[34][k] = doc_goodshare;
-        let blk = blks[i];
+        let blk = row.blk;
         c[35][k] = match usize::try_from(blk).ok().and_then(|k| blk_tok.get(k)) {
             Some(&t) => u2f(t) / u2f(btmax),
             None => 0.0,
@@ -598,7 +635,7 @@ pub(super) fn doc_features(
             0
         };
         c[39][k] = ln_1p_in(ln1p, dist_top as usize);
-        c[40][k] = b2f(tsg[i]);
+        c[40][k] = b2f(row.tsg);
         let mut f = 41;
         for w in WINDOWS {
             let lo = i.saturating_sub(w);

@@ -685,12 +685,12 @@ pub(crate) struct Model {
 ///
 /// Why: line by line, a tree is three dependent loads and compares (~30 instructions). Over a
 /// block of lines stored by feature, each distinct (feature, threshold) test of the model is
-/// computed once for all lines, vectorized, as a bit per line (a `u64` per test for the
-/// block's 64 lines); a tree is then a few bitwise selections of its seven tests' words,
-/// giving the three bits of each line's leaf as three words; the logits are the leaf values
-/// summed per line in tree order, exactly as [`Model::logit`] sums them. When the CPU has AVX2
-/// (detected at run time), the tests compare 4 lines per instruction, and the leaf values are
-/// gathered for 4 lines per instruction (each line's sum still in tree order).
+/// computed once for all lines, vectorized, as a byte mask per line (0xff when the line passes);
+/// a tree is then a few bitwise selections of its seven tests' masks, giving the leaf of each
+/// line as a byte (vectorized by the compiler); the logits are the leaf values summed per line
+/// in tree order, exactly as [`Model::logit`] sums them. When the CPU has AVX2 (detected at
+/// run time), the tests compare 4 lines per instruction, and the leaf values are gathered for
+/// 4 lines per instruction from their leaf bytes (each line's sum still in tree order).
 #[derive(Debug)]
 struct Depth3 {
     /// The features the trees use, each once: the columns of a [`Block`] the tests read.
@@ -703,7 +703,7 @@ struct Depth3 {
     runs: Vec<(usize, usize, usize, bool)>,
     /// The thresholds of `tests`.
     thresholds: Vec<f64>,
-    /// Per tree, the test (index into `tests`) of each of its 7 nodes.
+    /// Per tree, the test (index into `tests`, so below `tests.len()`) of each of its 7 nodes.
     nodes: Vec<[u16; 7]>,
     /// Per tree, its 8 leaf values.
     leaves: Vec<[f64; 8]>,
@@ -765,8 +765,8 @@ impl Depth3 {
 }
 
 impl Depth3 {
-    /// The lane of `b.cols` for the block's line `line`: the AVX2 test kernel gives the bit of
-    /// lane [`AVX2_LANE`]`[j]` as bit `j`, so line `j` goes there; otherwise lane `j`.
+    /// The lane of `b.cols` for the block's line `line`: the AVX2 test kernel gives the mask of
+    /// lane [`AVX2_LANE`]`[j]` as byte `j`, so line `j` goes there; otherwise lane `j`.
     #[inline]
     fn lane(&self, line: usize) -> usize {
         if self.avx2 {
@@ -777,9 +777,9 @@ impl Depth3 {
     }
 }
 
-/// The lane whose test result [`test_kernel_avx2`] leaves in bit `j` (for each 32 lanes: its
+/// The lane whose test result [`test_kernel_avx2`] leaves in byte `j` (for each 32 lanes: its
 /// packs interleave the 128-bit halves of their inputs, pairs of lanes `4i, 4i + 1` in the
-/// first 16 bits, `4i + 2, 4i + 3` in the last 16).
+/// first 16 bytes, `4i + 2, 4i + 3` in the last 16).
 static AVX2_LANE: [u8; BLOCK] = {
     let mut t = [0u8; BLOCK];
     let mut j = 0;
@@ -824,12 +824,10 @@ struct Block {
     /// `cols[f][k]`: feature `f` (index into [`FEATURES`]) of the block's line `k`, written
     /// there by [`features::doc_features`].
     cols: Vec<[f64; BLOCK]>,
-    /// `tests[p]` bit `k`: line `k` passes test `p` (`x >= threshold`).
-    tests: Vec<u64>,
-    /// `leaf[t]`: the leaf (0..8) of tree `t` for each line `k`, as bits `k` of three words
-    /// (the leaf's bits 2, 1 and 0), stored as little-endian bytes (the leaf sum reads the
-    /// bits of 8 lines at a time).
-    leaf: Vec<[[u8; 8]; 3]>,
+    /// `tests[p][k]`: 0xff when line `k` passes test `p` (`x >= threshold`), else 0.
+    tests: Vec<[u8; BLOCK]>,
+    /// `leaf[t][k]`: the leaf (0..8) of tree `t` for line `k`.
+    leaf: Vec<[u8; BLOCK]>,
     /// Lines in the block.
     len: usize,
     /// Index of the block's first line in the document.
@@ -899,8 +897,8 @@ impl Model {
         (b.first, b.len) = (0, 0);
         b.cols.resize(FEATURES.len(), [0.0; BLOCK]);
         if let Some(d3) = &self.d3 {
-            b.tests.resize(d3.tests.len(), 0);
-            b.leaf.resize(d3.nodes.len(), [[0; 8]; 3]);
+            b.tests.resize(d3.tests.len(), [0; BLOCK]);
+            b.leaf.resize(d3.nodes.len(), [0; BLOCK]);
         }
     }
 
@@ -997,10 +995,46 @@ impl Model {
 }
 
 /// The tests and then the trees of a block's lines: `b.tests` and `b.leaf` for the first
-/// `lanes` lines (a multiple of [`LANES`]; the bits of the lines after are left as they
-/// come). `avx2`: the CPU has AVX2, take the test kernel compiled for it.
+/// `lanes` lines (a multiple of [`LANES`]; the bytes of the lines after are left as they
+/// come). `avx2`: the CPU has AVX2, take the kernels compiled for it.
 #[cfg_attr(not(target_arch = "x86_64"), allow(unused_variables))]
 fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if avx2 {
+        // SAFETY: the caller checked that the CPU has AVX2.
+        unsafe { kernels_avx2(d3, b, lanes) };
+        return;
+    }
+    kernels_with(d3, b, lanes, test_kernel, tree_kernel);
+}
+
+/// [`kernels`] with the AVX2 kernels, in one function (one call per block, not per column).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn kernels_avx2(d3: &Depth3, b: &mut Block, lanes: usize) {
+    kernels_with(
+        d3,
+        b,
+        lanes,
+        // SAFETY: the CPU has AVX2 (this function's contract).
+        |col, thr, out, lanes| unsafe { test_kernel_avx2(col, thr, out, lanes) },
+        |d3, tests, leaf, lanes| unsafe { tree_kernel_avx2(d3, tests, leaf, lanes) },
+    );
+}
+
+/// [`kernels`] with the given test kernel (one column, its thresholds) and tree kernel.
+#[inline(always)]
+fn kernels_with(
+    d3: &Depth3,
+    b: &mut Block,
+    lanes: usize,
+    test: impl Fn(&[f64; BLOCK], &[f64], &mut [[u8; BLOCK]], usize),
+    tree: impl Fn(&Depth3, &[[u8; BLOCK]], &mut [[u8; BLOCK]], usize),
+) {
     for &(c, start, end, per_doc) in &d3.runs {
         let (col, thr, out) = (
             &b.cols[d3.used[c] as usize],
@@ -1012,94 +1046,130 @@ fn kernels(d3: &Depth3, b: &mut Block, lanes: usize, avx2: bool) {
             let v = col[d3.lane(0)];
             debug_assert!((0..b.len).all(|j| col[d3.lane(j)].to_bits() == v.to_bits()));
             for (t, o) in thr.iter().zip(out) {
-                *o = if v >= *t { u64::MAX } else { 0 };
+                *o = [if v >= *t { 0xff } else { 0 }; BLOCK];
             }
         } else {
-            #[cfg(target_arch = "x86_64")]
-            if avx2 {
-                // SAFETY: the caller checked that the CPU has AVX2.
-                unsafe { test_kernel_avx2(col, thr, out, lanes) };
-                continue;
-            }
-            test_kernel(col, thr, out, lanes);
+            test(col, thr, out, lanes);
         }
     }
-    for (nodes, out) in d3.nodes.iter().zip(b.leaf.iter_mut()) {
-        *out = tree_bits(nodes.map(|p| b.tests[p as usize])).map(u64::to_le_bytes);
-    }
+    tree(d3, &b.tests, &mut b.leaf, lanes);
 }
 
-/// The leaf of a depth-3 tree for 64 lines at once, from its nodes' test words (`p[j]` for
-/// node `j`, breadth first): the leaf's bits 2, 1 and 0, bit `k` of each word for line `k`.
-#[inline(always)]
-fn tree_bits(p: [u64; 7]) -> [u64; 3] {
-    // Node `j` goes right when its test passes; its children are `2j + 1` and `2j + 2`.
-    let l1 = p[1] ^ (p[0] & (p[1] ^ p[2]));
-    let lo = p[3] ^ (l1 & (p[3] ^ p[4]));
-    let hi = p[5] ^ (l1 & (p[5] ^ p[6]));
-    let l2 = lo ^ (p[0] & (lo ^ hi));
-    [p[0], l1, l2]
+/// The leaves of a depth-3 tree from its nodes' test masks (`p[j]` for node `j`, breadth
+/// first, a byte per line, 0xff when the test passes): a byte per line, `4 * p0 + 2 * l1 + l2`
+/// as bits, where node `j` goes right when its test passes and its children are `2j + 1` and
+/// `2j + 2`. Bitwise, so it takes 8 lines at once in a `u64` (or, with the AVX2 operations in
+/// [`tree_kernel_avx2`], 32 lines in a vector): `sel(m, a, b)` is `b` where `m` is set, else
+/// `a`; `bit[i]` is the byte `1 << i` in every line.
+macro_rules! tree_leaf {
+    ($p:expr, $sel:expr, $and:expr, $or:expr, $bit:expr) => {{
+        let (p, bit) = ($p, $bit);
+        let l1 = $sel(p[0], p[1], p[2]);
+        let l2 = $sel(p[0], $sel(l1, p[3], p[4]), $sel(l1, p[5], p[6]));
+        $or($or($and(p[0], bit[2]), $and(l1, bit[1])), $and(l2, bit[0]))
+    }};
 }
 
-/// The leaf (0..8) of line `k` from its tree's words (see [`tree_bits`] and [`Block::leaf`]).
-#[inline(always)]
-fn leaf_of(m: &[[u8; 8]; 3], k: usize) -> usize {
-    let bit = |w: &[u8; 8]| ((u64::from_le_bytes(*w) >> k) & 1) as usize;
-    bit(&m[0]) << 2 | bit(&m[1]) << 1 | bit(&m[2])
-}
-
-/// `out[k]`: `bias` plus the leaf value of each tree for line `k` (see [`leaf_of`]), summed in
-/// tree order (as [`Model::logit`] sums them).
-fn leaf_sum(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], out: &mut [f64]) {
-    for (k, l) in out.iter_mut().enumerate().take(BLOCK) {
-        let mut s = bias;
-        for (v, m) in leaves.iter().zip(leaf) {
-            s += v[leaf_of(m, k)];
+/// `leaf[t][k]`: the leaf of tree `t` (see [`tree_leaf`]) for the first `lanes` lines `k` (a
+/// multiple of [`LANES`]; the bytes after are left as they come), 8 lines at a time.
+#[inline(never)]
+fn tree_kernel(d3: &Depth3, tests: &[[u8; BLOCK]], leaf: &mut [[u8; BLOCK]], lanes: usize) {
+    let word =
+        |t: &[u8; BLOCK], k: usize| u64::from_le_bytes(t[k..k + 8].try_into().expect("8 lines"));
+    for (nodes, out) in d3.nodes.iter().zip(leaf.iter_mut()) {
+        for k in (0..lanes.min(BLOCK)).step_by(8) {
+            let p: [u64; 7] = nodes.map(|p| word(&tests[p as usize], k));
+            let v: u64 = tree_leaf!(
+                p,
+                |m: u64, a: u64, b: u64| a ^ (m & (a ^ b)),
+                |a: u64, b: u64| a & b,
+                |a: u64, b: u64| a | b,
+                [0, 1, 2].map(|i| 0x0101_0101_0101_0101u64 << i)
+            );
+            out[k..k + 8].copy_from_slice(&v.to_le_bytes());
         }
-        *l = s;
     }
 }
 
-/// `SPREAD[s][b]`: the 8 bits of `b` as 8 bytes (bit `j` to byte `j`), each `1 << s` when set.
-static SPREAD: [[u64; 256]; 3] = {
-    let mut t = [[0u64; 256]; 3];
-    let mut s = 0;
-    while s < 3 {
-        let mut b = 0;
-        while b < 256 {
-            t[s][b] = text::spread_bits(b as u8) << s;
-            b += 1;
-        }
-        s += 1;
-    }
-    t
-};
-
-/// [`leaf_sum`] for eight lines at a time: per tree, the eight lines' leaves as bytes (from a
-/// byte of each of its three words, through [`SPREAD`]), two 4-lane gathers of its leaf values
-/// and two 4-lane adds (each lane's sum in tree order, the same additions as line by line).
+/// [`tree_kernel`] with AVX2: 32 lines per operation, a byte blend per selection.
 ///
 /// # Safety
 ///
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], out: &mut [f64]) {
+#[inline]
+unsafe fn tree_kernel_avx2(
+    d3: &Depth3,
+    tests: &[[u8; BLOCK]],
+    leaf: &mut [[u8; BLOCK]],
+    lanes: usize,
+) {
+    use std::arch::x86_64::{
+        __m256i, _mm256_and_si256, _mm256_blendv_epi8, _mm256_loadu_si256, _mm256_or_si256,
+        _mm256_set1_epi8, _mm256_storeu_si256,
+    };
+    let bit = [1, 2, 4].map(|b| _mm256_set1_epi8(b));
+    // Every node's test is below `d3.tests.len()` (see `Depth3::nodes`), so below
+    // `tests.len()`: the loads below need no bounds check.
+    assert_eq!(tests.len(), d3.tests.len());
+    let base = tests.as_ptr().cast::<u8>();
+    for (nodes, out) in d3.nodes.iter().zip(leaf.iter_mut()) {
+        for k in (0..lanes.min(BLOCK)).step_by(LANES) {
+            // SAFETY: `p < tests.len()` (checked above) and `k + LANES <= BLOCK`: each load
+            // reads the 32 bytes of lines `k..k + 32` of test `p`.
+            let p: [__m256i; 7] = nodes
+                .map(|p| unsafe { _mm256_loadu_si256(base.add(p as usize * BLOCK + k).cast()) });
+            let v = tree_leaf!(
+                p,
+                |m, a, b| _mm256_blendv_epi8(a, b, m),
+                |a, b| _mm256_and_si256(a, b),
+                |a, b| _mm256_or_si256(a, b),
+                bit
+            );
+            let o: &mut [u8; LANES] = (&mut out[k..k + LANES]).try_into().expect("LANES");
+            // SAFETY: the store writes the 32 bytes of `o`.
+            unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast(), v) };
+        }
+    }
+}
+
+/// `out[k]`: `bias` plus the leaf value of each tree for line `k` (`leaf[t][k]`), summed in
+/// tree order (as [`Model::logit`] sums them).
+fn leaf_sum(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64]) {
+    for (k, l) in out.iter_mut().enumerate().take(BLOCK) {
+        let mut s = bias;
+        for (v, m) in leaves.iter().zip(leaf) {
+            s += v[usize::from(m[k] & 7)];
+        }
+        *l = s;
+    }
+}
+
+/// [`leaf_sum`] for eight lines at a time: per tree, the eight lines' leaf bytes widened to
+/// two vectors of four indices, two 4-lane gathers of its leaf values and two 4-lane adds
+/// (each lane's sum in tree order, the same additions as line by line).
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[u8; BLOCK]], out: &mut [f64]) {
     use std::arch::x86_64::{
         _mm_cvtepu8_epi32, _mm_cvtsi32_si128, _mm256_add_pd, _mm256_i32gather_pd, _mm256_set1_pd,
         _mm256_storeu_pd,
     };
     let n = out.len().min(BLOCK);
     for k0 in (0..n).step_by(8) {
-        let g = k0 / 8;
         let (mut lo, mut hi) = (_mm256_set1_pd(bias), _mm256_set1_pd(bias));
-        let mut add = |v: &[f64; 8], m: &[[u8; 8]; 3]| {
-            // Byte `j`: the leaf of line `k0 + j`, at most 7 (three bits).
-            let x = SPREAD[2][m[0][g] as usize]
-                | SPREAD[1][m[1][g] as usize]
-                | SPREAD[0][m[2][g] as usize];
-            let x0 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(x as u32 as i32));
-            let x1 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128((x >> 32) as u32 as i32));
+        for (v, m) in leaves.iter().zip(leaf) {
+            // The leaves of lines `k0..k0 + 8`, each at most 7 (three bits, see `tree_leaf`).
+            let w: &[u8; 8] = m[k0..k0 + 8].try_into().expect("8 lines");
+            let i0 = i32::from_le_bytes([w[0], w[1], w[2], w[3]]);
+            let i1 = i32::from_le_bytes([w[4], w[5], w[6], w[7]]);
+            let x0 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(i0));
+            let x1 = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(i1));
             // SAFETY: every index is in 0..8, and `v` holds 8 values.
             let (g0, g1) = unsafe {
                 (
@@ -1109,16 +1179,6 @@ unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], o
             };
             lo = _mm256_add_pd(lo, g0);
             hi = _mm256_add_pd(hi, g1);
-        };
-        // Two trees per step (fewer loop steps), still added in tree order.
-        let (vs, ms) = (leaves.chunks_exact(2), leaf.chunks_exact(2));
-        let (vr, mr) = (vs.remainder(), ms.remainder());
-        for (v, m) in vs.zip(ms) {
-            add(&v[0], &m[0]);
-            add(&v[1], &m[1]);
-        }
-        for (v, m) in vr.iter().zip(mr) {
-            add(v, m);
         }
         if let Some(o) = out.get_mut(k0..k0 + 8) {
             // SAFETY: `o` holds 8 values, 4 written by each store.
@@ -1138,34 +1198,33 @@ unsafe fn leaf_sum_avx2(bias: f64, leaves: &[[f64; 8]], leaf: &[[[u8; 8]; 3]], o
     }
 }
 
-/// Bit `k` of `out[p]`: `col[k] >= thr[p]`, for the first `lanes` lines (a multiple of
-/// [`LANES`]; the other bits are 0).
+/// `out[p][k]`: 0xff when `col[k] >= thr[p]`, else 0, for the first `lanes` lines (a multiple
+/// of [`LANES`]; the other bytes are left as they come).
 #[inline(never)]
-fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
+fn test_kernel(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
+    let lanes = lanes.min(BLOCK);
     for (t, o) in thr.iter().zip(out.iter_mut()) {
-        let mut w = 0u64;
-        for (k, c) in col.iter().enumerate().take(lanes) {
-            w |= ((*c >= *t) as u64) << k;
+        for (c, o) in col[..lanes].iter().zip(&mut o[..lanes]) {
+            *o = if *c >= *t { 0xff } else { 0 };
         }
-        *o = w;
     }
 }
 
-/// [`test_kernel`] with AVX2, except for the order of the bits: per 32 lanes, eight 4-lane
-/// compares, their masks packed to a byte per lane, then one bit per lane, the bit of lane
-/// [`AVX2_LANE`]`[j]` in bit `j` (the packs interleave the 128-bit halves of their inputs;
-/// the lines are written to the lanes in that order instead of permuting the bytes back).
+/// [`test_kernel`] with AVX2, except for the order of the bytes: per 32 lanes, eight 4-lane
+/// compares, their masks packed to a byte per lane, the byte of lane [`AVX2_LANE`]`[j]` in
+/// byte `j` (the packs interleave the 128-bit halves of their inputs; the lines are written to
+/// the lanes in that order instead of permuting the bytes back).
 ///
 /// # Safety
 ///
 /// The CPU must support AVX2.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-#[inline(never)]
-unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lanes: usize) {
+#[inline]
+unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [[u8; BLOCK]], lanes: usize) {
     use std::arch::x86_64::{
         __m256i, _CMP_GE_OQ, _mm256_castpd_si256, _mm256_cmp_pd, _mm256_loadu_pd,
-        _mm256_movemask_epi8, _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_pd,
+        _mm256_packs_epi16, _mm256_packs_epi32, _mm256_set1_pd, _mm256_storeu_si256,
     };
     let pack32 = |a: __m256i, b: __m256i| _mm256_packs_epi32(a, b);
     for k0 in (0..lanes.min(BLOCK)).step_by(LANES) {
@@ -1182,8 +1241,9 @@ unsafe fn test_kernel_avx2(col: &[f64; BLOCK], thr: &[f64], out: &mut [u64], lan
             let d2 = pack32(m[4], m[5]);
             let d3 = pack32(m[6], m[7]);
             let bytes = _mm256_packs_epi16(pack32(d0, d1), pack32(d2, d3));
-            let w = (_mm256_movemask_epi8(bytes) as u32 as u64) << k0;
-            *o = if k0 == 0 { w } else { *o | w };
+            let o: &mut [u8; LANES] = (&mut o[k0..k0 + LANES]).try_into().expect("LANES");
+            // SAFETY: the store writes the 32 bytes of `o`.
+            unsafe { _mm256_storeu_si256(o.as_mut_ptr().cast(), bytes) };
         }
     }
 }
@@ -1237,6 +1297,13 @@ struct Scratch {
     /// Per-line basics of the current document by view index, computed in its first round
     /// (they depend on the line's text only; later rounds only recompute the document part).
     cache: Vec<Basic>,
+    /// The class of equal lines (`features::repeated`) of each line of the current document
+    /// by view index, and how many classes there are: found in the round that computed
+    /// `cache` (`None` until then), counted again in later rounds.
+    class_by_view: Vec<u32>,
+    nclasses: Option<usize>,
+    /// The classes of this round's lines, in order.
+    round_class: Vec<u32>,
     basics: Vec<Basic>,
     /// The view index of each line of this round.
     idx: Vec<usize>,
@@ -1299,6 +1366,9 @@ impl Detector {
     /// Lines marked in `sc.ruled` (already dropped) are context for the model only: they are
     /// then removed from `lines`, `idx` and the per-line buffers, so the keep passes and the
     /// back-off see the document as it stands.
+    ///
+    /// (Not inlined: once per round, and a profile then shows what the decision costs.)
+    #[inline(never)]
     fn decide(
         &self,
         lines: &mut Vec<&str>,
@@ -1319,14 +1389,33 @@ impl Detector {
             block: &mut sc.block,
             logit: &mut sc.logit,
         };
+        let known = match sc.nclasses {
+            Some(nc) => {
+                sc.round_class.clear();
+                sc.round_class
+                    .extend(idx.iter().map(|&i| sc.class_by_view[i]));
+                Some((&sc.round_class[..], nc))
+            }
+            None => None,
+        };
         features::doc_features(
             lines,
             &mut sc.basics,
             &sc.ruled,
+            known,
             &self.region,
             &mut sc.bufs,
             &mut sink,
         );
+        if sc.nclasses.is_none() {
+            // The classes hold for the lines of the later rounds (some of these).
+            sc.class_by_view.clear();
+            sc.class_by_view.resize(sc.cache.len(), 0);
+            for (&i, &c) in idx.iter().zip(&sc.bufs.class_of) {
+                sc.class_by_view[i] = c;
+            }
+            sc.nclasses = Some(sc.bufs.classes.len());
+        }
         model.finish_block(&mut sc.block, &mut sc.logit);
         if live < n {
             // `bufs.hs` holds the hand scores of all `n` lines (a function of each line's
@@ -1433,8 +1522,10 @@ impl Detector {
         if first_round || sc.cache.len() != views.len() {
             sc.cache.clear();
             sc.cache.resize(views.len(), Basic::default());
+            sc.nclasses = None;
             for (&i, l) in idx.iter().zip(&lines) {
                 sc.cache[i] = line_basic(l, &self.chrome, &self.stop, &mut sc.line);
+                features::derive(&mut sc.cache[i]);
             }
         }
         sc.basics.clear();

@@ -117,7 +117,11 @@ fn per_document_features_have_one_value_per_document() {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     let mut basics: Vec<_> = lines
         .iter()
-        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .map(|l| {
+            let mut b = text::line_basic(l, &d.chrome, &d.stop, &mut sc);
+            features::derive(&mut b);
+            b
+        })
         .collect();
     let cols: Vec<usize> = PER_DOCUMENT
         .iter()
@@ -129,7 +133,15 @@ fn per_document_features_have_one_value_per_document() {
     let mut sink = features::Rows::new(|_, x: &[f64; XLEN]| {
         seen.push(cols.iter().map(|&f| x[f].to_bits()).collect());
     });
-    features::doc_features(&lines, &mut basics, &ruled, &d.region, &mut bufs, &mut sink);
+    features::doc_features(
+        &lines,
+        &mut basics,
+        &ruled,
+        None,
+        &d.region,
+        &mut bufs,
+        &mut sink,
+    );
     assert_eq!(seen.len(), lines.len());
     assert!(seen.iter().all(|v| *v == seen[0]), "{seen:?}");
 }
@@ -141,7 +153,11 @@ fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
     let lines: Vec<&str> = ARTICLE.lines().collect();
     let basics: Vec<_> = lines
         .iter()
-        .map(|l| text::line_basic(l, &d.chrome, &d.stop, &mut sc))
+        .map(|l| {
+            let mut b = text::line_basic(l, &d.chrome, &d.stop, &mut sc);
+            features::derive(&mut b);
+            b
+        })
         .collect();
     let mut bufs = features::Buffers::default();
     let run = |ruled: &[bool], bufs: &mut features::Buffers| {
@@ -150,6 +166,7 @@ fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
             &lines,
             &mut basics.clone(),
             ruled,
+            None,
             &d.region,
             bufs,
             &mut features::Rows::new(|i, x: &[f64; XLEN]| {
@@ -926,6 +943,43 @@ fn a_long_cjk_line_matches_an_exact_phrase_of_as_many_tokens() {
 }
 
 #[test]
+fn later_rounds_decide_alike_with_the_first_rounds_basics_or_fresh_ones() {
+    // Later rounds reuse the basics (and their line-only fields, `features::derive`) that the
+    // first round computed; a scratch without them computes them again: same decisions,
+    // same scores.
+    let d = Detector::builtin().unwrap();
+    let s = settings();
+    let mut v = views(ARTICLE);
+    // Lines the rules would have dropped: context in the first round only.
+    for (i, view) in v.iter_mut().enumerate() {
+        view.alive = i % 5 != 3;
+    }
+    let mut cached = Scratch::default();
+    let mut hits = vec![];
+    d.apply_with(&mut v, &s, &mut hits, true, &mut cached);
+    let mut rounds = 0;
+    loop {
+        let (mut a, mut b) = (v.clone(), v.clone());
+        let (mut ha, mut hb) = (vec![], vec![]);
+        let ca = d.apply_with(&mut a, &s, &mut ha, false, &mut cached);
+        let cb = d.apply_with(&mut b, &s, &mut hb, false, &mut Scratch::default());
+        assert_eq!(ca, cb);
+        assert_eq!(ha, hb);
+        assert_eq!(
+            a.iter().map(|v| v.alive).collect::<Vec<_>>(),
+            b.iter().map(|v| v.alive).collect::<Vec<_>>()
+        );
+        v = a;
+        rounds += 1;
+        if !ca {
+            break;
+        }
+    }
+    assert!(rounds >= 1);
+    assert!(kept(&v).contains("The talks in Jeddah"));
+}
+
+#[test]
 fn scratch_of_a_huge_document_is_freed_when_the_next_one_starts() {
     let held = || SCRATCH.with_borrow(|sc| sc.cache.capacity() * size_of::<Basic>());
     // More lines than the kept per-line buffers may hold.
@@ -983,6 +1037,26 @@ fn repeated_lines_match_a_pairwise_comparison() {
         for (i, b) in basics.iter().enumerate() {
             let others = (0..lines.len()).any(|j| j != i && text::eq_lower(lines[i], lines[j]));
             assert_eq!(b.rep, others, "line {i} {:?}, hashes {hashes}", lines[i]);
+        }
+        // A later round (some of the lines) counts the classes found here, and gets what
+        // finding them again among its lines gives.
+        let (class, nclasses) = (bufs.class_of.clone(), bufs.classes.len());
+        for mask in [
+            0b1_1111_1111_1111u32,
+            0b1_0101_0101_0101,
+            0b0_1110_0011_1001,
+            0b110,
+            1,
+        ] {
+            let keep: Vec<usize> = (0..lines.len()).filter(|i| mask >> i & 1 == 1).collect();
+            let sub: Vec<&str> = keep.iter().map(|&i| lines[i]).collect();
+            let mut want: Vec<_> = keep.iter().map(|&i| basics[i]).collect();
+            let mut got = want.clone();
+            features::repeated(&sub, &mut want, &mut bufs);
+            let sub_class: Vec<u32> = keep.iter().map(|&i| class[i]).collect();
+            features::repeated_known(&sub_class, nclasses, &mut got, &mut bufs);
+            let rep = |b: &[text::Basic]| b.iter().map(|b| b.rep).collect::<Vec<_>>();
+            assert_eq!(rep(&got), rep(&want), "mask {mask:b}, hashes {hashes}");
         }
     }
 }
@@ -1056,8 +1130,30 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
 }
 
 #[test]
+fn signed_distances_take_the_sign_like_copysign() {
+    let table: Vec<f64> = (0..features::LN_1P_TABLE)
+        .map(|k| (k as f64).ln_1p())
+        .collect();
+    for d in (-3000isize..3000).chain([isize::MIN + 1, isize::MAX]) {
+        let want = (d.unsigned_abs() as f64).ln_1p().copysign(d as f64);
+        assert_eq!(
+            features::signed_ln_1p(&table, d).to_bits(),
+            want.to_bits(),
+            "{d}"
+        );
+    }
+}
+
+#[test]
+fn flags_become_the_floats_of_a_conversion() {
+    for b in [false, true] {
+        assert_eq!(features::b2f(b).to_bits(), f64::from(u8::from(b)).to_bits());
+    }
+}
+
+#[test]
 fn window_means_match_the_scalar_formula() {
-    use features::{N_WIN_SRC, window};
+    use features::{N_WIN_SRC, PREF, window};
     let mut seed = 0x9e37_79b9_7f4a_7c15u64;
     let mut next = || {
         seed ^= seed << 13;
@@ -1067,8 +1163,8 @@ fn window_means_match_the_scalar_formula() {
     };
     let mut c = vec![[f64::NAN; BLOCK]; N_WIN_SRC];
     for k in 0..BLOCK {
-        let ph: [f64; N_WIN_SRC] = std::array::from_fn(|_| next());
-        let pl: [f64; N_WIN_SRC] = std::array::from_fn(|j| if j == 0 { -0.0 } else { next() });
+        let ph: [f64; PREF] = std::array::from_fn(|_| next());
+        let pl: [f64; PREF] = std::array::from_fn(|j| if j == 0 { -0.0 } else { next() });
         let len = (k + 1) as f64;
         window(&ph, &pl, len, &mut c, k);
         for j in 0..N_WIN_SRC {
