@@ -430,18 +430,7 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
     while i < bytes.len() {
         // Copy runs of characters that no filter changes in one go. A space right after a
         // character of the run is one of them: it cannot be a second space to collapse.
-        let mut run_end = i;
-        let mut after_space = true;
-        while let Some(&b) = bytes.get(run_end) {
-            if is_inert(b) {
-                after_space = false;
-            } else if b == b' ' && !after_space {
-                after_space = true;
-            } else {
-                break;
-            }
-            run_end += 1;
-        }
+        let run_end = inert_run_end(bytes, i);
         out.push_str(&line[i..run_end]);
         i = run_end;
         if let Some(c) = line[i..].chars().next() {
@@ -500,6 +489,67 @@ fn push_nfc(text: &str, out: &mut String) {
         (copied, piece) = (end, end);
     }
     out.push_str(&text[copied..]);
+}
+
+/// The end of the run of bytes from `bytes[i]` that [`push_char`] would push unchanged:
+/// [`is_inert`] bytes, and single spaces after one of them (so the run never starts with a
+/// space). Eight bytes at a time while they are ASCII, then one at a time up to the end of the
+/// run; the same as [`inert_run_end_simple`].
+fn inert_run_end(bytes: &[u8], i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    /// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & !HI) + !HI) | x) & HI
+    }
+    let mut run_end = i;
+    // Whether the byte before `run_end` is a space of the run (or the run is empty).
+    let mut after_space = true;
+    while let Some(chunk) = bytes.get(run_end..run_end + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
+        if w & HI != 0 {
+            break;
+        }
+        let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
+        let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
+            | zero_bytes(w ^ (LO * 0x7F))
+            | zero_bytes(w ^ (LO * u64::from(b';')))
+            | (spaces & ((spaces << 8) | u64::from(after_space) << 7));
+        if bad != 0 {
+            break;
+        }
+        after_space = spaces >> 63 != 0;
+        run_end += 8;
+    }
+    while let Some(&b) = bytes.get(run_end) {
+        if is_inert(b) {
+            after_space = false;
+        } else if b == b' ' && !after_space {
+            after_space = true;
+        } else {
+            break;
+        }
+        run_end += 1;
+    }
+    run_end
+}
+
+/// [`inert_run_end`] one byte at a time (for tests).
+#[cfg(test)]
+fn inert_run_end_simple(bytes: &[u8], i: usize) -> usize {
+    let mut run_end = i;
+    let mut after_space = true;
+    while let Some(&b) = bytes.get(run_end) {
+        if is_inert(b) {
+            after_space = false;
+        } else if b == b' ' && !after_space {
+            after_space = true;
+        } else {
+            break;
+        }
+        run_end += 1;
+    }
+    run_end
 }
 
 /// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
@@ -898,6 +948,35 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn inert_runs_at_every_position() {
+        for at in 0..20 {
+            for mid in [
+                " ", "  ", ";", "&", "\u{7F}", "\t", "\u{1F}", "~", "!", "\u{E9}", "\u{A0}", " ;",
+                "; ", " x ", "x  y",
+            ] {
+                let s = format!(
+                    "{}{mid}{}",
+                    "ab c".repeat(at / 4) + &"d".repeat(at % 4),
+                    "e f".repeat(6)
+                );
+                let bytes = s.as_bytes();
+                for i in 0..=bytes.len() {
+                    assert_eq!(
+                        inert_run_end(bytes, i),
+                        inert_run_end_simple(bytes, i),
+                        "{s:?} from {i}"
+                    );
+                }
+            }
+        }
+        // A run stops at the second of two spaces, also across the eight-byte steps.
+        assert_eq!(inert_run_end(b"abcdefg  hijklmnopq", 0), 8);
+        assert_eq!(inert_run_end(b"abcdefgh hijklmnop", 0), 18);
+        assert_eq!(inert_run_end(b" abcdefghijklmnop", 0), 0);
+        assert_eq!(inert_run_end(b"abcdefghijklmno;p", 0), 15);
     }
 
     #[test]
