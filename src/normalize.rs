@@ -239,23 +239,28 @@ unsafe fn is_plain_avx2(line: &str) -> bool {
 fn plain_chunks<const W: usize>(bytes: &[u8], masks: impl Fn(&[u8; W]) -> [u32; 4]) -> bool {
     let mut prev_space = 0u32;
     let mut i = 0;
-    while i < bytes.len() {
-        let mut padded = [b'a'; W];
-        let chunk: &[u8; W] = match bytes.get(i..i + W) {
-            Some(chunk) => chunk.try_into().expect("W bytes"),
-            None => {
-                padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
-                &padded
-            }
-        };
-        let m = masks(chunk);
+    while let Some(chunk) = bytes.get(i..i + W) {
+        let m = masks(chunk.try_into().expect("W bytes"));
         if !chunk_is_plain(bytes, i, m, prev_space) {
             return false;
         }
         prev_space = m[3] >> (W - 1);
         i += W;
     }
-    true
+    if i == bytes.len() {
+        return true;
+    }
+    // The tail: the last `W` bytes of the line, the ones already checked shifted out of the
+    // masks; a line shorter than `W` is padded with a plain letter.
+    let m = match bytes.len().checked_sub(W) {
+        Some(start) => masks(bytes[start..].try_into().expect("W bytes")).map(|m| m >> (i - start)),
+        None => {
+            let mut padded = [b'a'; W];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            masks(&padded)
+        }
+    };
+    chunk_is_plain(bytes, i, m, prev_space)
 }
 
 /// The verdict on one chunk of [`is_plain_sse2`] / [`is_plain_avx2`] from its byte masks (bit
