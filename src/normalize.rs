@@ -444,7 +444,7 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
             i += c.len_utf8();
         }
     }
-    if opts.nfc && may_need_nfc && is_nfc_quick(out.chars()) != IsNormalized::Yes {
+    if opts.nfc && may_need_nfc && !is_nfc_quick_yes(out) {
         let mut composed = String::with_capacity(out.len() + 8);
         push_nfc(out, &mut composed);
         // Copy back rather than replace, so the caller's reused buffer keeps its capacity.
@@ -459,6 +459,33 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         let start = out.len() - out.trim_start_matches(trimmed).len();
         out.drain(..start);
     }
+}
+
+/// `is_nfc_quick(text.chars()) == IsNormalized::Yes`, checking only the runs of non-ASCII
+/// characters: an ASCII character is a starter with quick check Yes, so the check's state
+/// starts afresh after it, and the whole text passes exactly when every run passes.
+fn is_nfc_quick_yes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(start) = bytes[i..].iter().position(|&b| !b.is_ascii()) {
+        let start = i + start;
+        let end = bytes[start..]
+            .iter()
+            .position(u8::is_ascii)
+            .map_or(bytes.len(), |n| start + n);
+        // Runs of non-ASCII bytes are whole characters: UTF-8 encodes them with bytes from 0x80.
+        if is_nfc_quick(text[start..end].chars()) != IsNormalized::Yes {
+            return false;
+        }
+        i = end;
+    }
+    true
+}
+
+/// The quick check on the whole text that [`is_nfc_quick_yes`] computes faster (for tests).
+#[cfg(test)]
+fn is_nfc_quick_yes_simple(text: &str) -> bool {
+    is_nfc_quick(text.chars()) == IsNormalized::Yes
 }
 
 /// Append the NFC form of `text` to `out`, composing only the stretches that need it: text is
@@ -982,6 +1009,24 @@ mod tests {
         assert_eq!(inert_run_end(b"abcdefgh hijklmnop", 0), 18);
         assert_eq!(inert_run_end(b" abcdefghijklmnop", 0), 0);
         assert_eq!(inert_run_end(b"abcdefghijklmno;p", 0), 15);
+    }
+
+    #[test]
+    fn nfc_quick_check_by_runs_agrees_with_whole_text() {
+        let parts = [
+            "a", " ", "e\u{301}", "\u{301}", "\u{327}", "\u{E9}", "\u{2019}", "\u{1100}",
+            "\u{1161}", "\u{F900}", "x", "\u{340}", "\u{4E2D}",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let s = format!("{a}{b}{c}");
+                    assert_eq!(is_nfc_quick_yes(&s), is_nfc_quick_yes_simple(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(!is_nfc_quick_yes("ab \u{E9} cd e\u{301}"));
+        assert!(is_nfc_quick_yes("ab \u{E9} cd \u{E9}x"));
     }
 
     #[test]
