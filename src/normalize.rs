@@ -239,23 +239,28 @@ unsafe fn is_plain_avx2(line: &str) -> bool {
 fn plain_chunks<const W: usize>(bytes: &[u8], masks: impl Fn(&[u8; W]) -> [u32; 4]) -> bool {
     let mut prev_space = 0u32;
     let mut i = 0;
-    while i < bytes.len() {
-        let mut padded = [b'a'; W];
-        let chunk: &[u8; W] = match bytes.get(i..i + W) {
-            Some(chunk) => chunk.try_into().expect("W bytes"),
-            None => {
-                padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
-                &padded
-            }
-        };
-        let m = masks(chunk);
+    while let Some(chunk) = bytes.get(i..i + W) {
+        let m = masks(chunk.try_into().expect("W bytes"));
         if !chunk_is_plain(bytes, i, m, prev_space) {
             return false;
         }
         prev_space = m[3] >> (W - 1);
         i += W;
     }
-    true
+    if i == bytes.len() {
+        return true;
+    }
+    // The tail: the last `W` bytes of the line, the ones already checked shifted out of the
+    // masks; a line shorter than `W` is padded with a plain letter.
+    let m = match bytes.len().checked_sub(W) {
+        Some(start) => masks(bytes[start..].try_into().expect("W bytes")).map(|m| m >> (i - start)),
+        None => {
+            let mut padded = [b'a'; W];
+            padded[..bytes.len()].copy_from_slice(bytes);
+            masks(&padded)
+        }
+    };
+    chunk_is_plain(bytes, i, m, prev_space)
 }
 
 /// The verdict on one chunk of [`is_plain_sse2`] / [`is_plain_avx2`] from its byte masks (bit
@@ -430,18 +435,7 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
     while i < bytes.len() {
         // Copy runs of characters that no filter changes in one go. A space right after a
         // character of the run is one of them: it cannot be a second space to collapse.
-        let mut run_end = i;
-        let mut after_space = true;
-        while let Some(&b) = bytes.get(run_end) {
-            if is_inert(b) {
-                after_space = false;
-            } else if b == b' ' && !after_space {
-                after_space = true;
-            } else {
-                break;
-            }
-            run_end += 1;
-        }
+        let run_end = inert_run_end(bytes, i);
         out.push_str(&line[i..run_end]);
         i = run_end;
         if let Some(c) = line[i..].chars().next() {
@@ -450,7 +444,7 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
             i += c.len_utf8();
         }
     }
-    if opts.nfc && may_need_nfc && is_nfc_quick(out.chars()) != IsNormalized::Yes {
+    if opts.nfc && may_need_nfc && !is_nfc_quick_yes(out) {
         let mut composed = String::with_capacity(out.len() + 8);
         push_nfc(out, &mut composed);
         // Copy back rather than replace, so the caller's reused buffer keeps its capacity.
@@ -465,6 +459,33 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
         let start = out.len() - out.trim_start_matches(trimmed).len();
         out.drain(..start);
     }
+}
+
+/// `is_nfc_quick(text.chars()) == IsNormalized::Yes`, checking only the runs of non-ASCII
+/// characters: an ASCII character is a starter with quick check Yes, so the check's state
+/// starts afresh after it, and the whole text passes exactly when every run passes.
+fn is_nfc_quick_yes(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while let Some(start) = bytes[i..].iter().position(|&b| !b.is_ascii()) {
+        let start = i + start;
+        let end = bytes[start..]
+            .iter()
+            .position(u8::is_ascii)
+            .map_or(bytes.len(), |n| start + n);
+        // Runs of non-ASCII bytes are whole characters: UTF-8 encodes them with bytes from 0x80.
+        if is_nfc_quick(text[start..end].chars()) != IsNormalized::Yes {
+            return false;
+        }
+        i = end;
+    }
+    true
+}
+
+/// The quick check on the whole text that [`is_nfc_quick_yes`] computes faster (for tests).
+#[cfg(test)]
+fn is_nfc_quick_yes_simple(text: &str) -> bool {
+    is_nfc_quick(text.chars()) == IsNormalized::Yes
 }
 
 /// Append the NFC form of `text` to `out`, composing only the stretches that need it: text is
@@ -500,6 +521,67 @@ fn push_nfc(text: &str, out: &mut String) {
         (copied, piece) = (end, end);
     }
     out.push_str(&text[copied..]);
+}
+
+/// The end of the run of bytes from `bytes[i]` that [`push_char`] would push unchanged:
+/// [`is_inert`] bytes, and single spaces after one of them (so the run never starts with a
+/// space). Eight bytes at a time while they are ASCII, then one at a time up to the end of the
+/// run; the same as [`inert_run_end_simple`].
+fn inert_run_end(bytes: &[u8], i: usize) -> usize {
+    const LO: u64 = 0x0101_0101_0101_0101;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    /// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
+    fn zero_bytes(x: u64) -> u64 {
+        !(((x & !HI) + !HI) | x) & HI
+    }
+    let mut run_end = i;
+    // Whether the byte before `run_end` is a space of the run (or the run is empty).
+    let mut after_space = true;
+    while let Some(chunk) = bytes.get(run_end..run_end + 8) {
+        let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
+        if w & HI != 0 {
+            break;
+        }
+        let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
+        let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
+            | zero_bytes(w ^ (LO * 0x7F))
+            | zero_bytes(w ^ (LO * u64::from(b';')))
+            | (spaces & ((spaces << 8) | u64::from(after_space) << 7));
+        if bad != 0 {
+            break;
+        }
+        after_space = spaces >> 63 != 0;
+        run_end += 8;
+    }
+    while let Some(&b) = bytes.get(run_end) {
+        if is_inert(b) {
+            after_space = false;
+        } else if b == b' ' && !after_space {
+            after_space = true;
+        } else {
+            break;
+        }
+        run_end += 1;
+    }
+    run_end
+}
+
+/// [`inert_run_end`] one byte at a time (for tests).
+#[cfg(test)]
+fn inert_run_end_simple(bytes: &[u8], i: usize) -> usize {
+    let mut run_end = i;
+    let mut after_space = true;
+    while let Some(&b) = bytes.get(run_end) {
+        if is_inert(b) {
+            after_space = false;
+        } else if b == b' ' && !after_space {
+            after_space = true;
+        } else {
+            break;
+        }
+        run_end += 1;
+    }
+    run_end
 }
 
 /// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
@@ -898,6 +980,53 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn inert_runs_at_every_position() {
+        for at in 0..20 {
+            for mid in [
+                " ", "  ", ";", "&", "\u{7F}", "\t", "\u{1F}", "~", "!", "\u{E9}", "\u{A0}", " ;",
+                "; ", " x ", "x  y",
+            ] {
+                let s = format!(
+                    "{}{mid}{}",
+                    "ab c".repeat(at / 4) + &"d".repeat(at % 4),
+                    "e f".repeat(6)
+                );
+                let bytes = s.as_bytes();
+                for i in 0..=bytes.len() {
+                    assert_eq!(
+                        inert_run_end(bytes, i),
+                        inert_run_end_simple(bytes, i),
+                        "{s:?} from {i}"
+                    );
+                }
+            }
+        }
+        // A run stops at the second of two spaces, also across the eight-byte steps.
+        assert_eq!(inert_run_end(b"abcdefg  hijklmnopq", 0), 8);
+        assert_eq!(inert_run_end(b"abcdefgh hijklmnop", 0), 18);
+        assert_eq!(inert_run_end(b" abcdefghijklmnop", 0), 0);
+        assert_eq!(inert_run_end(b"abcdefghijklmno;p", 0), 15);
+    }
+
+    #[test]
+    fn nfc_quick_check_by_runs_agrees_with_whole_text() {
+        let parts = [
+            "a", " ", "e\u{301}", "\u{301}", "\u{327}", "\u{E9}", "\u{2019}", "\u{1100}",
+            "\u{1161}", "\u{F900}", "x", "\u{340}", "\u{4E2D}",
+        ];
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    let s = format!("{a}{b}{c}");
+                    assert_eq!(is_nfc_quick_yes(&s), is_nfc_quick_yes_simple(&s), "{s:?}");
+                }
+            }
+        }
+        assert!(!is_nfc_quick_yes("ab \u{E9} cd e\u{301}"));
+        assert!(is_nfc_quick_yes("ab \u{E9} cd \u{E9}x"));
     }
 
     #[test]
