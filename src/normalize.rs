@@ -319,15 +319,18 @@ fn char_at(bytes: &[u8], at: usize) -> char {
     char::from_u32(c).unwrap_or('\0')
 }
 
+/// 0x01 and 0x80 in every byte of a word: for checking eight bytes at a time.
+const LO: u64 = 0x0101_0101_0101_0101;
+const HI: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & !HI) + !HI) | x) & HI
+}
+
 /// [`is_plain`] without SIMD, without its outer-space check: ASCII eight bytes at a time.
 #[cfg_attr(target_arch = "x86_64", cfg(test))]
 fn is_plain_words(line: &str) -> bool {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    /// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
-    fn zero_bytes(x: u64) -> u64 {
-        !(((x & !HI) + !HI) | x) & HI
-    }
     let bytes = line.as_bytes();
     let mut prev_space = false;
     let mut i = 0;
@@ -528,12 +531,6 @@ fn push_nfc(text: &str, out: &mut String) {
 /// space). Eight bytes at a time while they are ASCII, then one at a time up to the end of the
 /// run; the same as [`inert_run_end_simple`].
 fn inert_run_end(bytes: &[u8], i: usize) -> usize {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    /// 0x80 in every byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
-    fn zero_bytes(x: u64) -> u64 {
-        !(((x & !HI) + !HI) | x) & HI
-    }
     let mut run_end = i;
     // Whether the byte before `run_end` is a space of the run (or the run is empty).
     let mut after_space = true;
@@ -553,24 +550,18 @@ fn inert_run_end(bytes: &[u8], i: usize) -> usize {
         after_space = spaces >> 63 != 0;
         run_end += 8;
     }
-    while let Some(&b) = bytes.get(run_end) {
-        if is_inert(b) {
-            after_space = false;
-        } else if b == b' ' && !after_space {
-            after_space = true;
-        } else {
-            break;
-        }
-        run_end += 1;
-    }
-    run_end
+    inert_bytes_end(bytes, run_end, after_space)
 }
 
 /// [`inert_run_end`] one byte at a time (for tests).
 #[cfg(test)]
 fn inert_run_end_simple(bytes: &[u8], i: usize) -> usize {
-    let mut run_end = i;
-    let mut after_space = true;
+    inert_bytes_end(bytes, i, true)
+}
+
+/// The run of [`inert_run_end`] continued from `bytes[run_end]` one byte at a time;
+/// `after_space`: the byte before is a space of the run (or the run is empty).
+fn inert_bytes_end(bytes: &[u8], mut run_end: usize, mut after_space: bool) -> usize {
     while let Some(&b) = bytes.get(run_end) {
         if is_inert(b) {
             after_space = false;
