@@ -272,7 +272,7 @@ impl ExactSet {
     }
 
     fn allow_first(&mut self, b: u8) {
-        self.first[usize::from(b / 64)] |= 1 << (b % 64);
+        set_bit(&mut self.first, usize::from(b));
     }
 
     /// Whether `line` is short enough, and begins with a byte that a pattern allows, to be
@@ -280,10 +280,7 @@ impl ExactSet {
     #[inline]
     fn may_hold(&self, line: &str, slack: usize) -> bool {
         match line.as_bytes().first() {
-            Some(&b) => {
-                line.len() <= slack * self.max_len
-                    && self.first[usize::from(b / 64)] & (1 << (b % 64)) != 0
-            }
+            Some(&b) => line.len() <= slack * self.max_len && has_bit(&self.first, usize::from(b)),
             None => false,
         }
     }
@@ -387,7 +384,7 @@ struct RegexGroup {
 /// regex engine runs. Whether the pairs are a line's first or last bytes is known from where
 /// the gate is kept ([`RegexGroup::start`] or [`RegexGroup::end`]).
 #[derive(Debug, Clone)]
-struct PairGate {
+pub(crate) struct PairGate {
     bits: Box<[u64; 1024]>,
 }
 
@@ -397,7 +394,7 @@ impl PairGate {
     /// literals begin every match, and so the line); with `at_end` true, the last two bytes of
     /// a line it matches at the end (`…$`, likewise with the suffix literals). `None` when the
     /// regex can begin (end) with anything or with an empty match, or is not anchored there.
-    fn of(hir: &Hir, at_end: bool) -> Option<PairGate> {
+    pub(crate) fn of(hir: &Hir, at_end: bool) -> Option<PairGate> {
         let anchored = if at_end {
             hir.properties().look_set_suffix().contains(Look::End)
         } else {
@@ -420,8 +417,8 @@ impl PairGate {
             // The pair is indexed by the outer byte first (the first byte, or the last), so
             // that a one-byte literal allows a contiguous range: any byte next to it.
             match *lit.as_bytes() {
-                [a, b] if !at_end => set_bit(&mut bits, pair(a, b)),
-                [b, a] if at_end => set_bit(&mut bits, pair(a, b)),
+                [a, b] if !at_end => set_bit(&mut *bits, pair(a, b)),
+                [b, a] if at_end => set_bit(&mut *bits, pair(a, b)),
                 [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
                 _ => return None,
             }
@@ -430,7 +427,9 @@ impl PairGate {
     }
 
     /// The gate of a set of regexes, from their own: `None` when one of them has none.
-    fn union<'a>(mut gates: impl Iterator<Item = Option<&'a PairGate>>) -> Option<PairGate> {
+    pub(crate) fn union<'a>(
+        mut gates: impl Iterator<Item = Option<&'a PairGate>>,
+    ) -> Option<PairGate> {
         let mut all = gates.next()??.clone();
         for gate in gates {
             for (a, b) in all.bits.iter_mut().zip(gate?.bits.iter()) {
@@ -443,7 +442,7 @@ impl PairGate {
     /// Whether one of the regexes of a gate of first bytes may match `line`. (A one-byte line
     /// is not checked.) The caller knows which kind of gate it holds: no branch on it.
     #[inline(always)]
-    fn allows_first(&self, line: &[u8]) -> bool {
+    pub(crate) fn allows_first(&self, line: &[u8]) -> bool {
         match *line {
             [] => false,
             [_] => true,
@@ -464,7 +463,7 @@ impl PairGate {
     /// Whether the pair with this index is allowed.
     #[inline(always)]
     fn has(&self, p: usize) -> bool {
-        self.bits[p / 64] & (1 << (p % 64)) != 0
+        has_bit(&*self.bits, p)
     }
 }
 
@@ -472,8 +471,15 @@ fn pair(outer: u8, inner: u8) -> usize {
     usize::from(outer) << 8 | usize::from(inner)
 }
 
-fn set_bit(bits: &mut [u64; 1024], i: usize) {
+/// Set bit `i` of a bit set kept in words.
+fn set_bit(bits: &mut [u64], i: usize) {
     bits[i / 64] |= 1 << (i % 64);
+}
+
+/// Whether bit `i` of a bit set kept in words is set.
+#[inline(always)]
+fn has_bit(bits: &[u64], i: usize) -> bool {
+    bits[i / 64] & (1 << (i % 64)) != 0
 }
 
 /// The NFA configuration of the regex crate's `RegexSet`: no capture groups, empty matches only
@@ -735,8 +741,8 @@ fn split_by_gate(regexes: Vec<(Hir, RuleId)>) -> [Vec<Gated>; 3] {
 }
 
 /// Whether a regex can only match at the start of the line (`^…`). (The answer only decides
-/// which set a regex goes to, for speed: results are the same either way.)
-fn is_start_anchored(hir: &Hir) -> bool {
+/// which set or gate a regex gets, for speed: results are the same either way.)
+pub(crate) fn is_start_anchored(hir: &Hir) -> bool {
     hir.properties().look_set_prefix().contains(Look::Start)
 }
 

@@ -23,11 +23,11 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 use regex::bytes::{Regex as BytesRegex, RegexBuilder as BytesRegexBuilder};
-use regex_syntax::hir::Look;
 use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
 use crate::clean::{Action, By, Hit, KEEP_BYTES, Stage, View};
+use crate::matcher::{PairGate, is_start_anchored};
 use crate::settings::DetectorSettings;
 
 pub(crate) use features::{FEATURES, XLEN};
@@ -445,21 +445,29 @@ impl Chrome {
                     .parse(r)
                     .ok()
             };
-            let anchored = |r: &String| {
-                parse(r).is_some_and(|h| h.properties().look_set_prefix().contains(Look::Start))
-            };
-            let (start, rest): (Vec<&String>, Vec<&String>) = res.iter().partition(|r| anchored(r));
+            // Each regex, whether it is anchored at the start, and its gate of first bytes.
+            let parsed: Vec<(&String, bool, Option<PairGate>)> = res
+                .iter()
+                .map(|r| {
+                    let hir = parse(r);
+                    let anchored = hir.as_ref().is_some_and(is_start_anchored);
+                    (r, anchored, hir.and_then(|h| PairGate::of(&h, false)))
+                })
+                .collect();
+            let (start, rest): (Vec<_>, Vec<_>) = parsed.iter().partition(|(_, a, _)| *a);
             let mut groups = Vec::new();
             for group in [start, rest] {
                 if group.is_empty() {
                     continue;
                 }
-                let alt: Vec<String> = group.iter().map(|r| format!("(?:{r})")).collect();
-                let alt = alt.join("|");
-                match BytesRegexBuilder::new(&alt).unicode(false).build() {
+                let alt: Vec<String> = group.iter().map(|(r, ..)| format!("(?:{r})")).collect();
+                match BytesRegexBuilder::new(&alt.join("|"))
+                    .unicode(false)
+                    .build()
+                {
                     Ok(re) => groups.push(Alternation {
                         re,
-                        start: parse(&alt).and_then(|h| StartGate::of(&h)),
+                        start: PairGate::union(group.iter().map(|(.., g)| g.as_ref())),
                     }),
                     Err(_) => return Ok(None),
                 }
@@ -560,65 +568,16 @@ impl Chrome {
 #[derive(Debug)]
 struct Alternation {
     re: BytesRegex,
-    /// The pairs of first bytes of the lines it can match, when it only matches at the start.
-    start: Option<StartGate>,
+    /// The pairs of first bytes of the lines it can match, when it only matches at the start
+    /// (checked before the engine runs: a call costs a few hundred instructions even where it
+    /// stops at the first byte, and most short lines begin with no chrome word).
+    start: Option<PairGate>,
 }
 
 impl Alternation {
     #[inline]
     fn is_match(&self, n: &[u8]) -> bool {
-        self.start.as_ref().is_none_or(|g| g.allows(n)) && self.re.is_match(n)
-    }
-}
-
-/// The pairs of first two bytes that a line can have for a regex anchored at the start to
-/// match it: 64 Ki bits, one per pair, checked with one look-up before the regex engine runs
-/// (a call of the engine costs a few hundred instructions even where it stops at the first
-/// byte, and most short lines begin with no chrome word).
-#[derive(Debug)]
-struct StartGate {
-    bits: Box<[u64; 1024]>,
-}
-
-impl StartGate {
-    /// The gate of a regex anchored at the start (`^…`, in every alternative), from the
-    /// regex crate's own literal extraction: its prefix literals begin every match, and so
-    /// the line. `None` when it is not so anchored or can begin with anything or match empty.
-    fn of(hir: &regex_syntax::hir::Hir) -> Option<StartGate> {
-        use regex_syntax::hir::literal::{ExtractKind, Extractor};
-        if !hir.properties().look_set_prefix().contains(Look::Start) {
-            return None;
-        }
-        let mut extractor = Extractor::new();
-        extractor
-            .kind(ExtractKind::Prefix)
-            .limit_literal_len(2)
-            .limit_total(4096);
-        let mut bits = Box::new([0u64; 1024]);
-        for lit in extractor.extract(hir).literals()? {
-            match *lit.as_bytes() {
-                [a, b] => {
-                    let p = usize::from(a) << 8 | usize::from(b);
-                    bits[p / 64] |= 1 << (p % 64);
-                }
-                // Any byte after it.
-                [a] => bits[usize::from(a) * 4..usize::from(a) * 4 + 4].fill(u64::MAX),
-                _ => return None,
-            }
-        }
-        Some(StartGate { bits })
-    }
-
-    /// Whether the regex may match `line` (a line of less than two bytes is not checked).
-    #[inline]
-    fn allows(&self, line: &[u8]) -> bool {
-        match *line {
-            [a, b, ..] => {
-                let p = usize::from(a) << 8 | usize::from(b);
-                self.bits[p / 64] & (1 << (p % 64)) != 0
-            }
-            _ => true,
-        }
+        self.start.as_ref().is_none_or(|g| g.allows_first(n)) && self.re.is_match(n)
     }
 }
 
