@@ -6,8 +6,9 @@
 #   MB=50 FILES=5000 scripts/bench.sh
 #
 # Needs: hyperfine and ripgrep (apt-get install hyperfine ripgrep), python3, ../shared/bench.
-# Prints MB/s for every command and the ratio to `cat`, peak RSS of declutter, and the line F1
-# of declutter's output against the corpus ground truth.
+# Prints MB/s for every command and the ratio to `cat` (ripgrep with one and two threads;
+# declutter also without the detector, and with no rule or pass at all: its floor), peak RSS
+# of declutter, and the line F1 of declutter's output against the corpus ground truth.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MB=${MB:-200}
@@ -31,14 +32,18 @@ BYTES=$(cat "$CORPUS"/*.txt | wc -c)
 JBYTES=$(wc -c <"$CORPUS.jsonl")
 # rg's literal filter: the chrome lines of the Python peer's rule list, case-insensitive.
 PATTERNS=$SHARED/bench/rules/chrome_literals.txt
+# The pipeline's floor: read, normalize and write each file, with no rule and no pass.
+NO_PASSES="--no-stage detector --no-stage author-box --no-stage duplicates --no-stage tail"
 
 hyperfine --warmup 1 --runs "$RUNS" --export-json "$WORK/hyperfine.json" \
   --prepare "rm -rf $OUT" \
   -n "cat" "cat $CORPUS/*.txt > /dev/null" \
-  -n "rg -v -F -i -f (64 literals)" "rg -v -F -i -f $PATTERNS --no-filename $CORPUS > $WORK/rg.out || true" \
+  -n "rg -j1 -v -F -i -f (64 literals)" "rg -j1 -v -F -i -f $PATTERNS --no-filename $CORPUS > $WORK/rg.out || true" \
+  -n "rg -j2 -v -F -i -f (64 literals)" "rg -j2 -v -F -i -f $PATTERNS --no-filename $CORPUS > $WORK/rg.out || true" \
   -n "declutter -j1" "$BIN clean $CORPUS -o $OUT -j1" \
   -n "declutter -j2" "$BIN clean $CORPUS -o $OUT -j2" \
   -n "declutter -j1 --no-stage detector" "$BIN clean $CORPUS -o $OUT -j1 --no-stage detector" \
+  -n "declutter -j1, no rules or passes" "$BIN clean $CORPUS -o $OUT -j1 --no-default-rules $NO_PASSES" \
   -n "declutter --jsonl -j1" "$BIN clean --jsonl $CORPUS.jsonl > $WORK/out.jsonl -j1" \
   -n "declutter --jsonl -j2" "$BIN clean --jsonl $CORPUS.jsonl > $WORK/out.jsonl -j2" \
   >/dev/null
