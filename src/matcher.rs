@@ -1142,7 +1142,7 @@ impl LineMatcher {
     }
 
     /// [`LineMatcher::find`] for a line of the document that `mask` was made for.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn find_in(&self, line: &str, folded: &mut Folded, mask: DocMask) -> Option<RuleId> {
         let mut best: Option<RuleId> = None;
         for (i, (limit, set)) in self.groups.iter().enumerate() {
