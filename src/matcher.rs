@@ -260,6 +260,9 @@ struct GroupCache {
     /// Made when the lazy DFA first gives up (rare).
     pikevm: Option<thompson::pikevm::Cache>,
     matched: RegexPatterns,
+    /// The lazy DFA's start state for [`walk_is_match`], with the cache's clear count when it
+    /// was found: a cleared cache forgets its states, and then the start state is found again.
+    start: Option<(usize, hybrid::LazyStateID)>,
 }
 
 /// A set of literal patterns in one automaton, with the rules that own each pattern.
@@ -735,6 +738,7 @@ impl RegexGroup {
             dfa: self.dfa.as_ref().map(|d| d.create_cache()),
             pikevm: None,
             matched: RegexPatterns::new(self.ids.len()),
+            start: None,
         });
         if !self.is_match(cache, line) {
             return None;
@@ -751,7 +755,7 @@ impl RegexGroup {
     fn is_match(&self, cache: &mut GroupCache, line: &str) -> bool {
         if let (Some(dfa), Some(c)) = (&self.dfa, cache.dfa.as_mut()) {
             let answer = if self.walk {
-                walk_is_match(dfa, c, line.as_bytes())
+                walk_is_match(dfa, c, &mut cache.start, line.as_bytes())
             } else {
                 let input = RegexInput::new(line).earliest(true);
                 dfa.try_search_fwd(c, &input).map(|m| m.is_some()).ok()
@@ -788,15 +792,24 @@ impl RegexGroup {
 /// automaton after a few bytes, and then the search's setup (the input's checks, the
 /// prefilter and unrolled-loop dispatch) costs more than the walk; a set without prefilter
 /// never needs them. Empty matches need no UTF-8 care: only start-anchored sets (matches at
-/// 0) come here, as only an unanchored set gets a prefilter.
+/// 0) come here, as only an unanchored set gets a prefilter. `known_start` keeps the start
+/// state from one line to the next (see [`GroupCache::start`]).
 fn walk_is_match(
     dfa: &hybrid::dfa::DFA,
     cache: &mut hybrid::dfa::Cache,
+    known_start: &mut Option<(usize, hybrid::LazyStateID)>,
     line: &[u8],
 ) -> Option<bool> {
-    let start = dfa
-        .start_state(cache, &regex_automata::util::start::Config::new())
-        .ok()?;
+    let start = match *known_start {
+        Some((clears, sid)) if clears == cache.clear_count() => sid,
+        _ => {
+            let sid = dfa
+                .start_state(cache, &regex_automata::util::start::Config::new())
+                .ok()?;
+            *known_start = Some((cache.clear_count(), sid));
+            sid
+        }
+    };
     // Start states are tagged only when specialized, which needs a prefilter: a tagged start
     // state here is dead or quit (never a match: matches show one byte late).
     if start.is_tagged() {
@@ -1480,10 +1493,11 @@ mod tests {
                     .build_many(sources)
                     .unwrap();
                 let mut cache = dfa.create_cache();
+                let mut start = None;
                 for _ in 0..3 {
                     for line in lines {
                         let want = any.is_match(line);
-                        let got = walk_is_match(&dfa, &mut cache, line.as_bytes());
+                        let got = walk_is_match(&dfa, &mut cache, &mut start, line.as_bytes());
                         // It may give up (then the PikeVM answers), never answer wrong.
                         assert!(got.is_none_or(|m| m == want), "{sources:?} on {line:?}");
                         if !give_up && line.is_ascii() {
