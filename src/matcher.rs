@@ -140,6 +140,7 @@ impl Folded {
     /// Forget the previous line (the buffer is reused).
     pub(crate) fn reset(&mut self) {
         self.done = false;
+        self.caches.digit = None;
     }
 
     /// Ready for a document cleaned with the rule set `owner` (a [`crate::RuleSet`]'s unique
@@ -150,12 +151,14 @@ impl Folded {
             self.caches = Caches {
                 owner,
                 groups: Vec::new(),
+                digit: None,
             };
         }
         if self.folded.capacity() > KEEP_FOLDED {
             self.folded = String::new();
         }
         self.done = false;
+        self.caches.digit = None;
     }
 
     fn get(&mut self, line: &str) -> &str {
@@ -173,6 +176,81 @@ struct Caches {
     /// The rule set these caches belong to.
     owner: u64,
     groups: Vec<Option<GroupCache>>,
+    /// Whether the current line has an ASCII digit, once a set that needs one has asked: one
+    /// scan of the line serves every phase.
+    digit: Option<bool>,
+}
+
+impl Caches {
+    /// Whether `line` (the current line) has an ASCII digit.
+    #[inline]
+    fn line_has_digit(&mut self, line: &[u8]) -> bool {
+        *self.digit.get_or_insert_with(|| has_digit(line))
+    }
+}
+
+/// Whether `bytes` has an ASCII digit. Bytes are checked in blocks of fixed size without an
+/// early exit inside, so that the compiler checks each block's bytes side by side (vector
+/// instructions): most lines have no digit and are read to their end. A line's last bytes are
+/// checked as one block that overlaps the one before. Out of line: it runs at most once a
+/// line, and inlined it would make the matcher's loop too large to inline in turn.
+#[inline(never)]
+fn has_digit(bytes: &[u8]) -> bool {
+    fn any<const N: usize>(block: &[u8; N]) -> bool {
+        block
+            .iter()
+            .fold(false, |any, &b| any | (b.wrapping_sub(b'0') < 10))
+    }
+    fn ends<const N: usize>(bytes: &[u8]) -> (&[u8; N], &[u8; N]) {
+        let first = bytes[..N].try_into().expect("at least N bytes");
+        let last = bytes[bytes.len() - N..]
+            .try_into()
+            .expect("at least N bytes");
+        (first, last)
+    }
+    match bytes.len() {
+        0..8 => bytes.iter().any(|b| b.is_ascii_digit()),
+        8..16 => {
+            let (first, last) = ends::<8>(bytes);
+            any(first) || any(last)
+        }
+        16..32 => {
+            let (first, last) = ends::<16>(bytes);
+            any(first) || any(last)
+        }
+        n => {
+            let mut blocks = bytes.chunks_exact(32);
+            blocks.any(|b| any::<32>(b.try_into().expect("32 bytes")))
+                || any::<32>(bytes[n - 32..].try_into().expect("32 bytes"))
+        }
+    }
+}
+
+/// Whether every match of `hir` has an ASCII digit in it. (Exact for literals, ASCII classes,
+/// concatenations, alternations and repetitions; `false` when unsure, e.g. for `\d`, which also
+/// matches other digits.)
+fn needs_digit(hir: &Hir) -> bool {
+    use regex_syntax::hir::{Class, HirKind};
+    match hir.kind() {
+        HirKind::Literal(lit) => lit.0.iter().any(|b| b.is_ascii_digit()),
+        HirKind::Class(Class::Unicode(c)) => {
+            !c.ranges().is_empty()
+                && c.ranges()
+                    .iter()
+                    .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit())
+        }
+        HirKind::Class(Class::Bytes(c)) => {
+            !c.ranges().is_empty()
+                && c.ranges()
+                    .iter()
+                    .all(|r| r.start().is_ascii_digit() && r.end().is_ascii_digit())
+        }
+        HirKind::Repetition(r) => r.min > 0 && needs_digit(&r.sub),
+        HirKind::Capture(c) => needs_digit(&c.sub),
+        HirKind::Concat(subs) => subs.iter().any(needs_digit),
+        HirKind::Alternation(subs) => subs.iter().all(needs_digit),
+        HirKind::Empty | HirKind::Look(_) => false,
+    }
 }
 
 /// The search state of one [`RegexGroup`].
@@ -182,6 +260,9 @@ struct GroupCache {
     /// Made when the lazy DFA first gives up (rare).
     pikevm: Option<thompson::pikevm::Cache>,
     matched: RegexPatterns,
+    /// The lazy DFA's start state for [`walk_is_match`], with the cache's clear count when it
+    /// was found: a cleared cache forgets its states, and then the start state is found again.
+    start: Option<(usize, hybrid::LazyStateID)>,
 }
 
 /// A set of literal patterns in one automaton, with the rules that own each pattern.
@@ -377,6 +458,10 @@ struct RegexGroup {
     start: Option<PairGate>,
     /// Every regex only matches lines that end with one of these pairs of bytes.
     end: Option<PairGate>,
+    /// Every regex only matches lines with an ASCII digit.
+    digit: bool,
+    /// Whether [`walk_is_match`] answers "does any match" (the set has no prefilter).
+    walk: bool,
 }
 
 /// The pairs of first (or last) two bytes that a line can have for one of some regexes to match
@@ -516,6 +601,8 @@ struct Gated {
     id: RuleId,
     start: Option<PairGate>,
     end: Option<PairGate>,
+    /// Every match has an ASCII digit ([`needs_digit`]).
+    digit: bool,
 }
 
 impl Gated {
@@ -525,6 +612,7 @@ impl Gated {
         Gated {
             start,
             end,
+            digit: needs_digit(&hir),
             hir,
             id,
         }
@@ -619,6 +707,8 @@ impl RegexGroup {
             min_len,
             start,
             end,
+            digit: regexes.iter().all(|g| g.digit),
+            walk: pre.is_none(),
         }))
     }
 
@@ -631,6 +721,7 @@ impl RegexGroup {
             || bytes.len() < self.min_len
             || self.start.as_ref().is_some_and(|g| !g.allows_first(bytes))
             || self.end.as_ref().is_some_and(|g| !g.allows_last(bytes))
+            || (self.digit && !caches.line_has_digit(bytes))
         {
             return None;
         }
@@ -647,26 +738,34 @@ impl RegexGroup {
             dfa: self.dfa.as_ref().map(|d| d.create_cache()),
             pikevm: None,
             matched: RegexPatterns::new(self.ids.len()),
+            start: None,
         });
-        let input = RegexInput::new(line);
-        if !self.is_match(cache, input.clone().earliest(true)) {
+        if !self.is_match(cache, line) {
             return None;
         }
         if self.ids.len() == 1 {
             return Some(self.ids[0]);
         }
         cache.matched.clear();
-        self.which_matches(cache, &input);
+        self.which_matches(cache, &RegexInput::new(line));
         cache.matched.iter().next().map(|p| self.ids[p.as_usize()])
     }
 
-    fn is_match(&self, cache: &mut GroupCache, input: RegexInput) -> bool {
+    /// Whether any of the regexes matches `line`.
+    fn is_match(&self, cache: &mut GroupCache, line: &str) -> bool {
         if let (Some(dfa), Some(c)) = (&self.dfa, cache.dfa.as_mut()) {
-            if let Ok(m) = dfa.try_search_fwd(c, &input) {
-                return m.is_some();
+            let answer = if self.walk {
+                walk_is_match(dfa, c, &mut cache.start, line.as_bytes())
+            } else {
+                let input = RegexInput::new(line).earliest(true);
+                dfa.try_search_fwd(c, &input).map(|m| m.is_some()).ok()
+            };
+            if let Some(m) = answer {
+                return m;
             }
         }
         let vm = &self.pikevm;
+        let input = RegexInput::new(line).earliest(true);
         vm.is_match(cache.pikevm.get_or_insert_with(|| vm.create_cache()), input)
     }
 
@@ -685,6 +784,83 @@ impl RegexGroup {
         let c = cache.pikevm.get_or_insert_with(|| vm.create_cache());
         vm.which_overlapping_matches(c, input, &mut cache.matched);
     }
+}
+
+/// Whether the lazy DFA of a set without prefilter matches somewhere in `line`, or `None` when
+/// it gives up (a quit byte, or a cache too inefficient): the answer of its own
+/// `try_search_fwd` with `earliest`, by a plain walk over the bytes. Most lines leave the
+/// automaton after a few bytes, and then the search's setup (the input's checks, the
+/// prefilter and unrolled-loop dispatch) costs more than the walk; a set without prefilter
+/// never needs them. Empty matches need no UTF-8 care: only start-anchored sets (matches at
+/// 0) come here, as only an unanchored set gets a prefilter. `known_start` keeps the start
+/// state from one line to the next (see [`GroupCache::start`]).
+fn walk_is_match(
+    dfa: &hybrid::dfa::DFA,
+    cache: &mut hybrid::dfa::Cache,
+    known_start: &mut Option<(usize, hybrid::LazyStateID)>,
+    line: &[u8],
+) -> Option<bool> {
+    let start = match *known_start {
+        Some((clears, sid)) if clears == cache.clear_count() => sid,
+        _ => {
+            let sid = dfa
+                .start_state(cache, &regex_automata::util::start::Config::new())
+                .ok()?;
+            *known_start = Some((cache.clear_count(), sid));
+            sid
+        }
+    };
+    // Start states are tagged only when specialized, which needs a prefilter: a tagged start
+    // state here is dead or quit (never a match: matches show one byte late).
+    if start.is_tagged() {
+        return if start.is_dead() { Some(false) } else { None };
+    }
+    // Progress is tracked as the crate's own searches do, so that the cache's efficiency
+    // check (bytes searched per state built) sees these searches.
+    cache.search_start(0);
+    let mut sid = start;
+    let mut at = 0;
+    loop {
+        // Known transitions from untagged states: one lookup a byte, the cache unchanged.
+        let known: &hybrid::dfa::Cache = cache;
+        let mut next = sid;
+        while let Some(&b) = line.get(at) {
+            // SAFETY: `sid` is untagged and valid for `known`: it is the start state or a
+            // state returned by `next_state*` on this cache, which has not changed since.
+            next = unsafe { dfa.next_state_untagged_unchecked(known, sid, b) };
+            if next.is_tagged() {
+                break;
+            }
+            sid = next;
+            at += 1;
+        }
+        let Some(&b) = line.get(at) else { break };
+        if next.is_unknown() {
+            cache.search_update(at);
+            next = match dfa.next_state(cache, sid, b) {
+                Ok(n) => n,
+                Err(_) => {
+                    cache.search_finish(at);
+                    return None;
+                }
+            };
+        }
+        if next.is_tagged() {
+            cache.search_finish(at);
+            return if next.is_match() {
+                Some(true)
+            } else if next.is_dead() {
+                Some(false)
+            } else {
+                // Quit (or a start state, which is untagged here).
+                None
+            };
+        }
+        sid = next;
+        at += 1;
+    }
+    cache.search_finish(line.len());
+    dfa.next_eoi_state(cache, sid).ok().map(|s| s.is_match())
 }
 
 /// Patterns compiled together (one group of a [`LineMatcher`]).
@@ -720,20 +896,24 @@ struct PatternSet {
 
 /// Anchored regexes split into the sets that get a gate: those whose first two bytes are known
 /// (most rules begin with a word list), those that only match at the line's end (`…$`) with
-/// known last two bytes, and the rest. A regex that can begin with any word or capital letter
+/// known last two bytes, those that need an ASCII digit (dates, times, counts: most lines have
+/// none, and such a regex, which can begin with any word, would otherwise run on every line),
+/// and the rest. A regex that can begin with any word or capital letter
 /// would take the first gate away from all the others, and in one lazy DFA its states multiply
 /// with theirs: on real pages (unlike the repetitive benchmark corpus) that made the set's
 /// states overflow the cache again and again.
-fn split_by_gate(regexes: Vec<(Hir, RuleId)>) -> [Vec<Gated>; 3] {
-    let mut groups: [Vec<Gated>; 3] = Default::default();
+fn split_by_gate(regexes: Vec<(Hir, RuleId)>) -> [Vec<Gated>; 4] {
+    let mut groups: [Vec<Gated>; 4] = Default::default();
     for (hir, id) in regexes {
         let gated = Gated::new(hir, id);
         let g = if gated.start.is_some() {
             0
         } else if gated.end.is_some() {
             1
-        } else {
+        } else if gated.digit {
             2
+        } else {
+            3
         };
         groups[g].push(gated);
     }
@@ -975,6 +1155,7 @@ impl LineMatcher {
     }
 
     /// [`LineMatcher::find`] for a line of the document that `mask` was made for.
+    #[inline(always)]
     pub(crate) fn find_in(&self, line: &str, folded: &mut Folded, mask: DocMask) -> Option<RuleId> {
         let mut best: Option<RuleId> = None;
         for (i, (limit, set)) in self.groups.iter().enumerate() {
@@ -1249,6 +1430,150 @@ mod tests {
                 "{src}"
             );
             assert_eq!(group.end.is_some(), [3, 6, 7, 8, 9].contains(&n), "{src}");
+        }
+    }
+
+    #[test]
+    fn walking_the_lazy_dfa_answers_as_the_regexes_do() {
+        // Start-anchored sets (no prefilter), as the walk is used for. `\b` makes non-ASCII
+        // bytes quit bytes; a tiny cache makes states be rebuilt again and again.
+        let sets: [&[&str]; 4] = [
+            &[
+                r"^(?:Share|Tweet)$",
+                r"^(?:\S+ ){0,3}[0-9]+ min read",
+                r"^a?$",
+            ],
+            &[r"^\bword\b", r"^.*b$", r"^(?:x|yz)"],
+            &[r"^(?:Фото|Photo): .{1,20}$", r"^[|•/]+(?: +[|•/]+)*$"],
+            &[r"^[a-z]+@[a-z]+\.com$"],
+        ];
+        let lines = [
+            "",
+            "a",
+            "b",
+            "ab",
+            "Share",
+            "Shares",
+            "Tweet",
+            "Jane Doe 5 min read",
+            "5 min read",
+            "One two three four 5 min read",
+            "word",
+            "word up",
+            "wordy",
+            "x",
+            "yz",
+            "yzz",
+            "y",
+            "Фото: ТАСС",
+            "Photo: AP",
+            "Photo: ",
+            "| • |",
+            "|",
+            "||  /",
+            "über word",
+            "wörd",
+            "a@b.com",
+            "a@b.co",
+            "The quick brown fox jumps over the lazy dog.",
+        ];
+        for sources in sets {
+            let any = regex::RegexSet::new(sources).unwrap();
+            for (clears, give_up) in [(false, false), (true, false), (true, true)] {
+                let dfa = hybrid::dfa::DFA::builder()
+                    .configure(
+                        hybrid::dfa::Config::new()
+                            .match_kind(RegexMatchKind::All)
+                            .unicode_word_boundary(true)
+                            .cache_capacity(if clears { 0 } else { DFA_CACHE_CAPACITY })
+                            .skip_cache_capacity_check(true)
+                            .minimum_cache_clear_count(give_up.then_some(0))
+                            .minimum_bytes_per_state(Some(10)),
+                    )
+                    .build_many(sources)
+                    .unwrap();
+                let mut cache = dfa.create_cache();
+                let mut start = None;
+                for _ in 0..3 {
+                    for line in lines {
+                        let want = any.is_match(line);
+                        let got = walk_is_match(&dfa, &mut cache, &mut start, line.as_bytes());
+                        // It may give up (then the PikeVM answers), never answer wrong.
+                        assert!(got.is_none_or(|m| m == want), "{sources:?} on {line:?}");
+                        if !give_up && line.is_ascii() {
+                            assert_eq!(got, Some(want), "{sources:?} on {line:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn has_digit_finds_a_digit_anywhere() {
+        for len in 0..100 {
+            let plain = vec![b'a'; len];
+            assert!(!has_digit(&plain), "{len}");
+            // Neighbours of the digits, and digits with the high bit set, are no digits.
+            let near: Vec<u8> = (0..len)
+                .map(|i| [b'/', b':', 0xB0, 0xB9, b' '][i % 5])
+                .collect();
+            assert!(!has_digit(&near), "{len}");
+            for at in 0..len {
+                let mut line = plain.clone();
+                line[at] = b'0' + (at % 10) as u8;
+                assert!(has_digit(&line), "{len} {at}");
+            }
+        }
+    }
+
+    #[test]
+    fn digit_gate_never_hides_a_match() {
+        let sources = [
+            (
+                r"^(?:[^ !?]+ ){0,7}(?:Read time:? ?[0-9]{1,3}|[0-9]{1,3} min read)$",
+                true,
+            ),
+            (r"(?i)^(?:updated )?[0-9]{1,2}\.[0-9]{1,2}\.[0-9]{4}$", true),
+            (r"^(?:x[0-9]|[0-9]y)+$", true),
+            (r"^(?:[0-9]x)*$", false),
+            (r"^\d+ comments$", false),
+            (r"^(?:Photo: .+|[0-9]+ photos)$", false),
+        ];
+        let lines = [
+            "Jane Doe · 12 min read",
+            "12 min read",
+            "Read time: 7",
+            "Read time: seven",
+            "min read",
+            "Updated 1.2.2024",
+            "UPDATED 12.12.2024",
+            "1.2.24",
+            "x1",
+            "1y",
+            "x1x2",
+            "xy",
+            "",
+            "1x",
+            "12 comments",
+            "١٢ comments",
+            "comments",
+            "Photo: AP",
+            "3 photos",
+            "Text with no number at all, and long enough to need more than one block of bytes.",
+        ];
+        for (src, digit) in sources {
+            let hir = regex_syntax::parse(src).unwrap();
+            assert_eq!(needs_digit(&hir), digit, "{src}");
+            let group = RegexGroup::build(vec![(hir, id(7))], 0).unwrap().unwrap();
+            assert_eq!(group.digit, digit, "{src}");
+            let re = Regex::new(src).unwrap();
+            let mut caches = Caches::default();
+            for line in lines {
+                caches.digit = None;
+                let want = re.is_match(line).then_some(id(7));
+                assert_eq!(group.find(line, &mut caches), want, "{src} on {line:?}");
+            }
         }
     }
 
