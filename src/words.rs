@@ -4,8 +4,8 @@
 //! and counting stops as soon as the caller's question is answered.
 
 /// `text.trim()`, without a scan from each end when the text has nothing to trim (normalized
-/// lines never have): two byte compares when both ends are ASCII and not whitespace, else the
-/// first and last characters looked at in their bytes ([`trim_slow`]).
+/// lines never have): two byte compares when both ends are ASCII and not whitespace, else
+/// [`trim_slow`].
 #[inline(always)]
 pub(crate) fn trim(text: &str) -> &str {
     // A byte in `!`..=`~` is a whole character and not whitespace.
@@ -17,13 +17,44 @@ pub(crate) fn trim(text: &str) -> &str {
     }
 }
 
+/// [`EDGES`] bit of a byte that may be the first byte of a whitespace character: ASCII
+/// whitespace and the lead bytes `C2`, `E1`, `E2`, `E3` (see [`first_is_whitespace`]).
+const MAY_START: u8 = 1;
+/// [`EDGES`] bit of a byte that may be the last byte of a whitespace character: ASCII
+/// whitespace and the continuation bytes `80` to `8A`, `9F`, `A0`, `A8`, `A9`, `AF` (see
+/// [`last_is_whitespace`]).
+const MAY_END: u8 = 2;
+
+/// [`MAY_START`] and [`MAY_END`] of every byte.
+static EDGES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let ascii_space = matches!(b, 0x09..=0x0D | 0x20);
+        if ascii_space || matches!(b, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+            t[b] |= MAY_START;
+        }
+        if ascii_space || matches!(b, 0x80..=0x8A | 0x9F | 0xA0 | 0xA8 | 0xA9 | 0xAF) {
+            t[b] |= MAY_END;
+        }
+        b += 1;
+    }
+    t
+};
+
 /// [`trim`] when an end of `text` is not a printable ASCII byte: lines that begin or end with
-/// a quotation mark or in another script, which `str::trim` would decode and scan; it runs
-/// only when the first or last character is whitespace.
+/// a quotation mark or in another script. One table look-up for each end byte ([`EDGES`])
+/// clears every end but those of whitespace and of a few other characters; only those are
+/// looked at in their bytes, and `str::trim` runs only when one is whitespace.
 #[inline(never)]
 fn trim_slow(text: &str) -> &str {
     let bytes = text.as_bytes();
-    if first_is_whitespace(bytes) || last_is_whitespace(bytes) {
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return text;
+    };
+    if (EDGES[usize::from(first)] & MAY_START != 0 && first_is_whitespace(bytes))
+        || (EDGES[usize::from(last)] & MAY_END != 0 && last_is_whitespace(bytes))
+    {
         text.trim()
     } else {
         text
