@@ -294,16 +294,56 @@ fn chunk_is_plain(
 /// U+2027 (`E2 80 90` to `E2 80 A7`), U+00C0 to U+02FF (leads `C3` to `CB`), U+0400 to
 /// U+047F and U+04C0 to U+04FF (leads `D0`, `D1`, `D3`), the ideographs U+5000 to U+9FFF
 /// (leads `E5` to `E9`) and the Hangul syllables U+B000 to U+CFFF (leads `EB`, `EC`), all
-/// inert. Other characters are decoded and looked up.
+/// inert. Other characters go to [`is_inert_other_at`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn is_inert_at(bytes: &[u8], at: usize) -> bool {
     match bytes[at] {
         0xC3..=0xCB | 0xD0 | 0xD1 | 0xD3 | 0xE5..=0xE9 | 0xEB | 0xEC => true,
         0xE2 if bytes[at + 1] == 0x80 && (0x90..=0xA7).contains(&bytes[at + 2]) => true,
+        _ => is_inert_other_at(bytes, at),
+    }
+}
+
+/// [`is_inert_at`] for the characters it does not read inline: U+3000 to U+3FFF (lead `E3`:
+/// CJK punctuation, kana, ideographs) from a table, U+4000 to U+4DBF and U+4E00 to U+4FFF
+/// (lead `E4` but `E4 B7`) inert, the fullwidth forms U+FF01 to U+FF60 (`EF BC 81` to
+/// `EF BD A0`) inert; the rest decoded and looked up.
+#[cfg(target_arch = "x86_64")]
+fn is_inert_other_at(bytes: &[u8], at: usize) -> bool {
+    match bytes[at] {
+        0xE3 => match bytes[at + 1] {
+            b1 @ 0x80..=0x83 => INERT_3000[usize::from(b1 & 3)] >> (bytes[at + 2] & 0x3F) & 1 != 0,
+            0x90..=0xBF => true,
+            _ => false,
+        },
+        0xE4 => bytes[at + 1] != 0xB7,
+        0xEF => matches!(
+            (bytes[at + 1], bytes[at + 2]),
+            (0xBC, 0x81..=0xBF) | (0xBD, 0x80..=0xA0)
+        ),
         _ => is_inert_char(char_at(bytes, at)),
     }
 }
+
+/// [`is_inert_char`] of U+3000 to U+30FF (CJK punctuation, hiragana, katakana), bit `k` for
+/// U+3000 + 64 * `i` + `k` in word `i`; the rest of U+3000 to U+3FFF (leads `E3 84` to `E3 8F`
+/// are not inert, `E3 90` to `E3 BF` are).
+#[cfg(target_arch = "x86_64")]
+const INERT_3000: [u64; 4] = {
+    let mut t = [0u64; 4];
+    let mut k = 0;
+    while k < 256 {
+        if matches!(
+            0x3000 + k,
+            0x3001..=0x3029 | 0x3030..=0x303F | 0x3041..=0x3096 | 0x309B..=0x30FF
+        ) {
+            t[k as usize / 64] |= 1 << (k % 64);
+        }
+        k += 1;
+    }
+    t
+};
 
 /// The character whose first byte is `bytes[at]`, a lead byte of valid UTF-8.
 #[cfg(target_arch = "x86_64")]
