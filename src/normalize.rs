@@ -129,6 +129,169 @@ pub(crate) fn append_normalized(
     changed
 }
 
+/// Split `text` into lines ([`split_lines`], or [`split_lines_lf`] with `line_endings` off)
+/// and append each one normalized to `out` as [`append_normalized`] does, calling
+/// `each(out, start, changed)` after each line: the line is `out[start..]`.
+///
+/// With AVX2 the end of a line and whether it is plain are found in one pass over its bytes
+/// ([`plain_line_avx2`]), rather than a search for the line break and then a plain check.
+pub(crate) fn append_normalized_lines(
+    text: &str,
+    opts: &NormalizeOptions,
+    scratch: &mut String,
+    out: &mut String,
+    mut each: impl FnMut(&mut String, usize, bool),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            // SAFETY: the CPU has AVX2 (checked above); `pos` is a character boundary, the
+            // start of a line.
+            let (end, plain) = unsafe { plain_line_avx2(text, pos, opts.line_endings) };
+            let line = &text[pos..end];
+            let start = out.len();
+            let changed = if plain && !line.starts_with(' ') && !line.ends_with(' ') {
+                out.push_str(line);
+                false
+            } else {
+                scratch.clear();
+                let changed = normalize_not_plain(line, opts, scratch);
+                out.push_str(scratch);
+                changed
+            };
+            each(out, start, changed);
+            let crlf = opts.line_endings && bytes[end..].starts_with(b"\r\n");
+            pos = end + 1 + usize::from(crlf);
+        }
+        return;
+    }
+    append_normalized_lines_simple(text, opts, scratch, out, each);
+}
+
+/// [`append_normalized_lines`] line by line: a search for the line break, then
+/// [`append_normalized`].
+fn append_normalized_lines_simple(
+    text: &str,
+    opts: &NormalizeOptions,
+    scratch: &mut String,
+    out: &mut String,
+    mut each: impl FnMut(&mut String, usize, bool),
+) {
+    let mut push = |line: &str| {
+        let start = out.len();
+        let changed = append_normalized(line, opts, scratch, out);
+        each(out, start, changed);
+    };
+    if opts.line_endings {
+        split_lines(text).for_each(&mut push);
+    } else {
+        split_lines_lf(text).for_each(&mut push);
+    }
+}
+
+/// The end of the line that starts at `bytes[pos]` (the next `\n`, or `\r` when `cr_ends`, or
+/// the end of the text), and whether the line is plain but perhaps for its outer spaces: the
+/// bytes of [`is_plain_avx2`] and the line break found in the same chunks of thirty-two bytes.
+/// A chunk's first ASCII control, DEL or `&` ends the plain bytes; it ends the line when it is
+/// a line break, else the rest of the line is only searched for its end.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn plain_line_avx2(text: &str, pos: usize, cr_ends: bool) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    let find_end = |from: usize| {
+        let found = if cr_ends {
+            memchr::memchr2(b'\n', b'\r', &bytes[from..])
+        } else {
+            memchr::memchr(b'\n', &bytes[from..])
+        };
+        found.map_or(len, |n| from + n)
+    };
+    // SAFETY: AVX2 is there (the caller's promise).
+    let masks = |chunk: &[u8]| unsafe { plain_masks_avx2(chunk.try_into().expect("32 bytes")) };
+    let mut prev_space = 0;
+    let mut i = pos;
+    loop {
+        let (m, last) = if i + 32 <= len {
+            (masks(&bytes[i..i + 32]), i + 32 == len)
+        } else if len >= 32 {
+            // The last 32 bytes of the text, the ones before `i` shifted out.
+            (masks(&bytes[len - 32..]).map(|m| m >> (i + 32 - len)), true)
+        } else {
+            // A text shorter than one chunk.
+            let end = find_end(pos);
+            return (end, is_plain_sse2(&text[pos..end]));
+        };
+        let [non_ascii, lead, bad, spaces] = m;
+        let stops = bad & !non_ascii;
+        // The bytes of the line in this chunk: those below the first stop, if any (bits past
+        // the text are clear in every mask).
+        let keep = !stops & stops.wrapping_sub(1);
+        let plain = chunk_is_plain(
+            bytes,
+            i,
+            [non_ascii, lead & keep, 0, spaces & keep],
+            prev_space,
+        );
+        if stops != 0 {
+            let at = i + stops.trailing_zeros() as usize;
+            let b = bytes[at];
+            return match b == b'\n' || (cr_ends && b == b'\r') {
+                true => (at, plain),
+                false => (find_end(at), false),
+            };
+        }
+        if last {
+            return (len, plain);
+        }
+        if !plain {
+            return (find_end(i + 32), false);
+        }
+        prev_space = spaces >> 31;
+        i += 32;
+    }
+}
+
+/// The byte masks of [`is_plain_avx2`] for one chunk: `[non-ASCII, lead byte, control/DEL/&,
+/// space]`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn plain_masks_avx2(chunk: &[u8; 32]) -> [u32; 4] {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
+    };
+    // SAFETY: the load reads the 32 bytes of `chunk` and needs no alignment; AVX2 is there
+    // (the caller's promise). Compares as in `is_plain_sse2`.
+    unsafe {
+        let v = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
+        let bad = _mm256_or_si256(
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v),
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)),
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'&' as i8)),
+            ),
+        );
+        [
+            _mm256_movemask_epi8(v) as u32,
+            _mm256_movemask_epi8(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-65))) as u32,
+            _mm256_movemask_epi8(bad) as u32,
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
+        ]
+    }
+}
+
 /// The slow path of [`normalize_line`] into the empty `out`, and whether the line changed
 /// (beyond its outer whitespace).
 fn normalize_not_plain(line: &str, opts: &NormalizeOptions, out: &mut String) -> bool {
@@ -918,17 +1081,12 @@ impl Joiner {
 /// neither starts nor ends with a blank line and never holds two blank lines in a row.
 pub fn normalize(text: &str, opts: &NormalizeOptions) -> String {
     let mut out = String::with_capacity(text.len() + 1);
-    let mut buf = String::new();
+    let (mut scratch, mut line) = (String::new(), String::new());
     let mut joiner = Joiner::new(opts, &out);
-    let mut each = |line: &str| {
-        normalize_line(line, opts, &mut buf);
-        joiner.push(&buf, &mut out);
-    };
-    if opts.line_endings {
-        split_lines(text).for_each(&mut each);
-    } else {
-        split_lines_lf(text).for_each(&mut each);
-    }
+    append_normalized_lines(text, opts, &mut scratch, &mut line, |line, _, _| {
+        joiner.push(line, &mut out);
+        line.clear();
+    });
     joiner.finish(&mut out);
     out
 }
@@ -1008,6 +1166,74 @@ mod tests {
                     assert_eq!(is_plain_words(part) && !outer, is_plain(part), "{part:?}");
                     #[cfg(target_arch = "x86_64")]
                     assert_eq!(is_plain_sse2(part) && !outer, is_plain(part), "{part:?}");
+                }
+            }
+        }
+    }
+
+    /// What [`append_normalized_lines`] gives (the text and each line's start and change
+    /// flag), and the same from the line-by-line reference.
+    fn lines_both_ways(text: &str, opts: &NormalizeOptions) -> [(String, Vec<(usize, bool)>); 2] {
+        let run = |fast: bool| {
+            let (mut scratch, mut out) = (String::new(), String::from("prefix|"));
+            let mut seen = Vec::new();
+            let each = |out: &mut String, start: usize, changed: bool| {
+                out.push('|');
+                seen.push((start, changed));
+            };
+            if fast {
+                append_normalized_lines(text, opts, &mut scratch, &mut out, each);
+            } else {
+                append_normalized_lines_simple(text, opts, &mut scratch, &mut out, each);
+            }
+            (out, seen)
+        };
+        [run(true), run(false)]
+    }
+
+    #[test]
+    fn fused_lines_at_every_position_of_the_wide_chunks() {
+        let lf_only = NormalizeOptions {
+            line_endings: false,
+            ..NormalizeOptions::default()
+        };
+        for at in 0..70 {
+            for mid in [
+                "\n",
+                "\r\n",
+                "\r",
+                "\n\n",
+                " \n",
+                "\n ",
+                "  ",
+                "&amp;",
+                "&",
+                "\t",
+                "\u{7F}",
+                "\u{E9}",
+                "\u{A0}",
+                "\u{2019}\n",
+                "e\u{301}",
+                "\u{3042}",
+                "\u{1F600}",
+                "\r\r\n",
+            ] {
+                let text = format!(
+                    "{}{mid}{}",
+                    "ab c".repeat(at / 4) + &"d".repeat(at % 4),
+                    "x y\n".repeat(3)
+                );
+                for n in 0..=text.len() {
+                    let Some(part) = text.get(n..) else { continue };
+                    for cut in [part.len(), part.len().saturating_sub(1), part.len() / 2] {
+                        let Some(part) = part.get(..cut) else {
+                            continue;
+                        };
+                        for opts in [&NormalizeOptions::default(), &lf_only] {
+                            let [fast, simple] = lines_both_ways(part, opts);
+                            assert_eq!(fast, simple, "{part:?}");
+                        }
+                    }
                 }
             }
         }
@@ -1503,6 +1729,12 @@ mod tests {
             let mut slow = String::new();
             normalize_line_slow(&s, &opts, &mut slow);
             prop_assert_eq!(line_with(&s, &opts), slow);
+        }
+
+        #[test]
+        fn fused_lines_agree_with_line_by_line(s in any_text(), b in any::<[bool; 8]>()) {
+            let [fast, simple] = lines_both_ways(&s, &options_from(b));
+            prop_assert_eq!(fast, simple);
         }
 
         #[test]
