@@ -641,7 +641,7 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
     while i < bytes.len() {
         // Copy runs of characters that no filter changes in one go. A space right after a
         // character of the run is one of them: it cannot be a second space to collapse.
-        let run_end = inert_run_end(bytes, i);
+        let run_end = inert_run_end(line, i);
         out.push_str(&line[i..run_end]);
         i = run_end;
         if let Some(c) = line[i..].chars().next() {
@@ -729,53 +729,96 @@ fn push_nfc(text: &str, out: &mut String) {
     out.push_str(&text[copied..]);
 }
 
-/// The end of the run of bytes from `bytes[i]` that [`push_char`] would push unchanged:
-/// [`is_inert`] bytes, and single spaces after one of them (so the run never starts with a
-/// space). Eight bytes at a time while they are ASCII, then one at a time up to the end of the
-/// run; the same as [`inert_run_end_simple`].
-fn inert_run_end(bytes: &[u8], i: usize) -> usize {
+/// The end of the run of characters from `line[i..]` that [`push_char`] would push unchanged:
+/// [`is_inert`] bytes, inert non-ASCII characters ([`is_inert_char`]), and single spaces after
+/// one of them (so the run never starts with a space). Eight bytes at a time while they are
+/// ASCII, then one byte or character at a time; the same as [`inert_run_end_simple`].
+///
+/// Leaving inert non-ASCII characters out of [`normalize_line_slow`]'s NFC flag is exact: they
+/// are starters that the quick check passes, so NFC changes a line only where another character
+/// stands (a combining mark after them, say), and that one raises the flag.
+fn inert_run_end(line: &str, i: usize) -> usize {
+    let bytes = line.as_bytes();
     let mut run_end = i;
     // Whether the byte before `run_end` is a space of the run (or the run is empty).
     let mut after_space = true;
-    while let Some(chunk) = bytes.get(run_end..run_end + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
-        if w & HI != 0 {
-            break;
+    loop {
+        while let Some(chunk) = bytes.get(run_end..run_end + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
+            if w & HI != 0 {
+                break;
+            }
+            let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
+            let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
+                | zero_bytes(w ^ (LO * 0x7F))
+                | zero_bytes(w ^ (LO * u64::from(b';')))
+                | (spaces & ((spaces << 8) | u64::from(after_space) << 7));
+            if bad != 0 {
+                break;
+            }
+            after_space = spaces >> 63 != 0;
+            run_end += 8;
         }
-        let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
-        let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
-            | zero_bytes(w ^ (LO * 0x7F))
-            | zero_bytes(w ^ (LO * u64::from(b';')))
-            | (spaces & ((spaces << 8) | u64::from(after_space) << 7));
-        if bad != 0 {
-            break;
+        // One byte at a time to the end of the run, or past an inert non-ASCII character and
+        // back to eight at a time.
+        loop {
+            let Some(&b) = bytes.get(run_end) else {
+                return run_end;
+            };
+            if is_inert(b) {
+                after_space = false;
+                run_end += 1;
+            } else if b == b' ' && !after_space {
+                after_space = true;
+                run_end += 1;
+            } else if b >= 0x80 {
+                let Some(len) = inert_char_len(line, run_end) else {
+                    return run_end;
+                };
+                after_space = false;
+                run_end += len;
+                break;
+            } else {
+                return run_end;
+            }
         }
-        after_space = spaces >> 63 != 0;
-        run_end += 8;
     }
-    inert_bytes_end(bytes, run_end, after_space)
 }
 
-/// [`inert_run_end`] one byte at a time (for tests).
+/// The length of the character at `line[at..]` (non-ASCII) if it is inert ([`is_inert_char`]).
+fn inert_char_len(line: &str, at: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let bytes = line.as_bytes();
+        is_inert_at(bytes, at).then_some(match bytes[at] {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let c = line[at..].chars().next()?;
+        is_inert_char(c).then_some(c.len_utf8())
+    }
+}
+
+/// [`inert_run_end`] one character at a time (for tests).
 #[cfg(test)]
-fn inert_run_end_simple(bytes: &[u8], i: usize) -> usize {
-    inert_bytes_end(bytes, i, true)
-}
-
-/// The run of [`inert_run_end`] continued from `bytes[run_end]` one byte at a time;
-/// `after_space`: the byte before is a space of the run (or the run is empty).
-fn inert_bytes_end(bytes: &[u8], mut run_end: usize, mut after_space: bool) -> usize {
-    while let Some(&b) = bytes.get(run_end) {
-        if is_inert(b) {
+fn inert_run_end_simple(line: &str, i: usize) -> usize {
+    let mut after_space = true;
+    let mut end = i;
+    for c in line[i..].chars() {
+        if (c.is_ascii() && is_inert(c as u8)) || (!c.is_ascii() && is_inert_char(c)) {
             after_space = false;
-        } else if b == b' ' && !after_space {
+        } else if c == ' ' && !after_space {
             after_space = true;
         } else {
             break;
         }
-        run_end += 1;
+        end += c.len_utf8();
     }
-    run_end
+    end
 }
 
 /// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
@@ -1243,29 +1286,52 @@ mod tests {
     fn inert_runs_at_every_position() {
         for at in 0..20 {
             for mid in [
-                " ", "  ", ";", "&", "\u{7F}", "\t", "\u{1F}", "~", "!", "\u{E9}", "\u{A0}", " ;",
-                "; ", " x ", "x  y",
+                " ",
+                "  ",
+                ";",
+                "&",
+                "\u{7F}",
+                "\t",
+                "\u{1F}",
+                "~",
+                "!",
+                "\u{E9}",
+                "\u{A0}",
+                " ;",
+                "; ",
+                " x ",
+                "x  y",
+                "\u{E9} \u{E9}",
+                "\u{2019} ",
+                " \u{4E2D}\u{6587}",
+                "e\u{301}",
+                "\u{3042}\u{3099}",
+                "\u{1F600}",
+                "\u{2028}",
+                "\u{436}  ",
             ] {
                 let s = format!(
                     "{}{mid}{}",
                     "ab c".repeat(at / 4) + &"d".repeat(at % 4),
                     "e f".repeat(6)
                 );
-                let bytes = s.as_bytes();
-                for i in 0..=bytes.len() {
+                for i in (0..=s.len()).filter(|&i| s.is_char_boundary(i)) {
                     assert_eq!(
-                        inert_run_end(bytes, i),
-                        inert_run_end_simple(bytes, i),
+                        inert_run_end(&s, i),
+                        inert_run_end_simple(&s, i),
                         "{s:?} from {i}"
                     );
                 }
             }
         }
         // A run stops at the second of two spaces, also across the eight-byte steps.
-        assert_eq!(inert_run_end(b"abcdefg  hijklmnopq", 0), 8);
-        assert_eq!(inert_run_end(b"abcdefgh hijklmnop", 0), 18);
-        assert_eq!(inert_run_end(b" abcdefghijklmnop", 0), 0);
-        assert_eq!(inert_run_end(b"abcdefghijklmno;p", 0), 15);
+        assert_eq!(inert_run_end("abcdefg  hijklmnopq", 0), 8);
+        assert_eq!(inert_run_end("abcdefgh hijklmnop", 0), 18);
+        assert_eq!(inert_run_end(" abcdefghijklmnop", 0), 0);
+        assert_eq!(inert_run_end("abcdefghijklmno;p", 0), 15);
+        // Inert characters are part of the run, and the eight-byte steps go on after them.
+        assert_eq!(inert_run_end("abc\u{E9}defghijk l;", 0), 15);
+        assert_eq!(inert_run_end("abc\u{E9}e\u{301}", 0), 6);
     }
 
     #[test]
