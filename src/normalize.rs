@@ -129,6 +129,169 @@ pub(crate) fn append_normalized(
     changed
 }
 
+/// Split `text` into lines ([`split_lines`], or [`split_lines_lf`] with `line_endings` off)
+/// and append each one normalized to `out` as [`append_normalized`] does, calling
+/// `each(out, start, changed)` after each line: the line is `out[start..]`.
+///
+/// With AVX2 the end of a line and whether it is plain are found in one pass over its bytes
+/// ([`plain_line_avx2`]), rather than a search for the line break and then a plain check.
+pub(crate) fn append_normalized_lines(
+    text: &str,
+    opts: &NormalizeOptions,
+    scratch: &mut String,
+    out: &mut String,
+    mut each: impl FnMut(&mut String, usize, bool),
+) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        let bytes = text.as_bytes();
+        let mut pos = 0;
+        while pos < bytes.len() {
+            // SAFETY: the CPU has AVX2 (checked above); `pos` is a character boundary, the
+            // start of a line.
+            let (end, plain) = unsafe { plain_line_avx2(text, pos, opts.line_endings) };
+            let line = &text[pos..end];
+            let start = out.len();
+            let changed = if plain && !line.starts_with(' ') && !line.ends_with(' ') {
+                out.push_str(line);
+                false
+            } else {
+                scratch.clear();
+                let changed = normalize_not_plain(line, opts, scratch);
+                out.push_str(scratch);
+                changed
+            };
+            each(out, start, changed);
+            let crlf = opts.line_endings && bytes[end..].starts_with(b"\r\n");
+            pos = end + 1 + usize::from(crlf);
+        }
+        return;
+    }
+    append_normalized_lines_simple(text, opts, scratch, out, each);
+}
+
+/// [`append_normalized_lines`] line by line: a search for the line break, then
+/// [`append_normalized`].
+fn append_normalized_lines_simple(
+    text: &str,
+    opts: &NormalizeOptions,
+    scratch: &mut String,
+    out: &mut String,
+    mut each: impl FnMut(&mut String, usize, bool),
+) {
+    let mut push = |line: &str| {
+        let start = out.len();
+        let changed = append_normalized(line, opts, scratch, out);
+        each(out, start, changed);
+    };
+    if opts.line_endings {
+        split_lines(text).for_each(&mut push);
+    } else {
+        split_lines_lf(text).for_each(&mut push);
+    }
+}
+
+/// The end of the line that starts at `bytes[pos]` (the next `\n`, or `\r` when `cr_ends`, or
+/// the end of the text), and whether the line is plain but perhaps for its outer spaces: the
+/// bytes of [`is_plain_avx2`] and the line break found in the same chunks of thirty-two bytes.
+/// A chunk's first ASCII control, DEL or `&` ends the plain bytes; it ends the line when it is
+/// a line break, else the rest of the line is only searched for its end.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn plain_line_avx2(text: &str, pos: usize, cr_ends: bool) -> (usize, bool) {
+    let bytes = text.as_bytes();
+    let len = bytes.len();
+    let find_end = |from: usize| {
+        let found = if cr_ends {
+            memchr::memchr2(b'\n', b'\r', &bytes[from..])
+        } else {
+            memchr::memchr(b'\n', &bytes[from..])
+        };
+        found.map_or(len, |n| from + n)
+    };
+    // SAFETY: AVX2 is there (the caller's promise).
+    let masks = |chunk: &[u8]| unsafe { plain_masks_avx2(chunk.try_into().expect("32 bytes")) };
+    let mut prev_space = 0;
+    let mut i = pos;
+    loop {
+        let (m, last) = if i + 32 <= len {
+            (masks(&bytes[i..i + 32]), i + 32 == len)
+        } else if len >= 32 {
+            // The last 32 bytes of the text, the ones before `i` shifted out.
+            (masks(&bytes[len - 32..]).map(|m| m >> (i + 32 - len)), true)
+        } else {
+            // A text shorter than one chunk.
+            let end = find_end(pos);
+            return (end, is_plain_sse2(&text[pos..end]));
+        };
+        let [non_ascii, lead, bad, spaces] = m;
+        let stops = bad & !non_ascii;
+        // The bytes of the line in this chunk: those below the first stop, if any (bits past
+        // the text are clear in every mask).
+        let keep = !stops & stops.wrapping_sub(1);
+        let plain = chunk_is_plain(
+            bytes,
+            i,
+            [non_ascii, lead & keep, 0, spaces & keep],
+            prev_space,
+        );
+        if stops != 0 {
+            let at = i + stops.trailing_zeros() as usize;
+            let b = bytes[at];
+            return match b == b'\n' || (cr_ends && b == b'\r') {
+                true => (at, plain),
+                false => (find_end(at), false),
+            };
+        }
+        if last {
+            return (len, plain);
+        }
+        if !plain {
+            return (find_end(i + 32), false);
+        }
+        prev_space = spaces >> 31;
+        i += 32;
+    }
+}
+
+/// The byte masks of [`is_plain_avx2`] for one chunk: `[non-ASCII, lead byte, control/DEL/&,
+/// space]`.
+///
+/// # Safety
+///
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+#[inline]
+unsafe fn plain_masks_avx2(chunk: &[u8; 32]) -> [u32; 4] {
+    use std::arch::x86_64::{
+        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
+        _mm256_or_si256, _mm256_set1_epi8,
+    };
+    // SAFETY: the load reads the 32 bytes of `chunk` and needs no alignment; AVX2 is there
+    // (the caller's promise). Compares as in `is_plain_sse2`.
+    unsafe {
+        let v = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
+        let bad = _mm256_or_si256(
+            _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v),
+            _mm256_or_si256(
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)),
+                _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'&' as i8)),
+            ),
+        );
+        [
+            _mm256_movemask_epi8(v) as u32,
+            _mm256_movemask_epi8(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-65))) as u32,
+            _mm256_movemask_epi8(bad) as u32,
+            _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
+        ]
+    }
+}
+
 /// The slow path of [`normalize_line`] into the empty `out`, and whether the line changed
 /// (beyond its outer whitespace).
 fn normalize_not_plain(line: &str, opts: &NormalizeOptions, out: &mut String) -> bool {
@@ -294,16 +457,56 @@ fn chunk_is_plain(
 /// U+2027 (`E2 80 90` to `E2 80 A7`), U+00C0 to U+02FF (leads `C3` to `CB`), U+0400 to
 /// U+047F and U+04C0 to U+04FF (leads `D0`, `D1`, `D3`), the ideographs U+5000 to U+9FFF
 /// (leads `E5` to `E9`) and the Hangul syllables U+B000 to U+CFFF (leads `EB`, `EC`), all
-/// inert. Other characters are decoded and looked up.
+/// inert. Other characters go to [`is_inert_other_at`].
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
 fn is_inert_at(bytes: &[u8], at: usize) -> bool {
     match bytes[at] {
         0xC3..=0xCB | 0xD0 | 0xD1 | 0xD3 | 0xE5..=0xE9 | 0xEB | 0xEC => true,
         0xE2 if bytes[at + 1] == 0x80 && (0x90..=0xA7).contains(&bytes[at + 2]) => true,
+        _ => is_inert_other_at(bytes, at),
+    }
+}
+
+/// [`is_inert_at`] for the characters it does not read inline: U+3000 to U+3FFF (lead `E3`:
+/// CJK punctuation, kana, ideographs) from a table, U+4000 to U+4DBF and U+4E00 to U+4FFF
+/// (lead `E4` but `E4 B7`) inert, the fullwidth forms U+FF01 to U+FF60 (`EF BC 81` to
+/// `EF BD A0`) inert; the rest decoded and looked up.
+#[cfg(target_arch = "x86_64")]
+fn is_inert_other_at(bytes: &[u8], at: usize) -> bool {
+    match bytes[at] {
+        0xE3 => match bytes[at + 1] {
+            b1 @ 0x80..=0x83 => INERT_3000[usize::from(b1 & 3)] >> (bytes[at + 2] & 0x3F) & 1 != 0,
+            0x90..=0xBF => true,
+            _ => false,
+        },
+        0xE4 => bytes[at + 1] != 0xB7,
+        0xEF => matches!(
+            (bytes[at + 1], bytes[at + 2]),
+            (0xBC, 0x81..=0xBF) | (0xBD, 0x80..=0xA0)
+        ),
         _ => is_inert_char(char_at(bytes, at)),
     }
 }
+
+/// [`is_inert_char`] of U+3000 to U+30FF (CJK punctuation, hiragana, katakana), bit `k` for
+/// U+3000 + 64 * `i` + `k` in word `i`; the rest of U+3000 to U+3FFF (leads `E3 84` to `E3 8F`
+/// are not inert, `E3 90` to `E3 BF` are).
+#[cfg(target_arch = "x86_64")]
+const INERT_3000: [u64; 4] = {
+    let mut t = [0u64; 4];
+    let mut k = 0;
+    while k < 256 {
+        if matches!(
+            0x3000 + k,
+            0x3001..=0x3029 | 0x3030..=0x303F | 0x3041..=0x3096 | 0x309B..=0x30FF
+        ) {
+            t[k as usize / 64] |= 1 << (k % 64);
+        }
+        k += 1;
+    }
+    t
+};
 
 /// The character whose first byte is `bytes[at]`, a lead byte of valid UTF-8.
 #[cfg(target_arch = "x86_64")]
@@ -438,7 +641,7 @@ fn normalize_line_slow(line: &str, opts: &NormalizeOptions, out: &mut String) {
     while i < bytes.len() {
         // Copy runs of characters that no filter changes in one go. A space right after a
         // character of the run is one of them: it cannot be a second space to collapse.
-        let run_end = inert_run_end(bytes, i);
+        let run_end = inert_run_end(line, i);
         out.push_str(&line[i..run_end]);
         i = run_end;
         if let Some(c) = line[i..].chars().next() {
@@ -526,53 +729,96 @@ fn push_nfc(text: &str, out: &mut String) {
     out.push_str(&text[copied..]);
 }
 
-/// The end of the run of bytes from `bytes[i]` that [`push_char`] would push unchanged:
-/// [`is_inert`] bytes, and single spaces after one of them (so the run never starts with a
-/// space). Eight bytes at a time while they are ASCII, then one at a time up to the end of the
-/// run; the same as [`inert_run_end_simple`].
-fn inert_run_end(bytes: &[u8], i: usize) -> usize {
+/// The end of the run of characters from `line[i..]` that [`push_char`] would push unchanged:
+/// [`is_inert`] bytes, inert non-ASCII characters ([`is_inert_char`]), and single spaces after
+/// one of them (so the run never starts with a space). Eight bytes at a time while they are
+/// ASCII, then one byte or character at a time; the same as [`inert_run_end_simple`].
+///
+/// Leaving inert non-ASCII characters out of [`normalize_line_slow`]'s NFC flag is exact: they
+/// are starters that the quick check passes, so NFC changes a line only where another character
+/// stands (a combining mark after them, say), and that one raises the flag.
+fn inert_run_end(line: &str, i: usize) -> usize {
+    let bytes = line.as_bytes();
     let mut run_end = i;
     // Whether the byte before `run_end` is a space of the run (or the run is empty).
     let mut after_space = true;
-    while let Some(chunk) = bytes.get(run_end..run_end + 8) {
-        let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
-        if w & HI != 0 {
-            break;
+    loop {
+        while let Some(chunk) = bytes.get(run_end..run_end + 8) {
+            let w = u64::from_le_bytes(chunk.try_into().expect("a slice of 8 bytes"));
+            if w & HI != 0 {
+                break;
+            }
+            let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
+            let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
+                | zero_bytes(w ^ (LO * 0x7F))
+                | zero_bytes(w ^ (LO * u64::from(b';')))
+                | (spaces & ((spaces << 8) | u64::from(after_space) << 7));
+            if bad != 0 {
+                break;
+            }
+            after_space = spaces >> 63 != 0;
+            run_end += 8;
         }
-        let spaces = zero_bytes(w ^ (LO * u64::from(b' ')));
-        let bad = zero_bytes(w & (LO * 0xE0)) // controls: below 0x20
-            | zero_bytes(w ^ (LO * 0x7F))
-            | zero_bytes(w ^ (LO * u64::from(b';')))
-            | (spaces & ((spaces << 8) | u64::from(after_space) << 7));
-        if bad != 0 {
-            break;
+        // One byte at a time to the end of the run, or past an inert non-ASCII character and
+        // back to eight at a time.
+        loop {
+            let Some(&b) = bytes.get(run_end) else {
+                return run_end;
+            };
+            if is_inert(b) {
+                after_space = false;
+                run_end += 1;
+            } else if b == b' ' && !after_space {
+                after_space = true;
+                run_end += 1;
+            } else if b >= 0x80 {
+                let Some(len) = inert_char_len(line, run_end) else {
+                    return run_end;
+                };
+                after_space = false;
+                run_end += len;
+                break;
+            } else {
+                return run_end;
+            }
         }
-        after_space = spaces >> 63 != 0;
-        run_end += 8;
     }
-    inert_bytes_end(bytes, run_end, after_space)
 }
 
-/// [`inert_run_end`] one byte at a time (for tests).
+/// The length of the character at `line[at..]` (non-ASCII) if it is inert ([`is_inert_char`]).
+fn inert_char_len(line: &str, at: usize) -> Option<usize> {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let bytes = line.as_bytes();
+        is_inert_at(bytes, at).then_some(match bytes[at] {
+            0xC0..=0xDF => 2,
+            0xE0..=0xEF => 3,
+            _ => 4,
+        })
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let c = line[at..].chars().next()?;
+        is_inert_char(c).then_some(c.len_utf8())
+    }
+}
+
+/// [`inert_run_end`] one character at a time (for tests).
 #[cfg(test)]
-fn inert_run_end_simple(bytes: &[u8], i: usize) -> usize {
-    inert_bytes_end(bytes, i, true)
-}
-
-/// The run of [`inert_run_end`] continued from `bytes[run_end]` one byte at a time;
-/// `after_space`: the byte before is a space of the run (or the run is empty).
-fn inert_bytes_end(bytes: &[u8], mut run_end: usize, mut after_space: bool) -> usize {
-    while let Some(&b) = bytes.get(run_end) {
-        if is_inert(b) {
+fn inert_run_end_simple(line: &str, i: usize) -> usize {
+    let mut after_space = true;
+    let mut end = i;
+    for c in line[i..].chars() {
+        if (c.is_ascii() && is_inert(c as u8)) || (!c.is_ascii() && is_inert_char(c)) {
             after_space = false;
-        } else if b == b' ' && !after_space {
+        } else if c == ' ' && !after_space {
             after_space = true;
         } else {
             break;
         }
-        run_end += 1;
+        end += c.len_utf8();
     }
-    run_end
+    end
 }
 
 /// Bytes that [`push_char`] would push unchanged: printable ASCII other than space and `;`.
@@ -878,17 +1124,12 @@ impl Joiner {
 /// neither starts nor ends with a blank line and never holds two blank lines in a row.
 pub fn normalize(text: &str, opts: &NormalizeOptions) -> String {
     let mut out = String::with_capacity(text.len() + 1);
-    let mut buf = String::new();
+    let (mut scratch, mut line) = (String::new(), String::new());
     let mut joiner = Joiner::new(opts, &out);
-    let mut each = |line: &str| {
-        normalize_line(line, opts, &mut buf);
-        joiner.push(&buf, &mut out);
-    };
-    if opts.line_endings {
-        split_lines(text).for_each(&mut each);
-    } else {
-        split_lines_lf(text).for_each(&mut each);
-    }
+    append_normalized_lines(text, opts, &mut scratch, &mut line, |line, _, _| {
+        joiner.push(line, &mut out);
+        line.clear();
+    });
     joiner.finish(&mut out);
     out
 }
@@ -973,33 +1214,124 @@ mod tests {
         }
     }
 
+    /// What [`append_normalized_lines`] gives (the text and each line's start and change
+    /// flag), and the same from the line-by-line reference.
+    fn lines_both_ways(text: &str, opts: &NormalizeOptions) -> [(String, Vec<(usize, bool)>); 2] {
+        let run = |fast: bool| {
+            let (mut scratch, mut out) = (String::new(), String::from("prefix|"));
+            let mut seen = Vec::new();
+            let each = |out: &mut String, start: usize, changed: bool| {
+                out.push('|');
+                seen.push((start, changed));
+            };
+            if fast {
+                append_normalized_lines(text, opts, &mut scratch, &mut out, each);
+            } else {
+                append_normalized_lines_simple(text, opts, &mut scratch, &mut out, each);
+            }
+            (out, seen)
+        };
+        [run(true), run(false)]
+    }
+
+    #[test]
+    fn fused_lines_at_every_position_of_the_wide_chunks() {
+        let lf_only = NormalizeOptions {
+            line_endings: false,
+            ..NormalizeOptions::default()
+        };
+        for at in 0..70 {
+            for mid in [
+                "\n",
+                "\r\n",
+                "\r",
+                "\n\n",
+                " \n",
+                "\n ",
+                "  ",
+                "&amp;",
+                "&",
+                "\t",
+                "\u{7F}",
+                "\u{E9}",
+                "\u{A0}",
+                "\u{2019}\n",
+                "e\u{301}",
+                "\u{3042}",
+                "\u{1F600}",
+                "\r\r\n",
+            ] {
+                let text = format!(
+                    "{}{mid}{}",
+                    "ab c".repeat(at / 4) + &"d".repeat(at % 4),
+                    "x y\n".repeat(3)
+                );
+                for n in 0..=text.len() {
+                    let Some(part) = text.get(n..) else { continue };
+                    for cut in [part.len(), part.len().saturating_sub(1), part.len() / 2] {
+                        let Some(part) = part.get(..cut) else {
+                            continue;
+                        };
+                        for opts in [&NormalizeOptions::default(), &lf_only] {
+                            let [fast, simple] = lines_both_ways(part, opts);
+                            assert_eq!(fast, simple, "{part:?}");
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     #[test]
     fn inert_runs_at_every_position() {
         for at in 0..20 {
             for mid in [
-                " ", "  ", ";", "&", "\u{7F}", "\t", "\u{1F}", "~", "!", "\u{E9}", "\u{A0}", " ;",
-                "; ", " x ", "x  y",
+                " ",
+                "  ",
+                ";",
+                "&",
+                "\u{7F}",
+                "\t",
+                "\u{1F}",
+                "~",
+                "!",
+                "\u{E9}",
+                "\u{A0}",
+                " ;",
+                "; ",
+                " x ",
+                "x  y",
+                "\u{E9} \u{E9}",
+                "\u{2019} ",
+                " \u{4E2D}\u{6587}",
+                "e\u{301}",
+                "\u{3042}\u{3099}",
+                "\u{1F600}",
+                "\u{2028}",
+                "\u{436}  ",
             ] {
                 let s = format!(
                     "{}{mid}{}",
                     "ab c".repeat(at / 4) + &"d".repeat(at % 4),
                     "e f".repeat(6)
                 );
-                let bytes = s.as_bytes();
-                for i in 0..=bytes.len() {
+                for i in (0..=s.len()).filter(|&i| s.is_char_boundary(i)) {
                     assert_eq!(
-                        inert_run_end(bytes, i),
-                        inert_run_end_simple(bytes, i),
+                        inert_run_end(&s, i),
+                        inert_run_end_simple(&s, i),
                         "{s:?} from {i}"
                     );
                 }
             }
         }
         // A run stops at the second of two spaces, also across the eight-byte steps.
-        assert_eq!(inert_run_end(b"abcdefg  hijklmnopq", 0), 8);
-        assert_eq!(inert_run_end(b"abcdefgh hijklmnop", 0), 18);
-        assert_eq!(inert_run_end(b" abcdefghijklmnop", 0), 0);
-        assert_eq!(inert_run_end(b"abcdefghijklmno;p", 0), 15);
+        assert_eq!(inert_run_end("abcdefg  hijklmnopq", 0), 8);
+        assert_eq!(inert_run_end("abcdefgh hijklmnop", 0), 18);
+        assert_eq!(inert_run_end(" abcdefghijklmnop", 0), 0);
+        assert_eq!(inert_run_end("abcdefghijklmno;p", 0), 15);
+        // Inert characters are part of the run, and the eight-byte steps go on after them.
+        assert_eq!(inert_run_end("abc\u{E9}defghijk l;", 0), 15);
+        assert_eq!(inert_run_end("abc\u{E9}e\u{301}", 0), 6);
     }
 
     #[test]
@@ -1463,6 +1795,12 @@ mod tests {
             let mut slow = String::new();
             normalize_line_slow(&s, &opts, &mut slow);
             prop_assert_eq!(line_with(&s, &opts), slow);
+        }
+
+        #[test]
+        fn fused_lines_agree_with_line_by_line(s in any_text(), b in any::<[bool; 8]>()) {
+            let [fast, simple] = lines_both_ways(&s, &options_from(b));
+            prop_assert_eq!(fast, simple);
         }
 
         #[test]
