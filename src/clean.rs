@@ -16,9 +16,7 @@
 //! set. Every removal is recorded as a [`Hit`] with its line number in the original input.
 
 use crate::matcher::{DocMask, Folded, LineMatcher};
-use crate::normalize::{
-    append_normalized, join_lines, normalize_line, split_lines, split_lines_lf,
-};
+use crate::normalize::{append_normalized_lines, join_lines, normalize_line};
 use crate::rules::{Engine, RuleId, RuleSet};
 use crate::structure;
 use crate::words::{trim, word_count_up_to};
@@ -328,24 +326,14 @@ pub(crate) fn clean_with(
     let mut buf = std::mem::take(&mut sc.buf);
     buf.reserve(text.len() + text.len() / 8);
     let mut spans = std::mem::take(&mut sc.spans);
-    let scratch = &mut sc.norm;
-    let mut push_line =
-        |line: &str, n: usize, buf: &mut String, spans: &mut Vec<(usize, usize)>| {
-            let start = buf.len();
-            if append_normalized(line, opts, scratch, buf) {
-                hits.push(hit(n, By::Stage(Stage::Normalize), Action::Changed));
-            }
-            spans.push((start, buf.len()));
-        };
-    if opts.line_endings {
-        for (i, line) in split_lines(text).enumerate() {
-            push_line(line, i + 1, &mut buf, &mut spans);
+    let mut n = 0;
+    append_normalized_lines(text, opts, &mut sc.norm, &mut buf, |buf, start, changed| {
+        n += 1;
+        if changed {
+            hits.push(hit(n, By::Stage(Stage::Normalize), Action::Changed));
         }
-    } else {
-        for (i, line) in split_lines_lf(text).enumerate() {
-            push_line(line, i + 1, &mut buf, &mut spans);
-        }
-    }
+        spans.push((start, buf.len()));
+    });
 
     // 2. Strip rules, to a fixed point so that cleaning twice changes nothing. A line that
     // stripping empties is dropped: a blank line left by it would split a paragraph.
