@@ -186,14 +186,57 @@ fn ascii_space(b: u8) -> bool {
 
 /// Python's `str.strip()`.
 pub(super) fn py_strip(s: &str) -> &str {
-    // Fast path (run on every alive line in every round): a line whose first and last bytes are
-    // ASCII and not spaces strips to itself, with no UTF-8 decoding.
-    match (s.as_bytes().first(), s.as_bytes().last()) {
+    // Fast path (run on every alive line in every round): a line whose first character is no
+    // space and whose last byte ends no space character strips to itself (a line ending in a
+    // curly quote too, with no decoding at its end).
+    let by = s.as_bytes();
+    match (by.first(), by.last()) {
         (None, _) => s,
-        (Some(&a), Some(&z)) if a < 0x80 && z < 0x80 && !ascii_space(a) && !ascii_space(z) => s,
-        _ => s.trim_matches(|c| class(c) & SPACE != 0),
+        (Some(&a), Some(&z))
+            if !SPACE_LAST[z as usize]
+                && (if a < 0x80 {
+                    !ascii_space(a)
+                } else {
+                    char_at_bytes(by, 0).1 & SPACE == 0
+                }) =>
+        {
+            s
+        }
+        _ => py_strip_slow(s),
     }
 }
+
+/// [`py_strip`] character by character.
+#[inline(never)]
+fn py_strip_slow(s: &str) -> &str {
+    s.trim_matches(|c| class(c) & SPACE != 0)
+}
+
+/// Per byte, whether it is the last UTF-8 byte of a Python space (from the space runs of
+/// [`RUNS`]).
+static SPACE_LAST: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut r = 0;
+    while r < RUNS.len() {
+        if RUNS[r].1 & SPACE != 0 {
+            let end = if r + 1 < RUNS.len() {
+                RUNS[r + 1].0
+            } else {
+                0x11_0000
+            };
+            let mut c = RUNS[r].0;
+            while c < end {
+                // The last byte of `c`'s UTF-8 form: `c` itself below 0x80, else a
+                // continuation byte of its low six bits.
+                let last = if c < 0x80 { c } else { 0x80 | (c & 0x3f) };
+                t[last as usize] = true;
+                c += 1;
+            }
+        }
+        r += 1;
+    }
+    t
+};
 
 /// The per-line basics (detector.py `line_basic`, plus what the document pass derives).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -1906,6 +1949,33 @@ mod tests {
             seen += want.len();
         }
         assert!(seen > 30, "{seen}");
+    }
+
+    #[test]
+    fn py_strip_agrees_with_stripping_character_by_character() {
+        fn slow(s: &str) -> &str {
+            s.trim_matches(|c| super::class(c) & super::SPACE != 0)
+        }
+        let mut fast_taken = 0;
+        for u in 0..0x11_0000u32 {
+            let Some(c) = char::from_u32(u) else {
+                continue;
+            };
+            for l in [
+                format!("{c}"),
+                format!("x{c}"),
+                format!("{c}x"),
+                format!("{c} x {c}"),
+            ] {
+                let got = super::py_strip(&l);
+                assert_eq!(got, slow(&l), "U+{u:04X}");
+                fast_taken += (got.len() == l.len()) as usize;
+            }
+        }
+        assert!(fast_taken > 1_000_000, "{fast_taken}");
+        for l in ["", " ", "\u{a0}a\u{3000}", "“Quoted.”", "tab\t", "\u{2003}"] {
+            assert_eq!(super::py_strip(l), slow(l), "{l:?}");
+        }
     }
 
     #[test]
