@@ -1420,8 +1420,9 @@ fn line_basic_windows<const ASCII: bool>(
     if low.len() < 64 * nwin + 16 {
         low.resize(64 * nwin + 16, 0);
     }
+    // One mask per window, written by index (no capacity check per window).
     let nws = &mut sc.nw;
-    nws.clear();
+    nws.resize(nwin, 0);
     let lower2: &[u32] = if ASCII { &[] } else { &LOWER2 };
     let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
@@ -1512,7 +1513,7 @@ fn line_basic_windows<const ASCII: bool>(
         }
         norm_words += (nw & !(nw << 1 | nw_last)).count_ones();
         nw_last = nw >> 63;
-        nws.push(nw);
+        nws[w] = nw;
         // The open token goes on through the low run of word bits.
         if let Some((start, all_digit, up)) = open {
             let run = (!word).trailing_zeros();
