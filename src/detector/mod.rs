@@ -468,6 +468,11 @@ impl Chrome {
                     Ok(re) => groups.push(Alternation {
                         re,
                         start: PairGate::union(group.iter().map(|(.., g)| g.as_ref())),
+                        words: group
+                            .iter()
+                            .map(|(r, ..)| parse(r).and_then(|h| WordGate::of(&h)))
+                            .collect::<Option<Vec<_>>>()
+                            .and_then(WordGate::union),
                     }),
                     Err(_) => return Ok(None),
                 }
@@ -504,13 +509,17 @@ impl Chrome {
 
     /// `(chrome, tail, weak)`: `weak` when only a prefix phrase followed by more words matched
     /// (`Related costs`, `Comments on the proposal`), which a heading can look like.
+    #[cfg(test)]
     fn matches_weak(&self, n: &str, ntok: usize) -> (bool, bool, bool) {
-        self.matches_weak_bytes(n.as_bytes(), ntok)
+        let mut starts = Vec::new();
+        word_starts_into(n.as_bytes(), &mut starts);
+        self.matches_weak_bytes(n.as_bytes(), &starts, ntok)
     }
 
     /// [`Chrome::matches_weak`] of a normalized line given as its UTF-8 bytes (the window walk
-    /// builds it so: an ASCII line is never validated as UTF-8).
-    fn matches_weak_bytes(&self, n: &[u8], ntok: usize) -> (bool, bool, bool) {
+    /// builds it so: an ASCII line is never validated as UTF-8) and the starts of its words
+    /// ([`word_starts_into`]).
+    fn matches_weak_bytes(&self, n: &[u8], starts: &[u32], ntok: usize) -> (bool, bool, bool) {
         if n.is_empty() {
             return (false, false, false);
         }
@@ -524,14 +533,12 @@ impl Chrome {
         if ntok <= self.pmax {
             // Matching prefixes are nested; the prototype takes the first in sorted order,
             // which is the shortest.
-            // (The prefix before the k-th space has k words.)
-            // (Spaces found byte by byte: the words are short, and a `memchr` call per word
-            // costs more.)
-            let mut spaces = n.iter().enumerate().filter(|&(_, &c)| c == b' ');
-            let first = spaces.next().map(|(pos, _)| &n[..pos]);
+            // (The prefix before the k-th space has k words; a word after the first starts
+            // after a space.)
+            let spaces = starts.iter().skip(1).map(|&s| s as usize - 1);
+            let first = spaces.clone().next().map(|pos| &n[..pos]);
             if first.is_some_and(|first| self.prefix_first.contains_key(first)) {
-                let spaces = n.iter().enumerate().filter(|&(_, &c)| c == b' ');
-                for (pos, _) in spaces.take(self.max_prefix_words) {
+                for pos in spaces.take(self.max_prefix_words) {
                     let b = self.phrases.get(&n[..pos]).copied().unwrap_or(0);
                     if b & PREFIX != 0 {
                         return (true, b & TAIL != 0, true);
@@ -543,19 +550,36 @@ impl Chrome {
             }
         }
         let ascii = n.is_ascii();
-        if ntok <= self.tmax && Self::any_match(&self.tail_regex, &self.tail_regex_any, n, ascii) {
+        if ntok <= self.tmax
+            && Self::any_match_at(&self.tail_regex, &self.tail_regex_any, n, starts, ascii)
+        {
             return (true, true, false);
         }
-        if ntok <= self.rmax && Self::any_match(&self.regex, &self.regex_any, n, ascii) {
+        if ntok <= self.rmax && Self::any_match_at(&self.regex, &self.regex_any, n, starts, ascii) {
             return (true, false, false);
         }
         (false, false, false)
     }
 
-    /// Whether any of `res` matches `n` (through `any`, their alternations, on an ASCII line).
+    /// [`Chrome::any_match_at`] of a normalized line alone.
+    #[cfg(test)]
     fn any_match(res: &[Regex], any: &Option<Vec<Alternation>>, n: &[u8], ascii: bool) -> bool {
+        let mut starts = Vec::new();
+        word_starts_into(n, &mut starts);
+        Self::any_match_at(res, any, n, &starts, ascii)
+    }
+
+    /// Whether any of `res` matches the normalized line `n` whose words start at `starts`
+    /// (through `any`, their alternations, on an ASCII line).
+    fn any_match_at(
+        res: &[Regex],
+        any: &Option<Vec<Alternation>>,
+        n: &[u8],
+        starts: &[u32],
+        ascii: bool,
+    ) -> bool {
         match any {
-            Some(any) if ascii => any.iter().any(|a| a.is_match(n)),
+            Some(any) if ascii => any.iter().any(|a| a.is_match(n, starts)),
             _ => {
                 let n = std::str::from_utf8(n).expect("a normalized line is whole characters");
                 res.iter().any(|r| r.is_match(n))
@@ -572,13 +596,129 @@ struct Alternation {
     /// (checked before the engine runs: a call costs a few hundred instructions even where it
     /// stops at the first byte, and most short lines begin with no chrome word).
     start: Option<PairGate>,
+    /// The first bytes of its matches, when they only begin at the start of a word (checked
+    /// before the engine runs, like `start`, for the unanchored regexes).
+    words: Option<WordGate>,
 }
 
 impl Alternation {
+    /// Whether it matches the normalized line `n`, whose words start at `starts`.
     #[inline]
-    fn is_match(&self, n: &[u8]) -> bool {
-        self.start.as_ref().is_none_or(|g| g.allows_first(n)) && self.re.is_match(n)
+    fn is_match(&self, n: &[u8], starts: &[u32]) -> bool {
+        self.start.as_ref().is_none_or(|g| g.allows_first(n))
+            && self.words.as_ref().is_none_or(|g| g.allows(n, starts))
+            && self.re.is_match(n)
     }
+}
+
+/// The possible beginnings of the matches of unanchored regexes that only match from the start
+/// of a word (`\b` first, then a word character): the first (up to) four bytes of each of
+/// their prefix literals (regex-syntax's extraction), as a value and a mask of its bytes, and
+/// the set of their first two bytes.
+///
+/// Why: most short lines hold no word that begins like `all rights reserved` or `leave a
+/// comment`; looking at their few words costs a fraction of a regex search.
+#[derive(Debug, Clone, PartialEq)]
+struct WordGate {
+    /// `(mask, value)`: a word beginning with bytes `b` (four little-endian bytes, zero past the
+    /// line) passes when `b & mask == value` for one of them.
+    keys: Vec<(u32, u32)>,
+    /// Bit `a << 8 | b` is set when a key may begin with the bytes `a`, `b` (a word's second
+    /// byte is 0 at the line's end): most words are turned away by one bit test.
+    pairs: Box<[u64; 1024]>,
+}
+
+impl WordGate {
+    /// The gate of one regex (parsed with Unicode mode off); `None` when its matches may begin
+    /// elsewhere than at the start of a word, or with anything.
+    fn of(hir: &regex_syntax::hir::Hir) -> Option<WordGate> {
+        use regex_syntax::hir::Look;
+        use regex_syntax::hir::literal::{ExtractKind, Extractor};
+        // `\b` before a word character: the byte before the match is no word character (or
+        // there is none). In a normalized line (word characters and single spaces) that is
+        // the line's start or a space.
+        if !hir.properties().look_set_prefix().contains(Look::WordAscii) {
+            return None;
+        }
+        let seq = Extractor::new().kind(ExtractKind::Prefix).extract(hir);
+        let mut keys = Vec::new();
+        for lit in seq.literals()? {
+            let b = lit.as_bytes();
+            if !b.first()?.is_ascii_alphanumeric() && b[0] != b'_' {
+                return None;
+            }
+            let k = b.len().min(4);
+            let mut v = [0u8; 4];
+            v[..k].copy_from_slice(&b[..k]);
+            keys.push((u32::MAX >> (32 - 8 * k), u32::from_le_bytes(v)));
+        }
+        Some(WordGate::from_keys(keys))
+    }
+
+    /// A gate passing the beginnings `keys`.
+    fn from_keys(mut keys: Vec<(u32, u32)>) -> WordGate {
+        keys.sort_unstable();
+        keys.dedup();
+        let mut pairs = Box::new([0u64; 1024]);
+        for &(mask, value) in &keys {
+            let [a, b, ..] = value.to_le_bytes();
+            let seconds = if mask & 0xff00 != 0 { b..=b } else { 0..=255 };
+            for b in seconds {
+                let p = usize::from(a) << 8 | usize::from(b);
+                pairs[p / 64] |= 1 << (p % 64);
+            }
+        }
+        WordGate { keys, pairs }
+    }
+
+    /// The gate of an alternation of regexes, from theirs.
+    fn union(gates: Vec<WordGate>) -> Option<WordGate> {
+        let keys: Vec<_> = gates.into_iter().flat_map(|g| g.keys).collect();
+        (!keys.is_empty()).then(|| WordGate::from_keys(keys))
+    }
+
+    /// Whether a word of the normalized line `n` (word characters and single spaces), at one
+    /// of `starts` ([`word_starts_into`]), begins like one of the matches.
+    #[inline]
+    fn allows(&self, n: &[u8], starts: &[u32]) -> bool {
+        starts.iter().any(|&p| self.allows_at(n, p as usize))
+    }
+
+    /// Whether a word at `p` begins like one of the matches (none at the line's end).
+    #[inline(always)]
+    fn allows_at(&self, n: &[u8], p: usize) -> bool {
+        let Some(&a) = n.get(p) else {
+            return false;
+        };
+        let pair = usize::from(a) << 8 | usize::from(n.get(p + 1).copied().unwrap_or(0));
+        self.pairs[pair / 64] >> (pair % 64) & 1 != 0 && self.keys_at(n, p)
+    }
+
+    /// [`WordGate::allows_at`] past the pair test.
+    #[inline(never)]
+    fn keys_at(&self, n: &[u8], p: usize) -> bool {
+        let b = match n.get(p..p + 4) {
+            Some(b) => u32::from_le_bytes(b.try_into().expect("4 bytes")),
+            None => pack8(&n[p..]) as u32,
+        };
+        self.keys.iter().any(|&(mask, value)| b & mask == value)
+    }
+}
+
+/// The starts of the words of a normalized line `n` into `out`: 0 (when `n` is not empty) and
+/// each position after a space (as the window walk writes them while it builds the line; a
+/// normalized line does not end with a space).
+fn word_starts_into(n: &[u8], out: &mut Vec<u32>) {
+    out.clear();
+    if !n.is_empty() {
+        out.push(0);
+    }
+    out.extend(
+        n.iter()
+            .enumerate()
+            .filter(|&(_, &c)| c == b' ')
+            .map(|(p, _)| p as u32 + 1),
+    );
 }
 
 /// Parameters of the main-region hand score (`[region]` of `model.toml`).

@@ -18,7 +18,7 @@ use memchr::memmem::Finder;
 use rustc_hash::FxHasher;
 
 use super::pyclass::RUNS;
-use super::{Chrome, Stopwords, pack8, pack8_at};
+use super::{Chrome, Stopwords, pack8, pack8_at, word_starts_into};
 
 pub(super) const WORD: u8 = 1;
 pub(super) const ALPHA: u8 = 2;
@@ -186,14 +186,57 @@ fn ascii_space(b: u8) -> bool {
 
 /// Python's `str.strip()`.
 pub(super) fn py_strip(s: &str) -> &str {
-    // Fast path (run on every alive line in every round): a line whose first and last bytes are
-    // ASCII and not spaces strips to itself, with no UTF-8 decoding.
-    match (s.as_bytes().first(), s.as_bytes().last()) {
+    // Fast path (run on every alive line in every round): a line whose first character is no
+    // space and whose last byte ends no space character strips to itself (a line ending in a
+    // curly quote too, with no decoding at its end).
+    let by = s.as_bytes();
+    match (by.first(), by.last()) {
         (None, _) => s,
-        (Some(&a), Some(&z)) if a < 0x80 && z < 0x80 && !ascii_space(a) && !ascii_space(z) => s,
-        _ => s.trim_matches(|c| class(c) & SPACE != 0),
+        (Some(&a), Some(&z))
+            if !SPACE_LAST[z as usize]
+                && (if a < 0x80 {
+                    !ascii_space(a)
+                } else {
+                    char_at_bytes(by, 0).1 & SPACE == 0
+                }) =>
+        {
+            s
+        }
+        _ => py_strip_slow(s),
     }
 }
+
+/// [`py_strip`] character by character.
+#[inline(never)]
+fn py_strip_slow(s: &str) -> &str {
+    s.trim_matches(|c| class(c) & SPACE != 0)
+}
+
+/// Per byte, whether it is the last UTF-8 byte of a Python space (from the space runs of
+/// [`RUNS`]).
+static SPACE_LAST: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut r = 0;
+    while r < RUNS.len() {
+        if RUNS[r].1 & SPACE != 0 {
+            let end = if r + 1 < RUNS.len() {
+                RUNS[r + 1].0
+            } else {
+                0x11_0000
+            };
+            let mut c = RUNS[r].0;
+            while c < end {
+                // The last byte of `c`'s UTF-8 form: `c` itself below 0x80, else a
+                // continuation byte of its low six bits.
+                let last = if c < 0x80 { c } else { 0x80 | (c & 0x3f) };
+                t[last as usize] = true;
+                c += 1;
+            }
+        }
+        r += 1;
+    }
+    t
+};
 
 /// The per-line basics (detector.py `line_basic`, plus what the document pass derives).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
@@ -235,6 +278,8 @@ pub(super) struct LineScratch {
     norm: String,
     /// The normalized line of [`line_basic_windows`].
     norm_bytes: Vec<u8>,
+    /// The starts of the words of the normalized line.
+    starts: Vec<u32>,
 }
 
 impl LineScratch {
@@ -244,6 +289,7 @@ impl LineScratch {
             + 8 * self.nw.capacity()
             + self.norm.capacity()
             + self.norm_bytes.capacity()
+            + 4 * self.starts.capacity()
     }
 }
 
@@ -525,7 +571,9 @@ pub(super) fn line_basic_any(
     );
     if b.ntok as usize <= chrome.max_guard || norm_words as usize <= chrome.max_exact_words + 1 {
         norm_lowered_into(low, &mut sc.norm, usize::MAX);
-        (b.chrome, b.tail, b.weak) = chrome.matches_weak(&sc.norm, b.ntok as usize);
+        word_starts_into(sc.norm.as_bytes(), &mut sc.starts);
+        (b.chrome, b.tail, b.weak) =
+            chrome.matches_weak_bytes(sc.norm.as_bytes(), &sc.starts, b.ntok as usize);
     }
     b
 }
@@ -1372,8 +1420,9 @@ fn line_basic_windows<const ASCII: bool>(
     if low.len() < 64 * nwin + 16 {
         low.resize(64 * nwin + 16, 0);
     }
+    // One mask per window, written by index (no capacity check per window).
     let nws = &mut sc.nw;
-    nws.clear();
+    nws.resize(nwin, 0);
     let lower2: &[u32] = if ASCII { &[] } else { &LOWER2 };
     let (mut spaces, mut letters, mut digits, mut commas, mut conts) =
         (0u32, 0u32, 0u32, 0u32, 0u32);
@@ -1464,7 +1513,7 @@ fn line_basic_windows<const ASCII: bool>(
         }
         norm_words += (nw & !(nw << 1 | nw_last)).count_ones();
         nw_last = nw >> 63;
-        nws.push(nw);
+        nws[w] = nw;
         // The open token goes on through the low run of word bits.
         if let Some((start, all_digit, up)) = open {
             let run = (!word).trailing_zeros();
@@ -1550,10 +1599,16 @@ fn line_basic_windows<const ASCII: bool>(
     } else {
         return Some(b);
     };
-    if let Some(n) = norm_runs_into(&sc.lower, bytes.len(), &sc.nw, &mut sc.norm_bytes, cap) {
+    if let Some((n, words)) = norm_runs_into(
+        &sc.lower,
+        bytes.len(),
+        &sc.nw,
+        (&mut sc.norm_bytes, &mut sc.starts),
+        cap,
+    ) {
         // Runs of whole characters of a valid line, and spaces: valid UTF-8.
         (b.chrome, b.tail, b.weak) =
-            chrome.matches_weak_bytes(&sc.norm_bytes[..n], b.ntok as usize);
+            chrome.matches_weak_bytes(&sc.norm_bytes[..n], &sc.starts[..words], b.ntok as usize);
     }
     Some(b)
 }
@@ -1562,35 +1617,57 @@ fn line_basic_windows<const ASCII: bool>(
 /// lowercase are all of the same length; `lowered` holds at least 8 bytes more) from `nw`, its
 /// bit masks (one per 64 bytes) of the bytes of word characters other than `_` after
 /// lowercasing: their runs joined by one space, into the first bytes of `out`, whose number is
-/// returned; `None` when it would be more than `cap` (and `out` is then unspecified).
+/// returned with the number of runs, and where each run starts in it into the first bytes of
+/// `starts` (as [`word_starts_into`] finds them); `None` when it would be more than `cap` (and
+/// `out` and `starts` are then unspecified).
 #[inline(always)]
 fn norm_runs_into(
     lowered: &[u8],
     len: usize,
     nw: &[u64],
-    out: &mut Vec<u8>,
+    (out, starts): (&mut Vec<u8>, &mut Vec<u32>),
     cap: usize,
-) -> Option<usize> {
+) -> Option<(usize, usize)> {
     // Runs are copied 8 bytes at a time into a buffer 8 bytes longer than any normal form
     // (each space stands for at least one byte of the line); what lies past the returned
     // length is left over.
     if out.len() < len + 8 {
         out.resize(len + 8, 0);
     }
-    let mut wp = 0;
-    let mut push = |s: usize, e: usize| {
-        if wp > 0 {
-            out[wp] = b' ';
-            wp += 1;
+    // (At most one run per two bytes, and one more.)
+    if starts.len() < len / 2 + 1 {
+        starts.resize(len / 2 + 1, 0);
+    }
+    let (mut wp, mut words) = (0, 0);
+    // (A function, not a closure: the closure was not inlined.)
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn push_run(
+        lowered: &[u8],
+        out: &mut [u8],
+        starts: &mut [u32],
+        wp: &mut usize,
+        words: &mut usize,
+        cap: usize,
+        s: usize,
+        e: usize,
+    ) -> bool {
+        if *wp > 0 {
+            out[*wp] = b' ';
+            *wp += 1;
         }
+        starts[*words] = *wp as u32;
+        *words += 1;
         let mut k = 0;
         while k < e - s {
-            out[wp + k..wp + k + 8].copy_from_slice(&lowered[s + k..s + k + 8]);
+            out[*wp + k..*wp + k + 8].copy_from_slice(&lowered[s + k..s + k + 8]);
             k += 8;
         }
-        wp += e - s;
-        wp <= cap
-    };
+        *wp += e - s;
+        *wp <= cap
+    }
+    let mut push =
+        |s: usize, e: usize| push_run(lowered, out, starts, &mut wp, &mut words, cap, s, e);
     let mut open: Option<usize> = None;
     let mut fits = true;
     'windows: for (w, &m) in nw.iter().enumerate() {
@@ -1625,7 +1702,7 @@ fn norm_runs_into(
     if let Some(s) = open {
         fits = fits && push(s, len);
     }
-    fits.then_some(wp)
+    fits.then_some((wp, words))
 }
 
 /// [`line_basic_windows`] on this CPU: where it has AVX2 (and POPCNT, BMI1, BMI2 and LZCNT,
@@ -1751,4 +1828,174 @@ pub(super) fn tokens(l: &str) -> Vec<&str> {
         out.push(&l[s..]);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Alternation, Detector, WordGate, word_starts_into};
+
+    /// The unanchored alternations of the built-in chrome regexes (one per list).
+    fn unanchored(d: &Detector) -> Vec<&Alternation> {
+        [&d.chrome.regex_any, &d.chrome.tail_regex_any]
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|a| a.start.is_none())
+            .collect()
+    }
+
+    /// [`WordGate::allows`] the simple way: the words after the line's start and after each
+    /// space, compared byte by byte with each beginning.
+    fn allows_simply(g: &WordGate, n: &[u8]) -> bool {
+        let starts = (0..n.len()).filter(|&p| p == 0 || n[p - 1] == b' ');
+        starts.into_iter().any(|p| {
+            g.keys.iter().any(|&(mask, value)| {
+                let k = (mask.count_ones() / 8) as usize;
+                mask != 0 && n[p..].starts_with(&value.to_le_bytes()[..k])
+            })
+        })
+    }
+
+    #[test]
+    fn word_gates_agree_with_the_simple_check_and_never_turn_a_match_away() {
+        let d = Detector::builtin().unwrap();
+        let alts = unanchored(&d);
+        // Both lists have an unanchored alternation, and each has a gate.
+        assert_eq!(alts.len(), 2);
+        let mut lines: Vec<String> = d
+            .chrome
+            .phrases
+            .keys()
+            .map(|p| String::from_utf8(p.to_vec()).unwrap())
+            .collect();
+        lines.extend(
+            [
+                "copyright 2024 all rights reserved",
+                "all rights reserved",
+                "2024 allrights reserved",
+                "please leave a comment below",
+                "show all comments",
+                "read the responses",
+                "readers add comments here",
+                "a b c d e f g h i j k l m n o p",
+                "the quick brown fox jumps over the lazy dog",
+                "x",
+                "",
+            ]
+            .map(String::from),
+        );
+        // Each line also after a word of every length from 0 to 9 (the words cross the 8-byte
+        // steps of the space search at every offset), and cut after each of its bytes.
+        // (Only ASCII lines meet the alternations.)
+        lines.retain(|n| n.is_ascii());
+        let mut more = Vec::new();
+        for n in &lines {
+            for k in 0..10 {
+                more.push(format!("{} {n}", "w".repeat(k)));
+            }
+            for cut in 0..n.len() {
+                more.push(n[..cut].to_string());
+            }
+        }
+        lines.extend(more);
+        let (mut passed, mut turned) = (0, 0);
+        for a in &alts {
+            let g = a.words.as_ref().expect("a word gate");
+            for n in &lines {
+                let n = n.as_bytes();
+                let mut starts = Vec::new();
+                word_starts_into(n, &mut starts);
+                let allows = g.allows(n, &starts);
+                assert_eq!(
+                    allows,
+                    allows_simply(g, n),
+                    "{:?}",
+                    String::from_utf8_lossy(n)
+                );
+                assert!(
+                    allows || !a.re.is_match(n),
+                    "{:?}",
+                    String::from_utf8_lossy(n)
+                );
+                passed += a.re.is_match(n) as usize;
+                turned += !allows as usize;
+            }
+        }
+        assert!(passed > 100, "{passed}");
+        assert!(turned > 1000, "{turned}");
+    }
+
+    #[test]
+    fn the_window_walk_finds_the_word_starts_of_the_normalized_line() {
+        let d = Detector::builtin().unwrap();
+        let mut sc = super::LineScratch::default();
+        let mut norm = String::new();
+        let mut want = Vec::new();
+        let mut seen = 0;
+        for l in [
+            "Leave a comment",
+            "  Related:  stories -- here ",
+            "a_b c__d _e_ f",
+            "Été – à la une, l'été ça va",
+            "x",
+            "Share: Facebook | Twitter | Email",
+            "word ".repeat(14).as_str(),
+            &format!("{} {}", "long".repeat(20), "tail".repeat(9)),
+        ] {
+            let b = super::line_basic(l, &d.chrome, &d.stop, &mut sc);
+            assert!(b.ntok as usize <= d.chrome.max_guard, "{l}");
+            super::norm_phrase_into(l, &mut norm);
+            word_starts_into(norm.as_bytes(), &mut want);
+            assert_eq!(sc.starts[..want.len()], want, "{l}");
+            seen += want.len();
+        }
+        assert!(seen > 30, "{seen}");
+    }
+
+    #[test]
+    fn py_strip_agrees_with_stripping_character_by_character() {
+        fn slow(s: &str) -> &str {
+            s.trim_matches(|c| super::class(c) & super::SPACE != 0)
+        }
+        let mut fast_taken = 0;
+        for u in 0..0x11_0000u32 {
+            let Some(c) = char::from_u32(u) else {
+                continue;
+            };
+            for l in [
+                format!("{c}"),
+                format!("x{c}"),
+                format!("{c}x"),
+                format!("{c} x {c}"),
+            ] {
+                let got = super::py_strip(&l);
+                assert_eq!(got, slow(&l), "U+{u:04X}");
+                fast_taken += (got.len() == l.len()) as usize;
+            }
+        }
+        assert!(fast_taken > 1_000_000, "{fast_taken}");
+        for l in ["", " ", "\u{a0}a\u{3000}", "“Quoted.”", "tab\t", "\u{2003}"] {
+            assert_eq!(super::py_strip(l), slow(l), "{l:?}");
+        }
+    }
+
+    #[test]
+    fn word_gates_need_a_word_boundary_before_a_word_character() {
+        let gate = |r: &str| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .utf8(false)
+                .build()
+                .parse(r)
+                .unwrap();
+            WordGate::of(&hir)
+        };
+        assert!(gate(r"\ball rights\b").is_some());
+        assert!(gate(r"\b(leave|post) a comment").is_some());
+        // Matches that may begin inside a word, with a space, or with anything.
+        assert!(gate("all rights").is_none());
+        assert!(gate(r"\b all").is_none());
+        assert!(gate(r"\b\w+ comments").is_none());
+        assert!(gate(r"(\ball|rights)").is_none());
+    }
 }
