@@ -363,34 +363,11 @@ fn is_plain_sse2(line: &str) -> bool {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn is_plain_avx2(line: &str) -> bool {
-    use std::arch::x86_64::{
-        __m256i, _mm256_cmpeq_epi8, _mm256_cmpgt_epi8, _mm256_loadu_si256, _mm256_movemask_epi8,
-        _mm256_or_si256, _mm256_set1_epi8,
-    };
     plain_chunks::<32>(
         line.as_bytes(),
         #[inline(always)]
-        |chunk| {
-            // SAFETY: the load reads the 32 bytes of `chunk` and needs no alignment; AVX2 is
-            // there (the caller's promise). Compares as in `is_plain_sse2` (`cmpgt` with the
-            // operands swapped is `cmplt`).
-            unsafe {
-                let v = _mm256_loadu_si256(chunk.as_ptr().cast::<__m256i>());
-                let bad = _mm256_or_si256(
-                    _mm256_cmpgt_epi8(_mm256_set1_epi8(0x20), v),
-                    _mm256_or_si256(
-                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(0x7F)),
-                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'&' as i8)),
-                    ),
-                );
-                [
-                    _mm256_movemask_epi8(v) as u32,
-                    _mm256_movemask_epi8(_mm256_cmpgt_epi8(v, _mm256_set1_epi8(-65))) as u32,
-                    _mm256_movemask_epi8(bad) as u32,
-                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8))) as u32,
-                ]
-            }
-        },
+        // SAFETY: AVX2 is there (the caller's promise).
+        |chunk| unsafe { plain_masks_avx2(chunk) },
     )
 }
 
@@ -485,7 +462,7 @@ fn is_inert_other_at(bytes: &[u8], at: usize) -> bool {
             (bytes[at + 1], bytes[at + 2]),
             (0xBC, 0x81..=0xBF) | (0xBD, 0x80..=0xA0)
         ),
-        _ => is_inert_char(char_at(bytes, at)),
+        _ => is_inert_char(crate::words::char_at(bytes, at)),
     }
 }
 
@@ -507,20 +484,6 @@ const INERT_3000: [u64; 4] = {
     }
     t
 };
-
-/// The character whose first byte is `bytes[at]`, a lead byte of valid UTF-8.
-#[cfg(target_arch = "x86_64")]
-fn char_at(bytes: &[u8], at: usize) -> char {
-    let cont = |k: usize| u32::from(bytes[at + k] & 0x3F);
-    let b = u32::from(bytes[at]);
-    let c = match b {
-        0xC0..=0xDF => (b & 0x1F) << 6 | cont(1),
-        0xE0..=0xEF => (b & 0x0F) << 12 | cont(1) << 6 | cont(2),
-        _ => (b & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3),
-    };
-    // Valid UTF-8 always decodes to a char; anything else would not be inert.
-    char::from_u32(c).unwrap_or('\0')
-}
 
 /// 0x01 and 0x80 in every byte of a word: for checking eight bytes at a time.
 const LO: u64 = 0x0101_0101_0101_0101;

@@ -346,7 +346,7 @@ const ALNUM_3000: [u64; 4] = [
 
 /// The character whose first byte is `bytes[at]`, a lead byte of valid UTF-8.
 #[cfg(target_arch = "x86_64")]
-fn char_at(bytes: &[u8], at: usize) -> char {
+pub(crate) fn char_at(bytes: &[u8], at: usize) -> char {
     let cont = |k: usize| u32::from(bytes[at + k] & 0x3F);
     let b = u32::from(bytes[at]);
     let c = match b {
@@ -354,7 +354,7 @@ fn char_at(bytes: &[u8], at: usize) -> char {
         0xE0..=0xEF => (b & 0x0F) << 12 | cont(1) << 6 | cont(2),
         _ => (b & 0x07) << 18 | cont(1) << 12 | cont(2) << 6 | cont(3),
     };
-    // Valid UTF-8 always decodes to a char; U+FFFD is neither whitespace nor a letter.
+    // Valid UTF-8 always decodes to a char (the fallback is never taken).
     char::from_u32(c).unwrap_or('\u{FFFD}')
 }
 
