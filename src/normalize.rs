@@ -118,7 +118,19 @@ pub(crate) fn append_normalized(
     scratch: &mut String,
     out: &mut String,
 ) -> bool {
-    if is_plain(line) {
+    append_judged(line, is_plain(line), opts, scratch, out)
+}
+
+/// [`append_normalized`] of a line whose [`is_plain`] verdict is known (`plain`).
+#[inline(always)]
+fn append_judged(
+    line: &str,
+    plain: bool,
+    opts: &NormalizeOptions,
+    scratch: &mut String,
+    out: &mut String,
+) -> bool {
+    if plain {
         out.push_str(line);
         return false;
     }
@@ -152,15 +164,8 @@ pub(crate) fn append_normalized_lines(
             let (end, plain) = unsafe { plain_line_avx2(text, pos, opts.line_endings) };
             let line = &text[pos..end];
             let start = out.len();
-            let changed = if plain && !line.starts_with(' ') && !line.ends_with(' ') {
-                out.push_str(line);
-                false
-            } else {
-                scratch.clear();
-                let changed = normalize_not_plain(line, opts, scratch);
-                out.push_str(scratch);
-                changed
-            };
+            let plain = plain && !has_outer_space(line);
+            let changed = append_judged(line, plain, opts, scratch, out);
             each(out, start, changed);
             let crlf = opts.line_endings && bytes[end..].starts_with(b"\r\n");
             pos = end + 1 + usize::from(crlf);
@@ -214,15 +219,18 @@ unsafe fn plain_line_avx2(text: &str, pos: usize, cr_ends: bool) -> (usize, bool
         found.map_or(len, |n| from + n)
     };
     // SAFETY: AVX2 is there (the caller's promise).
-    let masks = |chunk: &[u8]| unsafe { plain_masks_avx2(chunk.try_into().expect("32 bytes")) };
+    let masks = |chunk: &[u8; 32]| unsafe { plain_masks_avx2(chunk) };
     let mut prev_space = 0;
     let mut i = pos;
     loop {
         let (m, last) = if i + 32 <= len {
-            (masks(&bytes[i..i + 32]), i + 32 == len)
+            (
+                masks(bytes[i..i + 32].try_into().expect("32 bytes")),
+                i + 32 == len,
+            )
         } else if len >= 32 {
             // The last 32 bytes of the text, the ones before `i` shifted out.
-            (masks(&bytes[len - 32..]).map(|m| m >> (i + 32 - len)), true)
+            (crate::words::tail_masks(bytes, i, b'a', masks), true)
         } else {
             // A text shorter than one chunk.
             let end = find_end(pos);
@@ -299,12 +307,18 @@ fn normalize_not_plain(line: &str, opts: &NormalizeOptions, out: &mut String) ->
     out.trim() != line.trim()
 }
 
+/// Whether `line` begins or ends with a space (such a line is never plain).
+#[inline(always)]
+fn has_outer_space(line: &str) -> bool {
+    let bytes = line.as_bytes();
+    bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ')
+}
+
 /// `true` for a line that no step can change: printable ASCII without `&`, double spaces or
 /// outer spaces, and non-ASCII characters that every step passes through ([`is_inert_char`]).
 /// Most lines of real text are like this, so they are checked sixteen bytes at a time.
 fn is_plain(line: &str) -> bool {
-    let bytes = line.as_bytes();
-    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+    if has_outer_space(line) {
         return false;
     }
     #[cfg(target_arch = "x86_64")]
@@ -390,16 +404,8 @@ fn plain_chunks<const W: usize>(bytes: &[u8], masks: impl Fn(&[u8; W]) -> [u32; 
     if i == bytes.len() {
         return true;
     }
-    // The tail: the last `W` bytes of the line, the ones already checked shifted out of the
-    // masks; a line shorter than `W` is padded with a plain letter.
-    let m = match bytes.len().checked_sub(W) {
-        Some(start) => masks(bytes[start..].try_into().expect("W bytes")).map(|m| m >> (i - start)),
-        None => {
-            let mut padded = [b'a'; W];
-            padded[..bytes.len()].copy_from_slice(bytes);
-            masks(&padded)
-        }
-    };
+    // The tail, padded (if at all) with a plain letter.
+    let m = crate::words::tail_masks(bytes, i, b'a', masks);
     chunk_is_plain(bytes, i, m, prev_space)
 }
 

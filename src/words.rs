@@ -247,21 +247,34 @@ fn count_chunks<const W: usize>(
         i += W;
     }
     if i < bytes.len() {
-        // The last bytes: the last `W` of the text with the ones already counted shifted out,
-        // or a short text padded with spaces.
-        let m = match bytes.len().checked_sub(W) {
-            Some(start) => {
-                masks(bytes[start..].try_into().expect("W bytes")).map(|m| m >> (i - start))
-            }
-            None => {
-                let mut padded = [b' '; W];
-                padded[..bytes.len()].copy_from_slice(bytes);
-                masks(&padded)
-            }
-        };
+        // A space after the text ends its last token as the end of the text does.
+        let m = tail_masks(bytes, i, b' ', masks);
         words += count_chunk::<W>(bytes, i, m, &mut carry);
     }
     words.min(stop_at)
+}
+
+/// The byte masks that `masks` gives for a chunk of `W` bytes, for the fewer than `W` last
+/// bytes of `bytes` from `i` on (bit 0 for `bytes[i]`): the last `W` bytes of `bytes` with
+/// those before `i` shifted out, or, when `bytes` is shorter than `W`, its bytes from `i`
+/// padded with `pad`. For the SIMD loops of word counting and normalization, which read whole
+/// chunks only.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(crate) fn tail_masks<const W: usize, const N: usize>(
+    bytes: &[u8],
+    i: usize,
+    pad: u8,
+    masks: impl Fn(&[u8; W]) -> [u32; N],
+) -> [u32; N] {
+    match bytes.len().checked_sub(W) {
+        Some(start) => masks(bytes[start..].try_into().expect("W bytes")).map(|m| m >> (i - start)),
+        None => {
+            let mut padded = [pad; W];
+            padded[..bytes.len() - i].copy_from_slice(&bytes[i..]);
+            masks(&padded)
+        }
+    }
 }
 
 /// The first letters or digits of tokens among `W` bytes from `bytes[base]`, given their
