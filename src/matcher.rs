@@ -552,18 +552,20 @@ impl PairGate {
     }
 }
 
-fn pair(outer: u8, inner: u8) -> usize {
+/// The index of the byte pair `outer`, `inner` in a bit set of pairs.
+#[inline(always)]
+pub(crate) fn pair(outer: u8, inner: u8) -> usize {
     usize::from(outer) << 8 | usize::from(inner)
 }
 
 /// Set bit `i` of a bit set kept in words.
-fn set_bit(bits: &mut [u64], i: usize) {
+pub(crate) fn set_bit(bits: &mut [u64], i: usize) {
     bits[i / 64] |= 1 << (i % 64);
 }
 
 /// Whether bit `i` of a bit set kept in words is set.
 #[inline(always)]
-fn has_bit(bits: &[u64], i: usize) -> bool {
+pub(crate) fn has_bit(bits: &[u64], i: usize) -> bool {
     bits[i / 64] & (1 << (i % 64)) != 0
 }
 

@@ -27,7 +27,7 @@ use rustc_hash::FxBuildHasher;
 use serde::Deserialize;
 
 use crate::clean::{Action, By, Hit, KEEP_BYTES, Stage, View};
-use crate::matcher::{PairGate, is_start_anchored};
+use crate::matcher::{PairGate, has_bit, is_start_anchored, pair, set_bit};
 use crate::settings::DetectorSettings;
 
 pub(crate) use features::{FEATURES, XLEN};
@@ -445,16 +445,22 @@ impl Chrome {
                     .parse(r)
                     .ok()
             };
-            // Each regex, whether it is anchored at the start, and its gate of first bytes.
-            let parsed: Vec<(&String, bool, Option<PairGate>)> = res
+            // Each regex, whether it is anchored at the start, its gate of first bytes and the
+            // keys of its gate of word beginnings.
+            type Keys = Vec<(u32, u32)>;
+            let parsed: Vec<(&String, bool, Option<PairGate>, Option<Keys>)> = res
                 .iter()
-                .map(|r| {
-                    let hir = parse(r);
-                    let anchored = hir.as_ref().is_some_and(is_start_anchored);
-                    (r, anchored, hir.and_then(|h| PairGate::of(&h, false)))
+                .map(|r| match parse(r) {
+                    Some(h) => (
+                        r,
+                        is_start_anchored(&h),
+                        PairGate::of(&h, false),
+                        WordGate::keys_of(&h),
+                    ),
+                    None => (r, false, None, None),
                 })
                 .collect();
-            let (start, rest): (Vec<_>, Vec<_>) = parsed.iter().partition(|(_, a, _)| *a);
+            let (start, rest): (Vec<_>, Vec<_>) = parsed.iter().partition(|(_, a, ..)| *a);
             let mut groups = Vec::new();
             for group in [start, rest] {
                 if group.is_empty() {
@@ -467,10 +473,10 @@ impl Chrome {
                 {
                     Ok(re) => groups.push(Alternation {
                         re,
-                        start: PairGate::union(group.iter().map(|(.., g)| g.as_ref())),
+                        start: PairGate::union(group.iter().map(|(_, _, g, _)| g.as_ref())),
                         words: group
                             .iter()
-                            .map(|(r, ..)| parse(r).and_then(|h| WordGate::of(&h)))
+                            .map(|(.., keys)| keys.as_deref())
                             .collect::<Option<Vec<_>>>()
                             .and_then(WordGate::union),
                     }),
@@ -629,9 +635,9 @@ struct WordGate {
 }
 
 impl WordGate {
-    /// The gate of one regex (parsed with Unicode mode off); `None` when its matches may begin
-    /// elsewhere than at the start of a word, or with anything.
-    fn of(hir: &regex_syntax::hir::Hir) -> Option<WordGate> {
+    /// The keys of the gate of one regex (parsed with Unicode mode off); `None` when its
+    /// matches may begin elsewhere than at the start of a word, or with anything.
+    fn keys_of(hir: &regex_syntax::hir::Hir) -> Option<Vec<(u32, u32)>> {
         use regex_syntax::hir::Look;
         use regex_syntax::hir::literal::{ExtractKind, Extractor};
         // `\b` before a word character: the byte before the match is no word character (or
@@ -652,7 +658,7 @@ impl WordGate {
             v[..k].copy_from_slice(&b[..k]);
             keys.push((u32::MAX >> (32 - 8 * k), u32::from_le_bytes(v)));
         }
-        Some(WordGate::from_keys(keys))
+        Some(keys)
     }
 
     /// A gate passing the beginnings `keys`.
@@ -664,16 +670,15 @@ impl WordGate {
             let [a, b, ..] = value.to_le_bytes();
             let seconds = if mask & 0xff00 != 0 { b..=b } else { 0..=255 };
             for b in seconds {
-                let p = usize::from(a) << 8 | usize::from(b);
-                pairs[p / 64] |= 1 << (p % 64);
+                set_bit(&mut *pairs, pair(a, b));
             }
         }
         WordGate { keys, pairs }
     }
 
-    /// The gate of an alternation of regexes, from theirs.
-    fn union(gates: Vec<WordGate>) -> Option<WordGate> {
-        let keys: Vec<_> = gates.into_iter().flat_map(|g| g.keys).collect();
+    /// The gate of an alternation of regexes, from the keys of theirs.
+    fn union(keys: Vec<&[(u32, u32)]>) -> Option<WordGate> {
+        let keys: Vec<_> = keys.concat();
         (!keys.is_empty()).then(|| WordGate::from_keys(keys))
     }
 
@@ -690,8 +695,8 @@ impl WordGate {
         let Some(&a) = n.get(p) else {
             return false;
         };
-        let pair = usize::from(a) << 8 | usize::from(n.get(p + 1).copied().unwrap_or(0));
-        self.pairs[pair / 64] >> (pair % 64) & 1 != 0 && self.keys_at(n, p)
+        let second = n.get(p + 1).copied().unwrap_or(0);
+        has_bit(&*self.pairs, pair(a, second)) && self.keys_at(n, p)
     }
 
     /// [`WordGate::allows_at`] past the pair test.

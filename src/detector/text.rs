@@ -1988,7 +1988,7 @@ mod tests {
                 .build()
                 .parse(r)
                 .unwrap();
-            WordGate::of(&hir)
+            WordGate::keys_of(&hir)
         };
         assert!(gate(r"\ball rights\b").is_some());
         assert!(gate(r"\b(leave|post) a comment").is_some());
