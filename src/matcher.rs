@@ -710,7 +710,9 @@ impl RegexGroup {
             start,
             end,
             digit: regexes.iter().all(|g| g.digit),
-            walk: pre.is_none(),
+            // Only start-anchored sets: the walk does not check that an empty match falls on a
+            // character boundary, which only matters away from the line's start.
+            walk: all_anchored,
         }))
     }
 
@@ -794,7 +796,7 @@ impl RegexGroup {
 /// automaton after a few bytes, and then the search's setup (the input's checks, the
 /// prefilter and unrolled-loop dispatch) costs more than the walk; a set without prefilter
 /// never needs them. Empty matches need no UTF-8 care: only start-anchored sets (matches at
-/// 0) come here, as only an unanchored set gets a prefilter. `known_start` keeps the start
+/// 0) come here (an unanchored set without a prefilter takes the crate's search). `known_start` keeps the start
 /// state from one line to the next (see [`GroupCache::start`]).
 fn walk_is_match(
     dfa: &hybrid::dfa::DFA,
@@ -1575,6 +1577,26 @@ mod tests {
                 caches.digit = None;
                 let want = re.is_match(line).then_some(id(7));
                 assert_eq!(group.find(line, &mut caches), want, "{src} on {line:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn unanchored_empty_matches_fall_on_character_boundaries() {
+        // No prefix literal, so no prefilter: the set must still not be walked, since `\B`
+        // matches (empty) between the two bytes of `é` only when UTF-8 is ignored.
+        for src in [r"(?-u:\B)", r"(?-u:\B)x?"] {
+            let hir = regex_syntax::parse(src).unwrap();
+            let group = RegexGroup::build(vec![(hir, id(7))], 0).unwrap().unwrap();
+            assert!(!group.walk, "{src}");
+            let re = Regex::new(src).unwrap();
+            for line in ["a\u{e9}b", "\u{e9}", "ab", "a b"] {
+                let want = re.is_match(line).then_some(id(7));
+                assert_eq!(
+                    group.find(line, &mut Caches::default()),
+                    want,
+                    "{src} on {line:?}"
+                );
             }
         }
     }
