@@ -150,15 +150,13 @@ impl Folded {
         if self.caches.owner != owner {
             self.caches = Caches {
                 owner,
-                groups: Vec::new(),
-                digit: None,
+                ..Caches::default()
             };
         }
         if self.folded.capacity() > KEEP_FOLDED {
             self.folded = String::new();
         }
-        self.done = false;
-        self.caches.digit = None;
+        self.reset();
     }
 
     fn get(&mut self, line: &str) -> &str {
@@ -336,17 +334,13 @@ impl ExactSet {
     fn insert(&mut self, key: String, id: RuleId, folded: bool) {
         self.max_len = self.max_len.max(key.len());
         if let Some(&b) = key.as_bytes().first() {
-            if !folded {
-                self.allow_first(b);
-            } else if b.is_ascii() {
-                // An ASCII byte of the line folds to its ASCII lowercase.
-                self.allow_first(b);
-                self.allow_first(b.to_ascii_uppercase());
-            }
+            self.allow_first(b);
             if folded {
-                // A line beginning with another character can fold to one beginning with
-                // this byte (the Kelvin sign folds to `k`).
-                (0x80..=0xFF).for_each(|b| self.allow_first(b));
+                // An ASCII byte of the line folds to its ASCII lowercase, and a line beginning
+                // with a non-ASCII character can fold to one beginning with this byte (the
+                // Kelvin sign folds to `k`): bytes 0x80 to 0xFF are bits 128 to 255.
+                self.allow_first(b.to_ascii_uppercase());
+                self.first[2..].fill(u64::MAX);
             }
         }
         keep_lowest(&mut self.lines, key, id);
@@ -569,6 +563,22 @@ pub(crate) fn has_bit(bits: &[u64], i: usize) -> bool {
     bits[i / 64] & (1 << (i % 64)) != 0
 }
 
+/// The lazy DFA configuration of the regex crate's `RegexSet`, with the prefilter `pre` and a
+/// cache of `capacity` bytes.
+fn lazy_dfa_config(pre: Option<Prefilter>, capacity: usize) -> hybrid::dfa::Config {
+    hybrid::dfa::Config::new()
+        .match_kind(RegexMatchKind::All)
+        .specialize_start_states(pre.is_some())
+        .prefilter(pre)
+        .starts_for_each_pattern(true)
+        .byte_classes(true)
+        .unicode_word_boundary(true)
+        .cache_capacity(capacity)
+        .skip_cache_capacity_check(false)
+        .minimum_cache_clear_count(Some(3))
+        .minimum_bytes_per_state(Some(10))
+}
+
 /// The NFA configuration of the regex crate's `RegexSet`: no capture groups, empty matches only
 /// at character boundaries, the set's size limit.
 fn nfa_config() -> thompson::Config {
@@ -672,19 +682,7 @@ impl RegexGroup {
         // and if even that fails the PikeVM does every search.
         let lazy_dfa = |capacity: usize| {
             hybrid::dfa::Builder::new()
-                .configure(
-                    hybrid::dfa::Config::new()
-                        .match_kind(RegexMatchKind::All)
-                        .prefilter(pre.clone())
-                        .starts_for_each_pattern(true)
-                        .byte_classes(true)
-                        .unicode_word_boundary(true)
-                        .specialize_start_states(pre.is_some())
-                        .cache_capacity(capacity)
-                        .skip_cache_capacity_check(false)
-                        .minimum_cache_clear_count(Some(3))
-                        .minimum_bytes_per_state(Some(10)),
-                )
+                .configure(lazy_dfa_config(pre.clone(), capacity))
                 .build_from_nfa(nfa.clone())
                 .ok()
         };
@@ -1484,15 +1482,14 @@ mod tests {
         for sources in sets {
             let any = regex::RegexSet::new(sources).unwrap();
             for (clears, give_up) in [(false, false), (true, false), (true, true)] {
+                // The configuration of `RegexGroup::build`, with a cache small enough to be
+                // cleared on every line, and one that gives up.
+                let capacity = if clears { 0 } else { DFA_CACHE_CAPACITY };
                 let dfa = hybrid::dfa::DFA::builder()
                     .configure(
-                        hybrid::dfa::Config::new()
-                            .match_kind(RegexMatchKind::All)
-                            .unicode_word_boundary(true)
-                            .cache_capacity(if clears { 0 } else { DFA_CACHE_CAPACITY })
+                        lazy_dfa_config(None, capacity)
                             .skip_cache_capacity_check(true)
-                            .minimum_cache_clear_count(give_up.then_some(0))
-                            .minimum_bytes_per_state(Some(10)),
+                            .minimum_cache_clear_count(give_up.then_some(0)),
                     )
                     .build_many(sources)
                     .unwrap();
