@@ -449,7 +449,6 @@ pub(super) fn doc_features(
     let mut sum_tok = 0u64;
     let mut last: isize = -(INF as isize);
     let (mut seen_r1, mut seen_r, mut seen_g) = (false, false, false);
-    let mut last_good: Option<usize> = None;
     for (i, (b, row)) in basics.iter().zip(rows.iter_mut()).enumerate() {
         sum_tok += b.ntok as u64;
         let v = [
@@ -466,6 +465,15 @@ pub(super) fn doc_features(
         }
         bufs.pref.push(acc);
         if b.good {
+            // A good line at most BLOCK_GAP lines after the last one joins its block.
+            if i as isize - last <= BLOCK_GAP as isize {
+                let cur = bufs.blk_tok.len() - 1;
+                bufs.blk_tok[cur] += b.ntok as u64;
+                bufs.blk_span[cur].1 = i;
+            } else {
+                bufs.blk_tok.push(b.ntok as u64);
+                bufs.blk_span.push((i, i));
+            }
             last = i as isize;
             seen_g = false;
         }
@@ -479,27 +487,10 @@ pub(super) fn doc_features(
             seen_g = true;
         }
         row.blk = -1;
-        if b.good {
-            match last_good {
-                Some(lg) if i - lg <= BLOCK_GAP => {
-                    let cur = bufs.blk_tok.len() - 1;
-                    bufs.blk_tok[cur] += b.ntok as u64;
-                    bufs.blk_span[cur].1 = i;
-                    // (`row` is line `i`; the lines since `lg` are before it.)
-                    row.blk = cur as isize;
-                }
-                _ => {
-                    bufs.blk_tok.push(b.ntok as u64);
-                    bufs.blk_span.push((i, i));
-                    row.blk = bufs.blk_tok.len() as isize - 1;
-                }
-            }
-            last_good = Some(i);
-        }
     }
-    // The lines between two good lines of a block belong to it.
+    // A block's lines, its first good line to its last, belong to it.
     for (k, &(s, e)) in bufs.blk_span.iter().enumerate() {
-        for row in &mut rows[s..e] {
+        for row in &mut rows[s..=e] {
             row.blk = k as isize;
         }
     }
@@ -518,14 +509,6 @@ pub(super) fn doc_features(
     let gtot = if gsum == 0.0 { 1.0 } else { gsum };
     let mut rtok = 0u64;
     if !spans.is_empty() {
-        for &(s, e) in spans {
-            for row in &mut rows[s..e] {
-                row.in_r = true;
-            }
-        }
-        for row in &mut rows[r1s..r1e] {
-            row.in_r1 = true;
-        }
         // Signed distance to a region: inside, to its nearer end plus one; outside, minus the
         // distance; the larger of the regions'.
         let dist = |i: usize, (s, e): (usize, usize)| -> isize {
@@ -543,6 +526,9 @@ pub(super) fn doc_features(
             let d1 = dist(i, (r1s, r1e));
             let d = second.map_or(d1, |sp| d1.max(dist(i, sp)));
             row.rdist = signed_ln_1p(ln1p, d);
+            // Inside a region the distance is positive.
+            row.in_r1 = d1 > 0;
+            row.in_r = d > 0;
             if row.in_r {
                 rtok += b.ntok as u64;
             }
