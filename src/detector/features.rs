@@ -166,9 +166,9 @@ pub(super) struct Buffers {
 }
 
 /// `ln_1p` of the integers below this, computed once.
-pub(super) const LN_1P_TABLE: usize = 1024;
+const LN_1P_TABLE: usize = 1024;
 
-static LN_1P: LazyLock<Box<[f64]>> =
+pub(super) static LN_1P: LazyLock<Box<[f64]>> =
     LazyLock::new(|| (0..LN_1P_TABLE).map(|k| (k as f64).ln_1p()).collect());
 
 /// `(k as f64).ln_1p()`, bit for bit (small arguments come from a table of the same values).

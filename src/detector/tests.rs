@@ -110,19 +110,25 @@ fn block_evaluation_agrees(m: &Model) {
     }
 }
 
-#[test]
-fn per_document_features_have_one_value_per_document() {
-    let d = Detector::builtin().unwrap();
+/// The per-line basics of `lines`, with their per-document derived fields, as `decide` builds
+/// them.
+fn derived_basics(d: &Detector, lines: &[&str]) -> Vec<text::Basic> {
     let mut sc = text::LineScratch::default();
-    let lines: Vec<&str> = ARTICLE.lines().collect();
-    let mut basics: Vec<_> = lines
+    lines
         .iter()
         .map(|l| {
             let mut b = text::line_basic(l, &d.chrome, &d.stop, &mut sc);
             features::derive(&mut b);
             b
         })
-        .collect();
+        .collect()
+}
+
+#[test]
+fn per_document_features_have_one_value_per_document() {
+    let d = Detector::builtin().unwrap();
+    let lines: Vec<&str> = ARTICLE.lines().collect();
+    let mut basics = derived_basics(&d, &lines);
     let cols: Vec<usize> = PER_DOCUMENT
         .iter()
         .map(|name| FEATURES.iter().position(|f| f == name).unwrap())
@@ -149,16 +155,8 @@ fn per_document_features_have_one_value_per_document() {
 #[test]
 fn ruled_lines_are_context_without_a_feature_vector_of_their_own() {
     let d = Detector::builtin().unwrap();
-    let mut sc = text::LineScratch::default();
     let lines: Vec<&str> = ARTICLE.lines().collect();
-    let basics: Vec<_> = lines
-        .iter()
-        .map(|l| {
-            let mut b = text::line_basic(l, &d.chrome, &d.stop, &mut sc);
-            features::derive(&mut b);
-            b
-        })
-        .collect();
+    let basics = derived_basics(&d, &lines);
     let mut bufs = features::Buffers::default();
     let run = |ruled: &[bool], bufs: &mut features::Buffers| {
         let mut out: Vec<(usize, Vec<u64>)> = vec![];
@@ -1131,13 +1129,11 @@ fn the_window_walk_agrees_with_the_simple_path_across_windows() {
 
 #[test]
 fn signed_distances_take_the_sign_like_copysign() {
-    let table: Vec<f64> = (0..features::LN_1P_TABLE)
-        .map(|k| (k as f64).ln_1p())
-        .collect();
+    let table: &[f64] = &features::LN_1P;
     for d in (-3000isize..3000).chain([isize::MIN + 1, isize::MAX]) {
         let want = (d.unsigned_abs() as f64).ln_1p().copysign(d as f64);
         assert_eq!(
-            features::signed_ln_1p(&table, d).to_bits(),
+            features::signed_ln_1p(table, d).to_bits(),
             want.to_bits(),
             "{d}"
         );
