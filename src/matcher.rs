@@ -1215,6 +1215,12 @@ mod tests {
         LineMatcher::build(entries, &mut ParsedRegexes::default())
     }
 
+    /// A matcher of `(pattern, ignore case, rule)` entries, none limited to some sources.
+    fn matcher(pats: &[(Pattern, bool, RuleId)]) -> LineMatcher {
+        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
+        build(&refs).unwrap()
+    }
+
     fn find(m: &LineMatcher, line: &str) -> Option<RuleId> {
         m.find(line, &mut Folded::default())
     }
@@ -1231,8 +1237,7 @@ mod tests {
             ),
             (Pattern::Regex(r"^\d+ Comments?$".into()), false, id(3)),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         assert_eq!(find(&m, "Subscribe"), Some(id(0)));
         assert_eq!(find(&m, "Subscribe now"), None);
         assert_eq!(find(&m, "READ ALSO: x"), Some(id(1)));
@@ -1245,8 +1250,7 @@ mod tests {
     #[test]
     fn unicode_case_folding() {
         let pats = [(Pattern::Prefix("Читайте также:".into()), true, id(0))];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         assert_eq!(find(&m, "ЧИТАЙТЕ ТАКЖЕ: новости"), Some(id(0)));
     }
 
@@ -1257,8 +1261,7 @@ mod tests {
             (Pattern::Exact("Ünter".into()), true, id(1)),
             (Pattern::Exact("Trending".into()), false, id(2)),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         assert_eq!(find(&m, "kelvin SCALE"), Some(id(0)));
         // The Kelvin sign folds to an ASCII `k`.
         assert_eq!(find(&m, "\u{212A}elvin scale"), Some(id(0)));
@@ -1272,8 +1275,7 @@ mod tests {
     #[test]
     fn exact_lines_that_fold_to_a_third_of_their_bytes_still_match() {
         let pats = [(Pattern::Exact("kkk".into()), true, id(0))];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         // Nine bytes that fold to the three of the pattern.
         assert_eq!(find(&m, "\u{212A}\u{212A}\u{212A}"), Some(id(0)));
         assert_eq!(find(&m, "\u{212A}\u{212A}\u{212A}k"), None);
@@ -1291,8 +1293,7 @@ mod tests {
                 id(3),
             ),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         assert_eq!(find(&m, "SHARE POST:"), Some(id(0)));
         assert_eq!(find(&m, "© 2024 Foo. All Rights Reserved."), Some(id(1)));
         assert_eq!(find(&m, "© 2024 Foo — “All Rights Reserved”"), Some(id(1)));
@@ -1311,8 +1312,7 @@ mod tests {
                 id(1),
             ),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         let set = &m.groups[0].1;
         assert!(set.regex_anchored().len() == 1 && set.regex_anywhere().is_some());
         assert_eq!(find(&m, "Photo: AP"), Some(id(3)));
@@ -1333,8 +1333,7 @@ mod tests {
             (Pattern::Regex(r"^\S+ says:$".into()), false, id(7)),
             (Pattern::Regex(r"^(?:\S+ )*says:$".into()), false, id(1)),
         ];
-        let refs: Vec<_> = pats.iter().map(|(p, ic, i)| (p, *ic, None, *i)).collect();
-        let m = build(&refs).unwrap();
+        let m = matcher(&pats);
         let set = &m.groups[0].1;
         // One set with start bytes, one with end bytes, one with neither.
         let gates: Vec<_> = set
