@@ -1271,14 +1271,9 @@ fn chrome_phrase_lookups_agree_with_looking_up_every_prefix() {
     assert!(prefixed > 0);
 }
 
-#[test]
-fn the_split_regex_alternations_agree_with_the_single_regexes() {
-    let d = Detector::builtin().unwrap();
-    let c = &d.chrome;
-    // The built-in lists hold anchored and unanchored regexes: two alternations each.
-    for any in [&c.regex_any, &c.tail_regex_any] {
-        assert_eq!(any.as_ref().map(Vec::len), Some(2));
-    }
+/// Normalized lines to check the chrome regexes' gates with: the built-in phrases, lines the
+/// regexes match, near misses and prose.
+pub(super) fn chrome_sample_lines(c: &Chrome) -> Vec<String> {
     let mut lines: Vec<String> = c
         .phrases
         .keys()
@@ -1288,6 +1283,7 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
         [
             "copyright 2024 all rights reserved",
             "all rights reserved",
+            "2024 allrights reserved",
             "12 comments",
             "comments 3",
             "5 min read",
@@ -1299,15 +1295,33 @@ fn the_split_regex_alternations_agree_with_the_single_regexes() {
             "5 january 2024",
             "12 05 2024",
             "please leave a comment below",
+            "show all comments",
+            "read the responses",
+            "readers add comments here",
             "you may also like",
             "more from the author",
             "related stories",
             "what to read next",
+            "a b c d e f g h i j k l m n o p",
+            "the quick brown fox jumps over the lazy dog",
             "the quick brown fox",
+            "x",
             "",
         ]
         .map(String::from),
     );
+    lines
+}
+
+#[test]
+fn the_split_regex_alternations_agree_with_the_single_regexes() {
+    let d = Detector::builtin().unwrap();
+    let c = &d.chrome;
+    // The built-in lists hold anchored and unanchored regexes: two alternations each.
+    for any in [&c.regex_any, &c.tail_regex_any] {
+        assert_eq!(any.as_ref().map(Vec::len), Some(2));
+    }
+    let mut lines = chrome_sample_lines(c);
     // Each line also with its first byte replaced by every letter and digit: lines that begin
     // with the pairs the start gates let through and with others.
     let mut variants = Vec::new();

@@ -1832,6 +1832,7 @@ pub(super) fn tokens(l: &str) -> Vec<&str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tests::chrome_sample_lines;
     use super::super::{Alternation, Detector, WordGate, word_starts_into};
 
     /// The unanchored alternations of the built-in chrome regexes (one per list).
@@ -1862,28 +1863,7 @@ mod tests {
         let alts = unanchored(&d);
         // Both lists have an unanchored alternation, and each has a gate.
         assert_eq!(alts.len(), 2);
-        let mut lines: Vec<String> = d
-            .chrome
-            .phrases
-            .keys()
-            .map(|p| String::from_utf8(p.to_vec()).unwrap())
-            .collect();
-        lines.extend(
-            [
-                "copyright 2024 all rights reserved",
-                "all rights reserved",
-                "2024 allrights reserved",
-                "please leave a comment below",
-                "show all comments",
-                "read the responses",
-                "readers add comments here",
-                "a b c d e f g h i j k l m n o p",
-                "the quick brown fox jumps over the lazy dog",
-                "x",
-                "",
-            ]
-            .map(String::from),
-        );
+        let mut lines = chrome_sample_lines(&d.chrome);
         // Each line also after a word of every length from 0 to 9 (the words cross the 8-byte
         // steps of the space search at every offset), and cut after each of its bytes.
         // (Only ASCII lines meet the alternations.)
